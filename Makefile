@@ -1,0 +1,57 @@
+# convgen — conventions « conseiller numérique » du Département de la Sarthe.
+# `make` seul affiche l'aide. Chaque cible prépare elle-même ce dont elle a besoin.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# Paquets système (Debian/Ubuntu) installés par apt-get quand ils manquent et que l'on est root :
+# LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
+# poppler-utils (pdftotext, pdffonts : vérifications), qpdf, python3-venv.
+SYSTEM_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv
+export SYSTEM_PACKAGES
+
+VENV := .venv
+STAMP := $(VENV)/.installe
+CONVGEN := $(VENV)/bin/convgen
+JOBS ?=
+
+.PHONY: help system conventions avenants check test lint golden bench clean all
+
+help: ## Affiche cette aide
+	@echo "convgen — cibles disponibles :"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+system: ## Vérifie (et installe si besoin, en root) LibreOffice, les polices et poppler
+	@scripts/setup.sh system
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	@scripts/setup.sh venv
+	@touch $@
+
+conventions: system $(STAMP) ## Produit les conventions (DOCX + PDF) des 15 intercommunalités dans build/
+	@$(CONVGEN) build $(if $(JOBS),--jobs $(JOBS))
+
+avenants: system $(STAMP) ## Rédige les projets d'avenants des conventions signées dont les données ont changé
+	@$(CONVGEN) amend
+
+check: $(STAMP) ## Vérifie les données et les modèles sans rien écrire
+	@$(CONVGEN) check
+
+test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
+	@$(VENV)/bin/pytest -q
+
+lint: $(STAMP) ## ruff (style) et mypy strict sur convgen/
+	@$(VENV)/bin/ruff check convgen tests scripts
+	@$(VENV)/bin/ruff format --check convgen tests scripts
+	@$(VENV)/bin/mypy
+
+golden: $(STAMP) ## Régénère les textes de référence de tests/golden/ (relire le diff !)
+	@CONVGEN_REGEN_GOLDEN=1 $(VENV)/bin/pytest -q tests/test_render.py -k golden
+	@git --no-pager diff --stat -- tests/golden
+
+bench: system $(STAMP) ## Mesure les temps de construction (voir docs/bench.md)
+	@$(VENV)/bin/python scripts/bench.py
+
+all: lint test ## Style, types et tests
+
+clean: ## Supprime build/
+	rm -rf build

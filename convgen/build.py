@@ -1,0 +1,389 @@
+"""Run a build: decide which documents are stale, render and convert them in parallel, write atomically.
+
+The plan (which documents, from which inputs) is made by the callers (``conventions.py``, ``amend.py``) as a
+list of :class:`Job`; this module knows nothing of the legal text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from convgen import __version__
+from convgen.errors import ConvgenError, LockError, RenderError, SetupError
+
+MANIFEST = "manifest.json"
+LOCK = ".convgen.lock"
+STAGE_PREFIX = ".en-cours-"
+
+Format = Literal["docx", "pdf"]
+Status = Literal["construit", "inchangé", "échec"]
+
+
+@dataclass(frozen=True)
+class SignatureSpec:
+    """An empty signature field to place above the line that carries ``anchor`` on the signature page."""
+
+    name: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to produce: ``build/<slug>/<stem>.docx`` and, when asked, ``.pdf``."""
+
+    slug: str
+    stem: str
+    label: str
+    render: Callable[[], bytes]
+    inputs: Mapping[str, str]
+    metadata: Mapping[str, str]
+    expect_text: str
+    draft: bool
+    epoch: dt.datetime
+    signatures: tuple[SignatureSpec, ...] = ()
+    extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
+    pdf_name: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """Return the sha256 that identifies this job's inputs (data, templates, tool version)."""
+        return sha256_text(json.dumps(dict(sorted(self.inputs.items())), sort_keys=True))
+
+    def outputs(self, formats: Sequence[Format]) -> list[str]:
+        """Return the output file names (relative to ``build/<slug>/``) for the formats asked."""
+        names = [f"{self.stem}.docx"] if "docx" in formats else []
+        names += [f"{suffix}.docx" for suffix in sorted(self.extras)] if "docx" in formats else []
+        if "pdf" in formats:
+            names.append(self.pdf_name or f"{self.stem}.pdf")
+        return names
+
+
+@dataclass
+class Outcome:
+    """What happened to one job."""
+
+    job: Job
+    status: Status
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class Report:
+    """The summary of a run, in the order the jobs were given."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+    def count(self, status: Status) -> int:
+        """Return how many jobs ended with ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def drafts(self) -> list[str]:
+        """Return the slugs of the documents built as drafts (PROJET)."""
+        return sorted({o.job.slug for o in self.outcomes if o.job.draft and o.status != "échec"})
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """Return the failed jobs."""
+        return [o for o in self.outcomes if o.status == "échec"]
+
+
+Progress = Callable[[Outcome, int, int], None]
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Return the hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """Return the hex sha256 of ``text`` encoded in UTF-8."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_epoch(dates: Sequence[dt.date]) -> dt.datetime:
+    """Return the date stamped in documents: ``SOURCE_DATE_EPOCH`` if set, else the latest date of the data."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw.isdigit():
+        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
+    latest = max(dates) if dates else dt.date(2024, 1, 1)
+    return dt.datetime(latest.year, latest.month, latest.day, 12, 0, tzinfo=dt.UTC)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file of the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGE_PREFIX, suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class Manifest:
+    """``build/manifest.json``: every output with its sha256 and the inputs it came from."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.path = build_dir / MANIFEST
+        self.entries: dict[str, dict[str, Any]] = {}
+        with contextlib.suppress(FileNotFoundError, ValueError, TypeError, AttributeError):
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and isinstance(loaded.get("documents"), dict):
+                self.entries = loaded["documents"]
+
+    def is_current(self, build_dir: Path, relpath: str, digest: str) -> bool:
+        """Return True when ``relpath`` exists with the bytes recorded for the same input digest."""
+        entry = self.entries.get(relpath)
+        target = build_dir / relpath
+        if not entry or entry.get("empreinte_entrees") != digest or not target.is_file():
+            return False
+        return bool(sha256_file(target) == entry.get("sha256"))
+
+    def record(self, relpath: str, sha: str, job: Job) -> None:
+        """Record one output written from ``job``."""
+        self.entries[relpath] = {
+            "sha256": sha,
+            "empreinte_entrees": job.digest,
+            "entrees": dict(sorted(job.inputs.items())),
+            "projet": job.draft,
+        }
+
+    def save(self, build_dir: Path) -> None:
+        """Write the manifest atomically, dropping entries whose file is gone."""
+        kept = {k: v for k, v in sorted(self.entries.items()) if (build_dir / k).is_file()}
+        body = {"outil": f"convgen {__version__}", "documents": kept}
+        text = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        write_atomic(self.path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def project_lock(build_dir: Path, *, timeout: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the build lock; wait up to ``timeout`` seconds for another run to finish."""
+    from filelock import FileLock, Timeout
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(build_dir / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait is not None:
+            on_wait()
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LockError(
+                f"Une autre construction occupe {build_dir}/ depuis plus de {timeout:.0f} s — "
+                "attendez qu'elle se termine, ou relancez avec --attente plus long."
+            ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def check_writable(build_dir: Path) -> None:
+    """Raise SetupError in French when ``build/`` cannot be written (read-only, full disk)."""
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        probe = build_dir / f"{STAGE_PREFIX}essai"
+        probe.write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        reason = "disque plein" if exc.errno == 28 else "écriture refusée"
+        raise SetupError(
+            f"{build_dir}/ : {reason} ({exc.strerror}) — libérez de la place ou donnez les droits d'écriture, "
+            "puis relancez."
+        ) from None
+
+
+class Runner:
+    """Execute jobs: render, convert, post-process and move outputs into place; never leave partial files."""
+
+    def __init__(
+        self,
+        build_dir: Path,
+        *,
+        formats: Sequence[Format] = ("docx", "pdf"),
+        jobs: int | None = None,
+        progress: Progress | None = None,
+        converter_factory: Callable[[int], Any] | None = None,
+    ) -> None:
+        self.build_dir = build_dir
+        self.formats = tuple(formats)
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.progress = progress
+        self.converter_factory = converter_factory
+        self._stop = threading.Event()
+
+    def run(self, jobs: Sequence[Job], *, force: bool = False) -> Report:
+        """Build every stale job; return the report. Other runs are kept out by the caller's lock."""
+        started = time.perf_counter()
+        check_writable(self.build_dir)
+        self._clean_stale_stages()
+        manifest = Manifest(self.build_dir)
+        report = Report()
+        todo: list[Job] = []
+        for job in jobs:
+            rels = [f"{job.slug}/{name}" for name in job.outputs(self.formats)]
+            if not force and all(manifest.is_current(self.build_dir, rel, job.digest) for rel in rels):
+                report.outcomes.append(Outcome(job, "inchangé"))
+            else:
+                todo.append(job)
+        done = 0
+        for outcome in report.outcomes:
+            done += 1
+            self._tell(outcome, done, len(jobs))
+        if todo:
+            stage = Path(tempfile.mkdtemp(dir=self.build_dir, prefix=STAGE_PREFIX))
+            try:
+                report.peak_rss_mb = self._run_stale(todo, stage, manifest, report, done, len(jobs))
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
+                manifest.save(self.build_dir)
+        order = {id(job): index for index, job in enumerate(jobs)}
+        report.outcomes.sort(key=lambda o: order[id(o.job)])
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _tell(self, outcome: Outcome, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(outcome, done, total)
+
+    def _clean_stale_stages(self) -> None:
+        """Remove temporary folders and files left by a run that was killed without cleaning up."""
+        for leftover in self.build_dir.rglob(f"{STAGE_PREFIX}*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+    def _run_stale(
+        self, todo: list[Job], stage: Path, manifest: Manifest, report: Report, done: int, total: int
+    ) -> float:
+        want_pdf = "pdf" in self.formats
+        converter: Any = None
+        if want_pdf:
+            workers = min(self.jobs, len(todo))
+            converter = (self.converter_factory or _default_converter)(workers)
+        lock = threading.Lock()
+        try:
+            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convgen") as pool:
+                futures: dict[Future[Outcome], Job] = {
+                    pool.submit(self._one, job, stage, converter, manifest, lock): job for job in todo
+                }
+                pending = set(futures)
+                try:
+                    while pending:
+                        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                        for future in finished:
+                            outcome = future.result()
+                            report.outcomes.append(outcome)
+                            done += 1
+                            self._tell(outcome, done, total)
+                except BaseException:
+                    self._stop.set()
+                    for future in pending:
+                        future.cancel()
+                    if converter is not None:
+                        converter.close()
+                    raise
+        finally:
+            if converter is not None:
+                converter.close()
+        peak = 0.0
+        if converter is not None and hasattr(converter, "stats"):
+            with contextlib.suppress(Exception):
+                peak = float(converter.stats().get("peak_rss_mb", 0.0))
+        return peak
+
+    def _one(self, job: Job, stage: Path, converter: Any, manifest: Manifest, lock: threading.Lock) -> Outcome:
+        started = time.perf_counter()
+        try:
+            files = self._produce(job, stage, converter)
+            if self._stop.is_set():
+                return Outcome(job, "échec", error="interrompu")
+            target_dir = self.build_dir / job.slug
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for name, staged in files:
+                sha = sha256_file(staged)
+                os.replace(staged, target_dir / name)
+                with lock:
+                    manifest.record(f"{job.slug}/{name}", sha, job)
+            return Outcome(job, "construit", time.perf_counter() - started)
+        except ConvgenError as exc:
+            return Outcome(job, "échec", time.perf_counter() - started, str(exc))
+        except Exception as exc:  # a failing document must not stop the others
+            detail = f"{type(exc).__name__} : {exc}"
+            return Outcome(job, "échec", time.perf_counter() - started, f"erreur inattendue ({detail})")
+
+    def _produce(self, job: Job, stage: Path, converter: Any) -> list[tuple[str, Path]]:
+        """Render and convert one job into ``stage``; return (final name, staged file) pairs."""
+        from convgen.render import check_rendered
+
+        work = stage / job.stem
+        work.mkdir()
+        docx = job.render()
+        problems = check_rendered(docx, allow_fill_in=job.draft)
+        if problems:
+            raise RenderError(f"{job.slug} ({job.label}) : " + " ; ".join(problems))
+        docx_path = work / f"{job.stem}.docx"
+        docx_path.write_bytes(docx)
+        files: list[tuple[str, Path]] = []
+        if "docx" in self.formats:
+            files.append((f"{job.stem}.docx", docx_path))
+            for suffix, render_extra in sorted(job.extras.items()):
+                extra = work / f"{suffix}.docx"
+                extra.write_bytes(render_extra())
+                files.append((f"{suffix}.docx", extra))
+        if "pdf" in self.formats:
+            from convgen.pdf import SignatureField, finalize_pdf
+
+            raw = work / f"{job.stem}.brut.pdf"
+            converter.convert(docx_path, raw, expect_text=job.expect_text)
+            if self._stop.is_set():
+                return files
+            final = work / (job.pdf_name or f"{job.stem}.pdf")
+            fields = None if job.draft or not job.signatures else [
+                SignatureField(name=s.name, anchor=s.anchor) for s in job.signatures
+            ]
+            finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
+            files.append((final.name, final))
+        return files
+
+
+def _default_converter(workers: int) -> Any:
+    from convgen.pdf import Converter
+
+    return Converter(workers=workers)

@@ -1,0 +1,173 @@
+"""The ``convgen`` command: thin wrappers that parse options, call the library and map errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+import click
+
+from convgen import __version__
+from convgen.clifr import install as install_french
+from convgen.errors import ConvgenError, DataError, Interrupted
+
+install_french()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``message`` on stderr and exit with ``code``."""
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn library errors and signals into French messages and exit codes, never a traceback."""
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except DataError as exc:
+        count = len(exc.problems)
+        fail(f"{exc}\n{count} erreur{'s' if count > 1 else ''} : rien n'a été écrit.", exc.exit_code)
+    except KeyboardInterrupt:
+        fail(str(Interrupted(signal.SIGINT)), 128 + signal.SIGINT)
+    except ConvgenError as exc:
+        fail(str(exc), exc.exit_code)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def project_root(ctx: click.Context) -> Path:
+    """Return the project folder chosen with ``-C`` (the current folder by default)."""
+    root: Path = ctx.obj
+    return root
+
+
+@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Dossier du projet (celui qui contient departement.yaml et epci/).",
+)
+@click.version_option(__version__, "--version", message="convgen %(version)s", help="Affiche la version.")
+@click.pass_context
+def main(ctx: click.Context, directory: Path) -> None:
+    """Conventions de partenariat « conseiller numérique » du Département de la Sarthe.
+
+    Les données (departement.yaml, epci/*.yaml) et les modèles (templates/*.docx) produisent les
+    conventions, leurs annexes et leurs avenants en DOCX et en PDF prêts à signer, dans build/.
+    """
+    ctx.obj = directory.resolve()
+
+
+@main.command(context_settings=CONTEXT)
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Vérifie les données et les modèles, sans rien écrire."""
+    with handled():
+        from convgen.orchestrate import check_project
+
+        project = check_project(project_root(ctx))
+        drafts = [slug for slug, epci in project.epcis.items() if epci.deliberation is None]
+        click.echo(f"Données valides : {len(project.epcis)} intercommunalités, modèles conformes.")
+        if drafts:
+            click.echo(f"Délibération à renseigner (convention en projet) : {', '.join(drafts)}.")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["epci", "departement"]), default="epci")
+def schema(kind: str) -> None:
+    """Affiche le schéma JSON des fichiers epci/*.yaml (ou de departement.yaml)."""
+    with handled():
+        from convgen.schema import json_schema
+
+        click.echo(json.dumps(json_schema(kind), indent=2, ensure_ascii=False))  # type: ignore[arg-type]
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--format`` (docx, pdf or both) to a command."""
+    return click.option(
+        "--format",
+        "formats",
+        type=click.Choice(["docx", "pdf"]),
+        multiple=True,
+        metavar="docx|pdf",
+        help="Format(s) à produire (répétable) ; par défaut DOCX et PDF.",
+    )(func)
+
+
+def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--jobs`` to a command."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(1, 64),
+        default=None,
+        metavar="N",
+        help="Nombre de conversions en parallèle (par défaut : nombre de cœurs).",
+    )(func)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@format_option
+@jobs_option
+@click.option("--force", is_flag=True, help="Reconstruit même les documents à jour.")
+@click.option(
+    "--attente",
+    type=click.FloatRange(0),
+    default=600,
+    metavar="SECONDES",
+    show_default=True,
+    help="Secondes d'attente si une autre construction est en cours.",
+)
+@click.pass_context
+def build(
+    ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None, force: bool, attente: float
+) -> None:
+    """Produit les conventions dans build/<intercommunalité>/ (toutes, ou celles nommées).
+
+    Exemple : convgen build cc-maine-saosnois --format pdf
+    """
+    with handled():
+        from convgen.orchestrate import build_conventions
+
+        report = build_conventions(
+            project_root(ctx),
+            slugs=slugs,
+            formats=formats or ("docx", "pdf"),
+            jobs=jobs,
+            force=force,
+            wait=attente,
+            echo=click.echo,
+        )
+        if report.failed:
+            sys.exit(1)
+
+
+@main.command("text", context_settings=CONTEXT)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def text_command(path: Path) -> None:
+    """Affiche le texte d'un fichier DOCX (paragraphes, tableaux, en-têtes, pieds de page, balises).
+
+    Sert de « textconv » git pour lire les différences des modèles templates/*.docx.
+    """
+    with handled():
+        from convgen.docxtext import docx_text
+
+        click.echo(docx_text(path), nl=False)

@@ -1,0 +1,80 @@
+"""The plan of the conventions: one job per intercommunality, with the inputs that identify it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from convgen import __version__
+from convgen.build import Job, SignatureSpec, sha256_file, sha256_text, source_epoch
+from convgen.errors import DataError, Problem
+from convgen.model import Epci, Project
+
+TEMPLATES = ("convention.docx", "annexe.docx")
+
+
+def template_digests(templates_dir: Path, names: Sequence[str] = TEMPLATES) -> dict[str, str]:
+    """Return ``modele:<name>`` → sha256 for the templates a document is made from."""
+    return {f"modele:{name}": sha256_file(templates_dir / name) for name in names}
+
+
+def context_digest(context: Mapping[str, Any]) -> str:
+    """Return the sha256 of a template context (what the document says, whitespace of the YAML aside)."""
+    return sha256_text(json.dumps(context, sort_keys=True, ensure_ascii=False))
+
+
+def select(project: Project, slugs: Sequence[str]) -> dict[str, Epci]:
+    """Return the intercommunalities named by ``slugs`` (all when empty); unknown slugs are a DataError."""
+    if not slugs:
+        return dict(project.epcis)
+    unknown = [s for s in slugs if s not in project.epcis]
+    if unknown:
+        known = ", ".join(sorted(project.epcis))
+        raise DataError(
+            Problem(f"epci/{s}.yaml", 1, 1, "", "intercommunalité inconnue", f"identifiants connus : {known}")
+            for s in unknown
+        )
+    return {s: project.epcis[s] for s in slugs}
+
+
+def epci_dates(project: Project, epci: Epci) -> list[dt.date]:
+    """Return the dates of the data a convention is made from (the PDF's dates derive from the latest)."""
+    dates = [project.departement.deliberation, project.programme.convention_etat]
+    if epci.deliberation is not None:
+        dates.append(epci.deliberation)
+    return dates
+
+
+def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Job]:
+    """Return one job per selected intercommunality: its convention (with the annex included)."""
+    from convgen.context import convention_context, document_metadata
+    from convgen.render import render_convention
+
+    templates_dir = root / "templates"
+    digests = template_digests(templates_dir)
+    jobs = []
+    for slug, epci in select(project, slugs).items():
+        context = convention_context(project.departement, project.programme, epci)
+        inputs = {"donnees": context_digest(context), "outil": f"convgen {__version__}", **digests}
+        jobs.append(
+            Job(
+                slug=slug,
+                stem=f"convention-{slug}",
+                label="convention",
+                render=partial(render_convention, templates_dir, context),
+                inputs=inputs,
+                metadata=document_metadata(project.departement, project.programme, epci),
+                expect_text=context["epci"]["nom"],
+                draft=bool(context["projet"]),
+                epoch=source_epoch(epci_dates(project, epci)),
+                signatures=(
+                    SignatureSpec("signature_intercommunalite", context["epci"]["president"]["signature"]),
+                    SignatureSpec("signature_departement", context["departement"]["president"]["signature"]),
+                ),
+            )
+        )
+    return jobs

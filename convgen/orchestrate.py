@@ -1,0 +1,85 @@
+"""The recipes behind the commands: validate everything, plan, then build — in that order."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from convgen.build import Format, Outcome, Report, Runner, project_lock
+from convgen.errors import TemplateError
+from convgen.model import Project
+
+Echo = Callable[[str], None]
+
+
+def check_project(root: Path) -> Project:
+    """Load and validate the data, then lint the templates against it; raise on any problem."""
+    from convgen.context import convention_context
+    from convgen.load import load_project
+    from convgen.render import lint_templates
+
+    project = load_project(root)
+    sample = next(iter(project.epcis.values()))
+    known = convention_context(project.departement, project.programme, sample)
+    problems = lint_templates(root / "templates", known)
+    if problems:
+        raise TemplateError("\n".join(str(p) for p in problems))
+    return project
+
+
+def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:
+    """Return a progress callback printing one line per document."""
+
+    def show(outcome: Outcome, done: int, total: int) -> None:
+        width = len(str(total))
+        mark = {"construit": "✓", "inchangé": "=", "échec": "✗"}[outcome.status]
+        timing = f" ({outcome.seconds:.2f} s)".replace(".", ",") if outcome.status == "construit" else ""
+        draft = " — PROJET" if outcome.job.draft and outcome.status != "échec" else ""
+        echo(f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {outcome.job.label} {outcome.status}{timing}{draft}")
+        if outcome.error:
+            echo(f"    {outcome.error}")
+
+    return show
+
+
+def summarize(report: Report, echo: Echo) -> None:
+    """Print the summary of a run: built, unchanged, drafts, failed."""
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    echo(
+        f"Terminé en {seconds} s : {report.count('construit')} construit(s), "
+        f"{report.count('inchangé')} inchangé(s), {len(report.failed)} en échec."
+    )
+    if report.drafts:
+        echo(f"En projet (délibération à renseigner) : {', '.join(report.drafts)}.")
+    for outcome in report.failed:
+        echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
+
+
+def build_conventions(
+    root: Path,
+    *,
+    slugs: Sequence[str] = (),
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 600,
+    echo: Echo = print,
+) -> Report:
+    """Validate everything, then build the conventions that are stale; return the report."""
+    from convgen.conventions import convention_jobs
+
+    project = check_project(root)
+    plan = convention_jobs(project, root, slugs)
+    build_dir = root / "build"
+    fmt: tuple[Format, ...] = tuple(f for f in ("docx", "pdf") if f in formats)  # type: ignore[misc]
+    runner = Runner(build_dir, formats=fmt, jobs=jobs, progress=progress_printer(echo))
+
+    def waiting() -> None:
+        echo("Une autre construction est en cours dans ce projet : attente de sa fin…")
+
+    with project_lock(build_dir, timeout=wait, on_wait=waiting):
+        report = runner.run(plan, force=force)
+    summarize(report, echo)
+    sys.stdout.flush()
+    return report

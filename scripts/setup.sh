@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Prépare la machine pour convgen : paquets système (LibreOffice, polices, poppler) puis environnement Python.
+# Usage : scripts/setup.sh system   — vérifie (et installe, si root sur Debian/Ubuntu) les paquets système
+#         scripts/setup.sh venv     — crée .venv et y installe convgen avec ses dépendances
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Paquets Debian/Ubuntu nécessaires (tenus à jour avec le Makefile, variable SYSTEM_PACKAGES).
+PACKAGES=${SYSTEM_PACKAGES:-"libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv"}
+PYTHON=${PYTHON:-python3}
+
+missing_system() {
+  local missing=()
+  command -v soffice >/dev/null 2>&1 || missing+=("LibreOffice Writer (soffice)")
+  /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=("python3-uno (pont UNO de LibreOffice)")
+  command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing+=("poppler-utils (pdftotext, pdffonts)")
+  command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q 'Liberation Sans' || missing+=("police Liberation Sans (fonts-liberation2)")
+  fc-list 2>/dev/null | grep -q 'Carlito' || missing+=("police Carlito (fonts-crosextra-carlito)")
+  "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("module venv de Python (python3-venv)")
+  printf '%s\n' "${missing[@]}"
+}
+
+system() {
+  local missing
+  missing=$(missing_system)
+  [ -z "$missing" ] && return 0
+  echo "convgen : composants système manquants :"
+  printf '  - %s\n' $'\n'"$missing" | sed '/^  - $/d'
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installation par apt-get : $PACKAGES"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+    missing=$(missing_system)
+    if [ -n "$missing" ]; then
+      echo "convgen : l'installation n'a pas fourni :" >&2
+      printf '%s\n' "$missing" | sed 's/^/  - /' >&2
+      exit 1
+    fi
+    echo "Composants système installés."
+  else
+    cat >&2 <<MSG
+convgen ne peut pas les installer lui-même (il faut être root sur Debian ou Ubuntu).
+Demandez à l'administrateur de la machine d'exécuter :
+  sudo apt-get install --no-install-recommends $PACKAGES
+puis relancez la commande.
+MSG
+    exit 1
+  fi
+}
+
+venv() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "Création de l'environnement Python .venv"
+    "$PYTHON" -m venv .venv
+  fi
+  echo "Installation de convgen et de ses dépendances dans .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+}
+
+case "${1:-}" in
+  system) system ;;
+  venv) venv ;;
+  *) echo "usage : scripts/setup.sh system|venv" >&2; exit 2 ;;
+esac

@@ -375,9 +375,11 @@ class Runner:
             if self._stop.is_set():
                 return files
             final = work / (job.pdf_name or f"{job.stem}.pdf")
-            fields = None if job.draft or not job.signatures else [
-                SignatureField(name=s.name, anchor=s.anchor) for s in job.signatures
-            ]
+            fields = (
+                None
+                if job.draft or not job.signatures
+                else [SignatureField(name=s.name, anchor=s.anchor) for s in job.signatures]
+            )
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
         return files

@@ -45,6 +45,9 @@ def handled() -> Iterator[None]:
         fail(str(Interrupted(signal.SIGINT)), 128 + signal.SIGINT)
     except ConvgenError as exc:
         fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"Erreur du système{where} : {exc.strerror or exc} — vérifiez les droits et la place disque.", 1)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -96,7 +99,7 @@ def schema(kind: str) -> None:
     with handled():
         from convgen.schema import json_schema
 
-        click.echo(json.dumps(json_schema(kind), indent=2, ensure_ascii=False))  # type: ignore[arg-type]
+        click.echo(json.dumps(json_schema("epci" if kind == "epci" else "departement"), indent=2, ensure_ascii=False))
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,7 +141,12 @@ def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.pass_context
 def build(
-    ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None, force: bool, attente: float
+    ctx: click.Context,
+    slugs: tuple[str, ...],
+    formats: tuple[str, ...],
+    jobs: int | None,
+    force: bool,
+    attente: float,
 ) -> None:
     """Produit les conventions dans build/<intercommunalité>/ (toutes, ou celles nommées).
 

@@ -38,7 +38,10 @@ FRENCH = {
 }
 
 FRENCH_PLURAL = {
-    "Did you mean {possibility}?": ("Vouliez-vous dire {possibility} ?", "(Vouliez-vous dire l'une de : {possibilities} ?)"),
+    "Did you mean {possibility}?": (
+        "Vouliez-vous dire {possibility} ?",
+        "(Vouliez-vous dire l'une de : {possibilities} ?)",
+    ),
     "{value!r} is not {choice}.": ("{value!r} n'est pas {choice}.", "{value!r} n'est pas l'un de {choices}."),
     "Got unexpected extra argument ({args})": (
         "Argument en trop ({args})",

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from convgen.build import Format, Outcome, Report, Runner, project_lock
+from convgen.build import Format, Outcome, Report, Runner, check_writable, project_lock
 from convgen.errors import TemplateError
 from convgen.model import Project
 
@@ -36,7 +36,9 @@ def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:
         mark = {"construit": "✓", "inchangé": "=", "échec": "✗"}[outcome.status]
         timing = f" ({outcome.seconds:.2f} s)".replace(".", ",") if outcome.status == "construit" else ""
         draft = " — PROJET" if outcome.job.draft and outcome.status != "échec" else ""
-        echo(f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {outcome.job.label} {outcome.status}{timing}{draft}")
+        echo(
+            f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {outcome.job.label} {outcome.status}{timing}{draft}"
+        )
         if outcome.error:
             echo(f"    {outcome.error}")
 
@@ -72,12 +74,13 @@ def build_conventions(
     project = check_project(root)
     plan = convention_jobs(project, root, slugs)
     build_dir = root / "build"
-    fmt: tuple[Format, ...] = tuple(f for f in ("docx", "pdf") if f in formats)  # type: ignore[misc]
+    fmt: tuple[Format, ...] = tuple(f for f in ("docx", "pdf") if f in formats)
     runner = Runner(build_dir, formats=fmt, jobs=jobs, progress=progress_printer(echo))
 
     def waiting() -> None:
         echo("Une autre construction est en cours dans ce projet : attente de sa fin…")
 
+    check_writable(build_dir)
     with project_lock(build_dir, timeout=wait, on_wait=waiting):
         report = runner.run(plan, force=force)
     summarize(report, echo)

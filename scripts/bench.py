@@ -49,9 +49,7 @@ def run_build(project: Path, *extra: str) -> tuple[float, float]:
     """Run ``convgen build`` on ``project``; return (seconds, peak RSS in MB of any process of the run)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run(
-        [*CONVGEN, "-C", str(project), "build", *extra], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([*CONVGEN, "-C", str(project), "build", *extra], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"convgen build a échoué ({done.returncode}) :\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -110,7 +108,9 @@ def france_project(dest: Path) -> int:
         ]
         referent, suppleant = people[1], people[2]
         if referent[1:] == suppleant[1:]:
-            suppleant = (suppleant[0], "Jules", "TÉMOIN") if suppleant[1] != "Jules" else (suppleant[0], "Anne", "ESSAI")
+            suppleant = (
+                (suppleant[0], "Jules", "TÉMOIN") if suppleant[1] != "Jules" else (suppleant[0], "Anne", "ESSAI")
+            )
         text = f"""nom: {json.dumps(nom, ensure_ascii=False)}
 nom_court: {json.dumps(label, ensure_ascii=False)}
 siren: "{row["siren"]}"

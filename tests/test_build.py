@@ -68,7 +68,10 @@ def test_unchanged_inputs_are_not_rebuilt_and_a_change_rebuilds_one(tmp_path: Pa
     build_dir = tmp_path / "build"
     run(build_dir, [job("cc-a"), job("cc-b")])
     assert run(build_dir, [job("cc-a"), job("cc-b")]) == [("cc-a", "inchangé"), ("cc-b", "inchangé")]
-    assert run(build_dir, [job("cc-a"), job("cc-b", "Autre texte")]) == [("cc-a", "inchangé"), ("cc-b", "construit")]
+    assert run(build_dir, [job("cc-a"), job("cc-b", "Autre texte")]) == [
+        ("cc-a", "inchangé"),
+        ("cc-b", "construit"),
+    ]
 
 
 def test_a_tampered_output_is_rebuilt(tmp_path: Path) -> None:
@@ -150,7 +153,10 @@ def test_second_run_waits_for_the_lock_then_gives_up_clearly(tmp_path: Path) -> 
     holder.start()
     holding.wait(5)
     waited: list[bool] = []
-    with pytest.raises(LockError) as caught, project_lock(build_dir, timeout=0.2, on_wait=lambda: waited.append(True)):
+    with (
+        pytest.raises(LockError) as caught,
+        project_lock(build_dir, timeout=0.2, on_wait=lambda: waited.append(True)),
+    ):
         pass
     release.set()
     holder.join()

@@ -1,0 +1,167 @@
+"""End to end with the real LibreOffice: ``convgen build`` of the 15 conventions, as ``make conventions`` runs it.
+
+The build runs once per module (two copies, to prove reproducibility across directories); the tests then open
+every output: DOCX with python-docx, PDF with pikepdf, ``pdftotext`` and ``pdffonts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pikepdf
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.libreoffice
+FORBIDDEN = ("None", "{{", "{%", "Président-e", "Le-La", ".....", "…..")
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the repository's data and templates to ``dest``."""
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
+    shutil.copytree(REPO / "epci", dest / "epci")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "convgen", "-C", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """Build the 15 conventions in two separate copies of the project; return both and the first output."""
+    base = tmp_path_factory.mktemp("e2e")
+    first, second = copy_project(base / "un"), copy_project(base / "deux")
+    result = convgen(first, "build", "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = convgen(second, "build")
+    assert again.returncode == 0, again.stdout + again.stderr
+    return first, second, result.stdout
+
+
+def slugs() -> list[str]:
+    """Return the slugs of the shipped data."""
+    return sorted(p.stem for p in (REPO / "epci").glob("*.yaml"))
+
+
+def drafts() -> set[str]:
+    """Return the slugs whose data has no deliberation date (built as PROJET)."""
+    return {
+        p.stem for p in (REPO / "epci").glob("*.yaml") if not re.search(r"^deliberation:", p.read_text("utf-8"), re.M)
+    }
+
+
+def pdftotext(path: Path) -> str:
+    """Return the text of a PDF as poppler extracts it."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_summary_names_built_documents_and_drafts(built: tuple[Path, Path, str]) -> None:
+    _, _, output = built
+    assert f"{len(slugs())} construit(s), 0 inchangé(s), 0 en échec" in output
+    for slug in drafts():
+        assert slug in output.split("En projet (délibération à renseigner) :")[1]
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_every_convention_is_a_complete_docx_and_pdf(built: tuple[Path, Path, str], slug: str) -> None:
+    project, _, _ = built
+    folder = project / "build" / slug
+    document = docx.Document(str(folder / f"convention-{slug}.docx"))
+    body = "\n".join(p.text for p in document.paragraphs)
+    name = [
+        line for line in (REPO / "epci" / f"{slug}.yaml").read_text("utf-8").splitlines() if line.startswith("nom:")
+    ]
+    assert name, slug
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert "IL A ÉTÉ CONVENU CE QUI SUIT" in body
+    text = pdftotext(folder / f"convention-{slug}.pdf")
+    flat = " ".join(text.split())
+    for bad in FORBIDDEN:
+        if slug in drafts() and bad in (".....", "….."):
+            continue
+        assert bad not in flat, (slug, bad)
+    assert "ARTICLE 9" in flat.upper()
+    pages = len(pikepdf.open(folder / f"convention-{slug}.pdf").pages)
+    assert f"page {pages} sur {pages}" in flat
+    assert ("PROJET" in flat) == (slug in drafts())
+
+
+@pytest.mark.parametrize("slug", slugs()[:3])
+def test_pdf_is_pdfa_with_embedded_fonts_and_signature_fields(built: tuple[Path, Path, str], slug: str) -> None:
+    project, _, _ = built
+    path = project / "build" / slug / f"convention-{slug}.pdf"
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "2"
+        assert meta.get("pdfaid:conformance") == "B"
+        assert str(pdf.docinfo.get("/Author")) == "Département de la Sarthe"
+        assert str(pdf.docinfo.get("/Title")).startswith(
+            "Convention de partenariat — conseiller numérique 2024-2026 — "
+        )
+        assert str(pdf.Root.get("/Lang")) == "fr-FR"
+        fields = [f for f in pdf.Root.AcroForm.Fields] if "/AcroForm" in pdf.Root else []
+        names = sorted(str(f.T) for f in fields if f.get("/FT") == "/Sig")
+        if slug in drafts():
+            assert names == []
+        else:
+            assert names == ["signature_departement", "signature_intercommunalite"]
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    emb = listing[0].index(" emb") + 1
+    assert len(listing) > 2
+    for row in listing[2:]:
+        assert row[emb : emb + 3] == "yes", f"police non incorporée : {row}"
+
+
+def test_two_builds_in_two_directories_give_the_same_bytes(built: tuple[Path, Path, str]) -> None:
+    first, second, _ = built
+    outputs = sorted(
+        p.relative_to(first / "build") for p in (first / "build").rglob("*") if p.suffix in {".docx", ".pdf"}
+    )
+    assert len(outputs) == 2 * len(slugs())
+    for rel in outputs:
+        assert (first / "build" / rel).read_bytes() == (second / "build" / rel).read_bytes(), rel
+
+
+def test_manifest_records_every_output_with_its_hash(built: tuple[Path, Path, str]) -> None:
+    project, _, _ = built
+    manifest = json.loads((project / "build" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["documents"]) == 2 * len(slugs())
+    for rel, entry in manifest["documents"].items():
+        assert hashlib.sha256((project / "build" / rel).read_bytes()).hexdigest() == entry["sha256"]
+        assert set(entry["entrees"]) >= {"donnees", "outil", "modele:convention.docx", "modele:annexe.docx"}
+
+
+def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
+    _, project, _ = built
+    unchanged = convgen(project, "build")
+    assert unchanged.returncode == 0
+    assert f"0 construit(s), {len(slugs())} inchangé(s)" in unchanged.stdout
+    target = project / "epci" / f"{slugs()[0]}.yaml"
+    target.write_text(
+        target.read_text("utf-8").replace("communication:\n", "communication:\n    - Affiche ajoutée\n", 1),
+        "utf-8",
+    )
+    one = convgen(project, "build")
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert f"2 construit(s), {len(slugs()) - 1} inchangé(s)" not in one.stdout
+    assert f"1 construit(s), {len(slugs()) - 1} inchangé(s)" in one.stdout
+    assert "Affiche ajoutée" in pdftotext(project / "build" / slugs()[0] / f"convention-{slugs()[0]}.pdf")
+    assert not subprocess.run(["pgrep", "-f", "soffice.bin.*convgen"], capture_output=True, check=False).stdout

@@ -1,0 +1,178 @@
+"""French words for the documents: dates, names, gender agreement, typography.
+
+Pure functions on strings and dates; nothing here knows of DOCX or PDF, and nothing escapes XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from babel.dates import format_date
+
+NBSP = "\u00a0"
+"""Non-breaking space (espace insécable)."""
+
+APOSTROPHE = "\u2019"
+"""Typographic apostrophe (’)."""
+
+_LOCALE = "fr_FR"
+
+# Horizontal spaces that typography may replace by a non-breaking space (never a line break).
+_HSPACE = " \t\u00a0\u202f"
+
+# Spans left untouched by typography: URLs, e-mail addresses.
+_PROTECTED = re.compile(
+    r"""
+    (?:\b[A-Za-z][A-Za-z0-9+.-]*://|\b(?:mailto|tel):|\bwww\.)   # scheme or www.
+    [^\s<>«»"]*[^\s<>«»".,;:!?)\]'’]                            # no trailing punctuation
+    |
+    [\w.+'-]+@[\w-]+(?:\.[\w-]+)+                                # e-mail address
+    """,
+    re.VERBOSE,
+)
+# Placeholders for protected spans: characters of the supplementary private use area (plane 15).
+_PLACEHOLDER_BASE = 0xF0000
+_PLACEHOLDER = re.compile("[\U000f0000-\U000fffff]")
+
+_STRAIGHT_QUOTES = re.compile(r'"([^"\n]*)"')
+_CURLY_QUOTES = re.compile("\u201c([^\u201c\u201d\n]*)\u201d")
+_AFTER_OPENING = re.compile(f"«[{_HSPACE}]*")
+_BEFORE_CLOSING = re.compile(f"[{_HSPACE}]*»")
+# A high punctuation mark (; ? ! and a lone colon), with the spaces before it, after a visible character.
+_BEFORE_HIGH_PUNCTUATION = re.compile(f"(?<=[^\\s:])(?P<space>[{_HSPACE}]*)(?=[;?!]|:(?![:/\\\\]))")
+# Characters after which a missing space before a high punctuation mark is inserted.
+_SPACED_AFTER = "»)]"
+
+_LE_LES = re.compile(r"(?i)^(les?)\s+(?=\S)")
+_DIGITS = re.compile(r"\D")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-]")
+_SPACES = re.compile(r"\s+")
+
+
+def date_in_words(d: dt.date) -> str:
+    """Return the date in French words: "23 février 2024", "1er décembre 2023"."""
+    words = format_date(d, format="long", locale=_LOCALE)
+    if d.day == 1:
+        words = re.sub(r"^1(?=\s)", "1er", words)
+    return words
+
+
+def upper_text(s: str) -> str:
+    """Return the text in capitals with its accents kept ("ÉTAT"), in NFC form."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).upper())
+
+
+def upper_name(nom: str) -> str:
+    """Return the surname in capitals with its accents kept: "Le Mèner" → "LE MÈNER"."""
+    return upper_text(" ".join(nom.split()))
+
+
+def typography(s: str) -> str:
+    """Return the text with French typography: ’, « », non-breaking spaces before ; : ? !."""
+    text = unicodedata.normalize("NFC", s)
+    protected: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return chr(_PLACEHOLDER_BASE + len(protected) - 1)
+
+    if not _PLACEHOLDER.search(text):
+        text = _PROTECTED.sub(protect, text)
+    text = text.replace("'", APOSTROPHE)
+    text = _STRAIGHT_QUOTES.sub(_guillemets, text)
+    text = _CURLY_QUOTES.sub(_guillemets, text)
+    text = _AFTER_OPENING.sub("«" + NBSP, text)
+    text = _BEFORE_CLOSING.sub(NBSP + "»", text)
+    text = _BEFORE_HIGH_PUNCTUATION.sub(_space_before_high_punctuation, text)
+    if protected:
+        text = _PLACEHOLDER.sub(lambda m: protected[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
+    return text
+
+
+def _guillemets(match: re.Match[str]) -> str:
+    """Return the quoted text between French guillemets."""
+    return f"«{NBSP}{match.group(1).strip(_HSPACE)}{NBSP}»"
+
+
+def _space_before_high_punctuation(match: re.Match[str]) -> str:
+    """Return a non-breaking space where a space is, or is missing after a letter."""
+    if match.group("space"):
+        return NBSP
+    before = match.string[match.start() - 1]
+    return NBSP if before.isalpha() or before in _SPACED_AFTER else ""
+
+
+def with_place_preposition(lieu: str) -> str:
+    """Return the place name after "à", contracted: "au Mans", "aux Sables-d’Olonne", "à La Flèche"."""
+    lieu = " ".join(lieu.split())
+    match = _LE_LES.match(lieu)
+    if match is None:
+        prepose = f"à {lieu}"
+    else:
+        contraction = "aux" if match.group(1).lower() == "les" else "au"
+        prepose = f"{contraction} {lieu[match.end() :]}"
+    return typography(prepose)
+
+
+def format_siren(siren: str) -> str:
+    """Return the SIREN in three groups of three digits joined by non-breaking spaces."""
+    digits = _DIGITS.sub("", siren)
+    if len(digits) != 9:
+        raise ValueError(f"SIREN invalide « {siren} » : 9 chiffres attendus")
+    return NBSP.join((digits[0:3], digits[3:6], digits[6:9]))
+
+
+def format_phone(telephone: str) -> str:
+    """Return the phone number with non-breaking spaces, so that it never breaks across lines."""
+    digits = _PHONE_SEPARATORS.sub("", telephone)
+    if re.fullmatch(r"0\d{9}", digits):
+        return NBSP.join(digits[i : i + 2] for i in range(0, 10, 2))
+    return _SPACES.sub(NBSP, telephone.strip())
+
+
+def gendered(civilite: str, masculine: str, feminine: str) -> str:
+    """Return the feminine form for "Madame", the masculine form for "Monsieur"."""
+    if civilite == "Madame":
+        return feminine
+    if civilite == "Monsieur":
+        return masculine
+    raise ValueError(f"civilité inconnue « {civilite} » : « Madame » ou « Monsieur » attendu")
+
+
+def duration_in_words(debut: dt.date, fin: dt.date) -> str:
+    """Return the duration from debut to fin, both included, in words: "3 années", "1 année et 6 mois"."""
+    end = fin + dt.timedelta(days=1)
+    if end <= debut:
+        raise ValueError(f"période vide : la fin ({fin.isoformat()}) précède le début ({debut.isoformat()})")
+    months = (end.year - debut.year) * 12 + end.month - debut.month
+    if _add_months(debut, months) > end:
+        months -= 1
+    days = (end - _add_months(debut, months)).days
+    years, months = divmod(months, 12)
+    parts = [
+        _count(n, singular, plural)
+        for n, singular, plural in (
+            (years, "année", "années"),
+            (months, "mois", "mois"),
+            (days, "jour", "jours"),
+        )
+        if n
+    ]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    """Return the date a number of months later, on the last day of the month when the day is missing."""
+    year, month_index = divmod(d.month - 1 + months, 12)
+    year += d.year
+    month = month_index + 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(d.day, last_day))
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    """Return the number followed by the noun in the singular (1) or the plural."""
+    return f"{n} {singular if n == 1 else plural}"

@@ -1,89 +1,514 @@
 """The typed data of the conventions: Département, programme, intercommunalities (EPCI).
 
-Field names are the YAML keys legal staff write (French), one to one.
-SKELETON: validation rules are completed in the foundation work; field names and types are the contract.
+Field names are the YAML keys legal staff write (French), one to one. Every rule of validity lives
+here; errors are raised as ``PydanticCustomError("convgen", …)`` whose context carries the French
+``message``, a ``hint`` and, when the error belongs to a sub-key, the relative path ``at`` of that key.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from typing import Literal
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 Civilite = Literal["Madame", "Monsieur"]
+
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 500
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_ALLOWED_EDGE_SPACES = " \t\r\n\u00a0\u202f"
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def error(message: str, hint: str = "", at: tuple[str | int, ...] = ()) -> PydanticCustomError:
+    """Return a validation error carrying a French message, a hint and an optional sub-path."""
+    return PydanticCustomError("convgen", "{message}", {"message": message, "hint": hint, "at": at})
+
+
+def fold(text: str) -> str:
+    """Return ``text`` without accents, case, spaces or punctuation, for loose comparisons."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+def _clean_text(value: object) -> object:
+    """Return the NFC, stripped form of a text; refuse control and invisible characters."""
+    if not isinstance(value, str):
+        return value  # the strict ``str`` schema reports the wrong type
+    text = unicodedata.normalize("NFC", value).strip(_ALLOWED_EDGE_SPACES)
+    for char in text:
+        if char == "\t":
+            raise error("tabulation interdite dans la valeur", "remplacez-la par une espace")
+        if char in "\r\n\u2028\u2029\x85":
+            raise error("retour à la ligne interdit dans la valeur", "écrivez la valeur sur une seule ligne")
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            raise error(
+                f"caractère invisible interdit (U+{ord(char):04X})",
+                "retapez la valeur au clavier plutôt que de la copier-coller",
+            )
+    return text
+
+
+ShortText = Annotated[str, Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX), BeforeValidator(_clean_text)]
+LongText = Annotated[str, Field(strict=True, min_length=1, max_length=LONG_TEXT_MAX), BeforeValidator(_clean_text)]
+
+
+def _check_siren(value: str) -> str:
+    """Return the SIREN without spaces; refuse anything but 9 digits with a valid Luhn key."""
+    compact = re.sub(r"[ \u00a0\u202f]", "", value)
+    if not re.fullmatch(r"[0-9]+", compact):
+        raise error(f"SIREN « {value} » invalide : il ne doit contenir que des chiffres", 'exemple : "200072676"')
+    if len(compact) != 9:
+        raise error(f"SIREN « {value} » invalide : {len(compact)} chiffres au lieu de 9", 'exemple : "200072676"')
+    if not luhn_valid(compact):
+        raise error(
+            f"SIREN « {value} » invalide : la clé de contrôle (Luhn) est fausse",
+            "vérifiez le numéro dans la base BANATIC ou sur l'annuaire des entreprises",
+        )
+    return compact
+
+
+def luhn_valid(digits: str) -> bool:
+    """Return True when the digit string passes the Luhn checksum."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _check_email(value: str) -> str:
+    """Return the normalised e-mail address; refuse an invalid one (no DNS lookup)."""
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise error(f"adresse invalide « {value} »", "exemple : prenom.nom@cc-exemple.fr") from None
+    return str(info.normalized)
+
+
+def _normalise_phone(value: str) -> str:
+    """Return a French phone number as ``02 43 12 34 56``; refuse anything else."""
+    compact = re.sub(r"[ .\-\u00a0\u202f]", "", value).replace("(0)", "")
+    if compact.startswith("+33"):
+        compact = "0" + compact[3:]
+    elif compact.startswith("0033"):
+        compact = "0" + compact[4:]
+    if not re.fullmatch(r"0[1-9][0-9]{8}", compact):
+        raise error(
+            f"numéro de téléphone invalide « {value} »",
+            "10 chiffres commençant par 0, par exemple 02 43 12 34 56",
+        )
+    return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
+
+
+Siren = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=20),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_siren),
+]
+Courriel = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=254),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_email),
+]
+Telephone = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=30),
+    BeforeValidator(_clean_text),
+    AfterValidator(_normalise_phone),
+]
+
+
+def _date_suggestion(text: str) -> str:
+    """Return the ISO form of a date written another way, or a generic example."""
+    match = (
+        re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+        or re.fullmatch(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})", text)
+        or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    )
+    if match:
+        first, second, third = (int(g) for g in match.groups())
+        year, month, day = (third, second, first) if first <= 31 and third > 31 else (first, second, third)
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            pass
+    return "2024-03-12"
+
+
+def _parse_date(value: object) -> object:
+    """Return a date from a YAML date or an ISO text; explain any other form in French."""
+    if isinstance(value, dt.datetime):
+        raise error(
+            "une date sans heure est attendue",
+            f"écrivez seulement la date, par exemple {value.date().isoformat()}",
+        )
+    if isinstance(value, dt.date):
+        return value
+    if value is None:
+        raise error("date manquante", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
+    if isinstance(value, str):
+        text = value.strip()
+        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            if not 1 <= month <= 12:
+                raise error(f"date impossible « {text} » : il n'y a pas de mois {month}", "format AAAA-MM-JJ")
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                raise error(
+                    f"date impossible « {text} » : {MONTHS[month - 1]} {year} compte {days} jours",
+                    "vérifiez le jour et le mois",
+                )
+            return dt.date(year, month, day)
+        raise error(
+            f"date « {text} » mal écrite",
+            f"format attendu AAAA-MM-JJ, par exemple {_date_suggestion(text)}",
+        )
+    if isinstance(value, bool):
+        raise error("une date est attendue, pas oui/non", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
+    if isinstance(value, int | float):
+        raise error(
+            f"« {value} » n'est pas une date", f"format attendu AAAA-MM-JJ, par exemple {_date_suggestion(str(value))}"
+        )
+    raise error("une date est attendue", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
+
+
+def _parse_optional_date(value: object) -> object:
+    """Return None for an empty value, else the date as ``_parse_date`` reads it."""
+    return None if value is None else _parse_date(value)
+
+
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_parse_optional_date)]
 
 
 class StrictModel(BaseModel):
     """Base: unknown keys refused, values immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Personne(StrictModel):
     """A person named in a convention (a president)."""
 
-    civilite: Civilite
-    prenom: str
-    nom: str
+    model_config = ConfigDict(
+        title="Personne", json_schema_extra={"description": "Personne nommée dans la convention."}
+    )
+
+    civilite: Civilite = Field(title="Civilité", description="« Madame » ou « Monsieur ».", examples=["Madame"])
+    prenom: ShortText = Field(title="Prénom", description="Prénom, tel qu'il doit être imprimé.", examples=["Claire"])
+    nom: ShortText = Field(
+        title="Nom",
+        description="Nom de famille en minuscules accentuées ; les capitales sont mises à l'impression.",
+        examples=["Exemple"],
+    )
+
+    def same_person(self, other: Personne) -> bool:
+        """Return True when both name the same person (case, accents and punctuation ignored)."""
+        return (fold(self.prenom), fold(self.nom)) == (fold(other.prenom), fold(other.nom))
 
 
 class Contact(Personne):
     """A referent or deputy, with the means to reach them (personal data: RGPD)."""
 
-    fonction: str
-    courriel: str
-    telephone: str  # normalised "02 43 12 34 56"
+    model_config = ConfigDict(
+        title="Contact",
+        json_schema_extra={"description": "Référent ou suppléant : personne à contacter pour le dispositif."},
+    )
+
+    fonction: ShortText = Field(
+        title="Fonction",
+        description="Fonction exercée, accordée au genre.",
+        examples=["Directrice des services à la population"],
+    )
+    courriel: Courriel = Field(
+        title="Courriel", description="Adresse électronique.", examples=["prenom.nom@cc-exemple.fr"]
+    )
+    telephone: Telephone = Field(
+        title="Téléphone",
+        description="Numéro de téléphone français entre guillemets, réécrit sous la forme 02 43 12 34 56.",
+        examples=["02 43 12 34 56"],
+    )
+
+
+def _check_items(items: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse an item repeated in the same list."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        key = fold(item) or item
+        if key in seen:
+            raise error(f"élément « {item} » en double dans la liste", "supprimez l'une des deux lignes", (index,))
+        seen.add(key)
+    return items
 
 
 class Ressources(StrictModel):
     """What the intercommunality lends the adviser (Article 3.2, annex)."""
 
-    materiels: tuple[str, ...] = ()
-    communication: tuple[str, ...] = ()
+    model_config = ConfigDict(
+        title="Ressources",
+        json_schema_extra={"description": "Ressources prêtées gracieusement au conseiller numérique (article 3.2)."},
+    )
+
+    materiels: tuple[LongText, ...] = Field(
+        title="Matériels et locaux",
+        default=(),
+        description="Locaux, matériels et accès prêtés, un élément par ligne.",
+        examples=[["Salle de réunion du siège communautaire équipée d'un vidéoprojecteur"]],
+    )
+    communication: tuple[LongText, ...] = Field(
+        title="Communication",
+        default=(),
+        description="Supports de communication mobilisés, un élément par ligne.",
+        examples=[["Article dans le magazine intercommunal"]],
+    )
+
+    @field_validator("materiels", "communication")
+    @classmethod
+    def _no_duplicate(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        """Refuse an item repeated in the same list."""
+        return _check_items(items)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Ressources:
+        """Require at least one resource across both lists."""
+        if not self.materiels and not self.communication:
+            raise error(
+                "aucune ressource n'est indiquée",
+                "ajoutez au moins un élément sous « materiels » ou « communication » (article 3.2)",
+            )
+        return self
+
+
+def _distinct_contacts(referent: Contact, suppleant: Contact) -> None:
+    """Refuse a deputy who is the referent."""
+    if referent.same_person(suppleant):
+        raise error(
+            "le suppléant est la même personne que le référent",
+            "désignez comme suppléant une autre personne",
+            ("suppleant",),
+        )
 
 
 class Epci(StrictModel):
     """One communauté de communes: the content of ``epci/<slug>.yaml``."""
 
-    nom: str  # "Communauté de communes Maine Saosnois" (printed as is)
-    nom_court: str  # "CC Maine Saosnois" (footer, file titles)
-    siren: str  # 9 digits, Luhn
-    siege: str  # seat town
-    president: Personne
-    deliberation: dt.date | None = None  # missing: the convention is a draft (PROJET)
-    deliberation_avenant: dt.date | None = None  # the deliberation authorising the next avenant
-    referent: Contact
-    suppleant: Contact
-    ressources: Ressources
+    model_config = ConfigDict(
+        title="Intercommunalité",
+        json_schema_extra={"description": "Fiche d'une communauté de communes partenaire (fichier epci/<slug>.yaml)."},
+    )
+
+    nom: ShortText = Field(
+        title="Nom",
+        description="Nom complet, imprimé tel quel dans la convention.",
+        examples=["Communauté de communes Maine Saosnois"],
+    )
+    nom_court: ShortText = Field(
+        title="Nom court", description="Nom court (pied de page, titres de fichiers).", examples=["CC Maine Saosnois"]
+    )
+    siren: Siren = Field(
+        title="SIREN", description="Numéro SIREN (9 chiffres), entre guillemets.", examples=["200072676"]
+    )
+    siege: ShortText = Field(title="Siège", description="Commune du siège.", examples=["Marolles-les-Braults"])
+    president: Personne = Field(
+        title="Président ou présidente", description="Président ou présidente, signataire de la convention."
+    )
+    deliberation: OptionalDate = Field(
+        title="Délibération",
+        default=None,
+        description="Date de la délibération autorisant la signature (AAAA-MM-JJ) ; absente : projet.",
+        examples=["2024-03-12"],
+    )
+    deliberation_avenant: OptionalDate = Field(
+        title="Délibération du prochain avenant",
+        default=None,
+        description="Date de la délibération autorisant le prochain avenant (AAAA-MM-JJ).",
+        examples=["2025-03-11"],
+    )
+    referent: Contact = Field(title="Référent", description="Référent de l'intercommunalité (article 4.2).")
+    suppleant: Contact = Field(title="Suppléant", description="Suppléant du référent (article 4.2).")
+    ressources: Ressources = Field(
+        title="Ressources", description="Ressources mises à disposition (article 3.2 et annexe)."
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Epci:
+        """Refuse a deputy who is the referent."""
+        _distinct_contacts(self.referent, self.suppleant)
+        return self
 
 
 class Departement(StrictModel):
     """The Département, first party to every convention."""
 
-    nom: str  # "Département de la Sarthe"
-    president: Personne
-    deliberation: dt.date  # Commission permanente
-    lieu_signature: str  # "Le Mans"
-    adresse: str
-    referent: Contact  # chef du service DNUT
-    suppleant: Contact  # conseiller numérique coordinateur
+    model_config = ConfigDict(
+        title="Département",
+        json_schema_extra={"description": "Le Département, première partie à chaque convention."},
+    )
+
+    nom: ShortText = Field(title="Nom", description="Nom de la collectivité.", examples=["Département de la Sarthe"])
+    president: Personne = Field(
+        title="Président ou présidente", description="Président ou présidente du Conseil départemental."
+    )
+    deliberation: Date = Field(
+        title="Délibération",
+        description="Date de la délibération de la Commission permanente (AAAA-MM-JJ).",
+        examples=["2024-02-23"],
+    )
+    lieu_signature: ShortText = Field(title="Lieu de signature", description="Lieu de signature.", examples=["Le Mans"])
+    adresse: ShortText = Field(
+        title="Adresse", description="Adresse postale.", examples=["Hôtel du Département – 72072 Le Mans Cedex 9"]
+    )
+    referent: Contact = Field(
+        title="Référent", description="Référent du Département : chef du service DNUT (article 4.2)."
+    )
+    suppleant: Contact = Field(
+        title="Suppléant", description="Suppléant : conseiller numérique coordinateur (article 4.2)."
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Departement:
+        """Refuse a deputy who is the referent."""
+        _distinct_contacts(self.referent, self.suppleant)
+        return self
 
 
 class Programme(StrictModel):
     """The programme: contract period and the two State conventions."""
 
-    debut: dt.date
-    fin: dt.date
-    convention_etat: dt.date
-    convention_etat_coordinateur: dt.date
+    model_config = ConfigDict(
+        title="Programme",
+        json_schema_extra={"description": "Période du dispositif et dates des deux conventions avec l'État."},
+    )
+
+    debut: Date = Field(
+        title="Début", description="Début de la période couverte (AAAA-MM-JJ).", examples=["2023-12-01"]
+    )
+    fin: Date = Field(title="Fin", description="Fin de la période couverte (AAAA-MM-JJ).", examples=["2026-11-30"])
+    convention_etat: Date = Field(
+        title="Convention avec l'État",
+        description="Date de la convention de subvention « conseiller numérique France services ».",
+        examples=["2024-02-23"],
+    )
+    convention_etat_coordinateur: Date = Field(
+        title="Convention avec l'État (coordinateur)",
+        description="Date de la convention de subvention « conseiller numérique coordinateur ».",
+        examples=["2024-02-23"],
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> Programme:
+        """Require the period to start before it ends."""
+        if self.debut >= self.fin:
+            raise error(
+                f"la fin du programme ({self.fin.isoformat()}) n'est pas postérieure à son début "
+                f"({self.debut.isoformat()})",
+                "vérifiez les dates « debut » et « fin »",
+                ("fin",),
+            )
+        return self
 
 
 class DepartementFile(StrictModel):
     """The content of ``departement.yaml``."""
 
-    departement: Departement
-    programme: Programme
+    model_config = ConfigDict(
+        title="Département et programme",
+        json_schema_extra={"description": "Données du Département et du programme (fichier departement.yaml)."},
+    )
+
+    departement: Departement = Field(title="Département", description="Le Département de la Sarthe.")
+    programme: Programme = Field(title="Programme", description="Le programme conseiller numérique 2024-2026.")
+
+    @model_validator(mode="after")
+    def _deliberation_in_period(self) -> DepartementFile:
+        """Refuse a deliberation after the end of the programme."""
+        if self.departement.deliberation > self.programme.fin:
+            raise error(
+                f"la délibération du {self.departement.deliberation.isoformat()} est postérieure à la fin "
+                f"du programme ({self.programme.fin.isoformat()})",
+                "vérifiez l'année",
+                ("departement", "deliberation"),
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A rule broken across files: the EPCI slug, the key path in its file and the French text."""
+
+    slug: str
+    at: tuple[str | int, ...]
+    message: str
+    hint: str = ""
+
+
+def project_issues(programme: Programme, epcis: Mapping[str, Epci]) -> list[Issue]:
+    """Return the rules broken between files: deliberations after the programme, shared SIRENs."""
+    issues: list[Issue] = []
+    for slug, epci in epcis.items():
+        for key in ("deliberation", "deliberation_avenant"):
+            date: dt.date | None = getattr(epci, key)
+            if date is not None and date > programme.fin:
+                issues.append(
+                    Issue(
+                        slug,
+                        (key,),
+                        f"la délibération du {date.isoformat()} est postérieure à la fin du programme "
+                        f"({programme.fin.isoformat()})",
+                        "vérifiez l'année",
+                    )
+                )
+    by_siren: dict[str, list[str]] = {}
+    for slug, epci in epcis.items():
+        by_siren.setdefault(epci.siren, []).append(slug)
+    for siren, slugs in by_siren.items():
+        for slug in slugs if len(slugs) > 1 else ():
+            others = ", ".join(f"epci/{other}.yaml" for other in slugs if other != slug)
+            issues.append(
+                Issue(
+                    slug,
+                    ("siren",),
+                    f"SIREN {siren} déjà utilisé par {others}",
+                    "chaque intercommunalité a son propre fichier : supprimez le doublon",
+                )
+            )
+    return issues
 
 
 class Project(StrictModel):
@@ -92,3 +517,48 @@ class Project(StrictModel):
     departement: Departement
     programme: Programme
     epcis: dict[str, Epci]  # by slug, sorted
+
+    @field_validator("epcis")
+    @classmethod
+    def _sorted_slugs(cls, epcis: dict[str, Epci]) -> dict[str, Epci]:
+        """Return the EPCIs sorted by slug; refuse a slug that is not lowercase ASCII with dashes."""
+        for slug in epcis:
+            if not SLUG_RE.fullmatch(slug):
+                raise error(f"identifiant « {slug} » invalide", "minuscules sans accent, chiffres et tirets")
+        return dict(sorted(epcis.items()))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Project:
+        """Refuse rules broken between the Département file and the EPCI files."""
+        issues = project_issues(self.programme, self.epcis)
+        if issues:
+            first = issues[0]
+            raise error(f"epci/{first.slug}.yaml : {first.message}", first.hint, ("epcis", first.slug, *first.at))
+        return self
+
+
+def model_fields_at(model: type[BaseModel], path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """Return the model class found at ``path`` below ``model``, or None when it is not a model."""
+    current: type[BaseModel] = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        found = _model_in(field.annotation)
+        if found is None:
+            return None
+        current = found
+    return current
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """Return the first model class named in a type annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

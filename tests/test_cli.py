@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def test_check_accepts_the_shipped_data(tmp_path: Path) -> None:
 def test_invalid_data_lists_every_error_and_writes_nothing(tmp_path: Path, command: str) -> None:
     project = copy_project(tmp_path)
     first, second = sorted((project / "epci").glob("*.yaml"))[:2]
-    first.write_text(first.read_text(encoding="utf-8").replace("courriel: ", "courriel: sans-arobase", 1), "utf-8")
+    text = first.read_text(encoding="utf-8")
+    first.write_text(re.sub(r"(?m)^(  courriel: ).*$", r"\1sans-arobase", text, count=1), "utf-8")
     lines = second.read_text(encoding="utf-8").splitlines()
     siren_line = next(i for i, line in enumerate(lines) if line.startswith("siren:"))
     lines[siren_line] = 'siren: "123456789"'

@@ -56,6 +56,7 @@ class Job:
     signatures: tuple[SignatureSpec, ...] = ()
     extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
     pdf_name: str | None = None
+    context: Mapping[str, Any] | None = None  # the data rendered: its text is not held against the template
 
     @property
     def digest(self) -> str:
@@ -325,7 +326,7 @@ class Runner:
         peak = 0.0
         if converter is not None and hasattr(converter, "stats"):
             with contextlib.suppress(Exception):
-                peak = float(converter.stats().get("peak_rss_mb", 0.0))
+                peak = float(converter.stats().peak_rss_kb) / 1024
         return peak
 
     def _one(self, job: Job, stage: Path, converter: Any, manifest: Manifest, lock: threading.Lock) -> Outcome:
@@ -355,7 +356,7 @@ class Runner:
         work = stage / job.stem
         work.mkdir()
         docx = job.render()
-        problems = check_rendered(docx, allow_fill_in=job.draft)
+        problems = check_rendered(docx, allow_fill_in=job.draft, context=job.context)
         if problems:
             raise RenderError(f"{job.slug} ({job.label}) : " + " ; ".join(problems))
         docx_path = work / f"{job.stem}.docx"

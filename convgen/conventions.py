@@ -59,18 +59,25 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
     jobs = []
     for slug, epci in select(project, slugs).items():
         context = convention_context(project.departement, project.programme, epci)
-        inputs = {"donnees": context_digest(context), "outil": f"convgen {__version__}", **digests}
+        epoch = source_epoch(epci_dates(project, epci))
+        inputs = {
+            "donnees": context_digest(context),
+            "date_documents": epoch.isoformat(),
+            "outil": f"convgen {__version__}",
+            **digests,
+        }
         jobs.append(
             Job(
                 slug=slug,
                 stem=f"convention-{slug}",
                 label="convention",
-                render=partial(render_convention, templates_dir, context),
+                render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
                 metadata=document_metadata(project.departement, project.programme, epci),
                 expect_text=context["epci"]["nom"],
                 draft=bool(context["projet"]),
-                epoch=source_epoch(epci_dates(project, epci)),
+                epoch=epoch,
+                context=context,
                 signatures=(
                     SignatureSpec("signature_intercommunalite", context["epci"]["president"]["signature"]),
                     SignatureSpec("signature_departement", context["departement"]["president"]["signature"]),

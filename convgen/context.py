@@ -66,7 +66,6 @@ def document_metadata(departement: Departement, programme: Programme, epci: Epci
         ),
         # Keywords are a machine list: items in typography, but no space before the separators.
         "Keywords": "; ".join(typography(k) for k in keywords),
-        "Language": "fr-FR",
     }
 
 

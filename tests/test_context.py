@@ -341,9 +341,7 @@ def test_president_gender_both_ways() -> None:
 
 
 def test_departement_president_feminine() -> None:
-    departement = with_changes(
-        DEPARTEMENT, president={"civilite": "Madame", "prenom": "Anne", "nom": "Exemple"}
-    )
+    departement = with_changes(DEPARTEMENT, president={"civilite": "Madame", "prenom": "Anne", "nom": "Exemple"})
 
     president = convention_context(*build(departement=departement))["departement"]["president"]
 
@@ -367,13 +365,11 @@ def test_annexe_context_is_the_convention_context() -> None:
 
 def test_document_metadata() -> None:
     assert document_metadata(*build()) == {
-        "Title": "Convention de partenariat — conseiller numérique 2024-2026 — "
-        "Communauté de communes Maine Saosnois",
+        "Title": "Convention de partenariat — conseiller numérique 2024-2026 — Communauté de communes Maine Saosnois",
         "Author": "Département de la Sarthe",
         "Subject": "Organisation de l’intervention d’un conseiller numérique sur le territoire "
         "de la Communauté de communes Maine Saosnois",
         "Keywords": "convention; conseiller numérique; inclusion numérique; Sarthe; CC Maine Saosnois",
-        "Language": "fr-FR",
     }
 
 

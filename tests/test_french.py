@@ -173,9 +173,7 @@ def test_typography_is_idempotent(text: str) -> None:
     assert typography(once) == once
 
 
-@given(
-    st.text(alphabet=st.sampled_from(list("ab1 :;?!«»\"'/.@-\u00a0\u202f\u201c\u201d\n")) | st.characters())
-)
+@given(st.text(alphabet=st.sampled_from(list("ab1 :;?!«»\"'/.@-\u00a0\u202f\u201c\u201d\n")) | st.characters()))
 def test_typography_is_idempotent_on_any_text(text: str) -> None:
     once = typography(text)
 

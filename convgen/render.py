@@ -1,0 +1,657 @@
+"""Render the DOCX templates (docxtpl) into deterministic DOCX bytes; check the result; lint the templates.
+
+- Jinja runs sandboxed, with ``StrictUndefined`` and autoescape: a missing field is an error naming the
+  template, a ``None`` is never printed, and ``& < > " '`` are escaped once for the XML.
+- Data is never evaluated as a template: a value ``{{ 7*7 }}`` is printed as it is.
+- The DOCX is re-zipped with fixed timestamps, a stable entry order and fixed core.xml dates, so two
+  renders of the same context are byte-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import io
+import os
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined, nodes
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
+
+from convgen.docxtext import W, read_parts
+from convgen.errors import Problem, RenderError, TemplateError
+
+CONVENTION = "convention.docx"
+ANNEXE = "annexe.docx"
+ANNEXE_FIELD = "annexe"
+"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
+
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    CONVENTION: (
+        "projet",
+        "departement.nom",
+        "departement.nom_majuscules",
+        "departement.deliberation",
+        "departement.lieu_signature_prepose",
+        "departement.president.le_titre",
+        "departement.president.Le_titre",
+        "departement.president.nom_complet",
+        "departement.president.signature",
+        "programme.debut",
+        "programme.fin",
+        "programme.duree",
+        "programme.convention_etat",
+        "programme.convention_etat_coordinateur",
+        "epci.nom",
+        "epci.nom_majuscules",
+        "epci.nom_court",
+        "epci.siren",
+        "epci.siege",
+        "epci.deliberation",
+        "epci.president.son_titre",
+        "epci.president.nom_complet",
+        "epci.president.Le_titre",
+        "epci.president.signature",
+        ANNEXE_FIELD,
+    ),
+    ANNEXE: (
+        "projet",
+        "epci.nom",
+        "epci.nom_court",
+        "epci.ressources.materiels",
+        "epci.ressources.communication",
+        *(
+            f"{party}.{role}.{attr}"
+            for party in ("epci", "departement")
+            for role in ("referent", "suppleant")
+            for attr in (f"{role}_titre", "nom_complet", "fonction", "courriel", "telephone")
+        ),
+    ),
+}
+"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
+
+SUBDOCUMENTS: dict[str, tuple[str, ...]] = {CONVENTION: (ANNEXE_FIELD,)}
+"""Extra names a template may use: the rendered sub-documents inserted into it."""
+
+_FIXED_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+_ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
+_CORE = "docProps/core.xml"
+_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "w": W,
+}
+_STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+_ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
+_RPR_AFTER_VERTALIGN = ("rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+
+# What a finished document must not contain (outside data values that hold it themselves).
+_FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bNone\b"), "« None » imprimé à la place d’une valeur"),
+    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "balise de modèle non remplacée"),
+    (re.compile(r"Président\s*[-(·.]\s*e\b", re.IGNORECASE), "accord non fait (« Président-e »)"),
+    (re.compile(r"\b(?:Le|La)\s*[-/]\s*(?:La|Le)\b"), "accord non fait (« Le-La »)"),
+)
+FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
+"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
+_SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
+_DELIBERATION_BLANK = re.compile(r"délibération\s+en\s+date\s+du\s*(?:[.…_]\s*){2,}")
+_DOCXTPL_PREFIX = re.compile(r"\{([{%#])(?:p|r|tr|tc)\s")
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+# ---------------------------------------------------------------------------------------------- render
+def make_environment(template_name: str) -> SandboxedEnvironment:
+    """Return the Jinja environment of one template: sandboxed, strict, autoescaped, refusing None."""
+
+    def finalize(value: object) -> object:
+        if value is None:
+            raise RenderError(f"{template_name} : une valeur absente (None) serait imprimée dans le document")
+        return value
+
+    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
+
+
+def render_document(
+    template: Path,
+    context: Mapping[str, Any],
+    *,
+    subdocs: Mapping[str, bytes] | None = None,
+    epoch: dt.datetime | None = None,
+) -> bytes:
+    """Return the DOCX bytes of ``template`` rendered with ``context``; the same inputs give the same bytes.
+
+    ``subdocs`` maps a name to rendered DOCX bytes inserted where the template has ``{{p name }}``.
+    ``epoch`` dates the document (core.xml, zip entries); default ``SOURCE_DATE_EPOCH`` or 1980-01-01.
+    """
+    from docxtpl import DocxTemplate
+
+    name = template_label(template)
+    missing = _none_path(context)
+    if missing:
+        raise RenderError(f"{name} : valeur absente (None) dans le contexte : {missing}")
+    try:
+        tpl = DocxTemplate(io.BytesIO(template.read_bytes()))
+        tpl.init_docx()
+        values: dict[str, Any] = dict(context)
+        for key, blob in (subdocs or {}).items():
+            values[key] = tpl.new_subdoc(io.BytesIO(blob))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise TemplateError(f"{name} : modèle illisible ({exc})") from exc
+    try:
+        tpl.render(values, jinja_env=make_environment(name))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{name} : erreur de syntaxe dans une balise ({exc.message})") from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{name} : champ absent du contexte ({exc.message})") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name} : rendu impossible ({exc.message})") from exc
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        # A template re-saved by LibreOffice makes python-docx write core.xml twice (dropped below).
+        warnings.filterwarnings("ignore", message="Duplicate name", category=UserWarning)
+        tpl.save(out)
+    return normalize_docx(out.getvalue(), epoch=epoch)
+
+
+def render_annexe(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX of the annex (resources lent and referents), on its own: an avenant can replace it."""
+    return render_document(templates_dir / ANNEXE, context, epoch=epoch)
+
+
+def render_convention(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX of the convention, the annex rendered with the same context and inserted in it."""
+    annexe = render_annexe(templates_dir, context, epoch=epoch)
+    return render_document(templates_dir / CONVENTION, context, subdocs={ANNEXE_FIELD: annexe}, epoch=epoch)
+
+
+def template_label(template: Path) -> str:
+    """Return how messages name a template: ``templates/convention.docx``."""
+    return f"{template.parent.name}/{template.name}" if template.parent.name else template.name
+
+
+def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
+    """Return the date stamped in documents: ``epoch``, else ``SOURCE_DATE_EPOCH``, else 1980-01-01 UTC."""
+    if epoch is not None:
+        return epoch.astimezone(dt.UTC) if epoch.tzinfo else epoch.replace(tzinfo=dt.UTC)
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw.isdigit():
+        return max(dt.datetime.fromtimestamp(int(raw), dt.UTC), _FIXED_EPOCH)
+    return _FIXED_EPOCH
+
+
+def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
+
+    Also sets core.xml's dates and revision, and raises "1er" ordinals in superscript.
+    """
+    when = source_date(epoch)
+    stamp = when.timetuple()[:6]
+    entries: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        for info in src.infolist():
+            if info.is_dir():
+                continue
+            # A template re-saved by LibreOffice names core.xml with a relationship type python-docx
+            # does not know; python-docx may then write a second core.xml. The first one is the
+            # document's own: later duplicates are dropped.
+            if info.filename not in entries:
+                entries[info.filename] = src.read(info)
+    if _CORE in entries:
+        entries[_CORE] = _fix_core(entries[_CORE], when)
+    for entry, blob in entries.items():
+        if _STORY.match(entry):
+            entries[entry] = _superscript_ordinals(blob)
+    order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for entry in order:
+            info = zipfile.ZipInfo(entry, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, entries[entry], compresslevel=6)
+    return out.getvalue()
+
+
+def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
+    """Return core.xml with fixed creation and modification dates, revision 1, no print date."""
+    root = etree.fromstring(xml, _PARSER)
+    text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag in ("created", "modified"):
+        element = root.find(f"dcterms:{tag}", _NS)
+        if element is None:
+            element = etree.SubElement(root, f"{{{_NS['dcterms']}}}{tag}")
+        element.set(f"{{{_NS['xsi']}}}type", "dcterms:W3CDTF")
+        element.text = text
+    for element in root.findall("cp:lastPrinted", _NS):
+        root.remove(element)
+    revision = root.find("cp:revision", _NS)
+    if revision is not None:
+        revision.text = "1"
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _superscript_ordinals(xml: bytes) -> bytes:
+    """Return the story with the "er" of "1er" (and "re", "ers", "res") set in superscript."""
+    if not _ORDINAL.search(xml.decode("utf-8", "replace")):
+        return xml
+    root = etree.fromstring(xml, _PARSER)
+    w_r, w_t, w_rpr = f"{{{W}}}r", f"{{{W}}}t", f"{{{W}}}rPr"
+    for t in list(root.iter(w_t)):
+        run = t.getparent()
+        if run is None or run.tag != w_r or not t.text or not _ORDINAL.search(t.text):
+            continue
+        if [c for c in run if c.tag != w_rpr] != [t]:
+            continue  # a run with tabs or breaks: left as it is
+        rpr = run.find(w_rpr)
+        if rpr is not None and rpr.find(f"{{{W}}}vertAlign") is not None:
+            continue
+        pieces: list[tuple[str, bool]] = []
+        position = 0
+        for match in _ORDINAL.finditer(t.text):
+            pieces += [(t.text[position : match.start(1)], False), (match.group(1), True)]
+            position = match.end(1)
+        pieces.append((t.text[position:], False))
+        parent = run.getparent()
+        if parent is None:
+            continue
+        index = parent.index(run)
+        parent.remove(run)
+        for text, superscript in (p for p in pieces if p[0]):
+            new = etree.Element(w_r)
+            props = copy.deepcopy(rpr) if rpr is not None else None
+            if superscript:
+                props = props if props is not None else etree.Element(w_rpr)
+                _insert_vertalign(props)
+            if props is not None:
+                new.append(props)
+            piece = etree.SubElement(new, w_t)
+            piece.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            piece.text = text
+            parent.insert(index, new)
+            index += 1
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _insert_vertalign(rpr: etree._Element) -> None:
+    """Add ``<w:vertAlign w:val="superscript"/>`` at its place in the schema order of ``w:rPr``."""
+    element = etree.Element(f"{{{W}}}vertAlign")
+    element.set(f"{{{W}}}val", "superscript")
+    for child in rpr:
+        if etree.QName(child).localname in _RPR_AFTER_VERTALIGN:
+            child.addprevious(element)
+            return
+    rpr.append(element)
+
+
+def _none_path(value: object, path: str = "") -> str:
+    """Return the dotted path of the first None in the context, or ""."""
+    if value is None:
+        return path or "(contexte)"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _none_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _none_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------- check
+def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, Any] | None = None) -> list[str]:
+    """Return the problems of a rendered document, in French; an empty list when it is fit to print.
+
+    Looks for "None", a template tag left over, "Président-e", "Le-La", and blanks to fill in by hand
+    ("……", "....."). The signing date ("Fait au Mans, le ……") is always a blank; the deliberation date
+    of the intercommunality may be one only when ``allow_fill_in`` (a draft). Text that comes from
+    the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is legitimate.
+    """
+    problems: list[str] = []
+    try:
+        parts = read_parts(docx)
+        _check_xml(docx)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [f"document illisible : {exc}"]
+    masks = _data_masks(context)
+    for part in parts:
+        for number, raw in enumerate(part.paragraphs, start=1):
+            text = _mask(raw, masks)
+            where = f"{part.label}, paragraphe {number}"
+            for pattern, message in _FORBIDDEN:
+                if pattern.search(text):
+                    problems.append(f"{message} ({where}) : « {_excerpt(raw, pattern)} »")
+            if FILL_IN.search(text):
+                problem = _fill_in_problem(text, allow_fill_in)
+                if problem:
+                    problems.append(f"{problem} ({where}) : « {_excerpt(raw, FILL_IN)} »")
+    return problems
+
+
+def _check_xml(docx: bytes) -> None:
+    """Raise XMLSyntaxError when an XML part of the package does not parse."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(archive.read(name), _PARSER)
+
+
+def _fill_in_problem(text: str, allow_fill_in: bool) -> str:
+    """Return why a blank is not allowed in this paragraph, or "" when it is."""
+    if _SIGNING_DATE.match(text):
+        return ""
+    if _DELIBERATION_BLANK.search(text):
+        return "" if allow_fill_in else "blanc à compléter alors que la date de délibération est connue"
+    return "blanc à compléter inattendu"
+
+
+def _data_masks(context: Mapping[str, Any] | None) -> list[str]:
+    """Return the data values that would trip a check by themselves, longest first."""
+    if context is None:
+        return []
+    values = set(_strings(context))
+    suspicious = [v for v in values if any(p.search(v) for p, _ in _FORBIDDEN) or FILL_IN.search(v)]
+    return sorted(suspicious, key=len, reverse=True)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Yield every string of a context."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _mask(text: str, masks: list[str]) -> str:
+    """Return the text with the given data values blanked out."""
+    for value in masks:
+        text = text.replace(value, " ")
+    return text
+
+
+def _excerpt(text: str, pattern: re.Pattern[str], width: int = 40) -> str:
+    """Return the text around the first match of ``pattern``."""
+    match = pattern.search(text)
+    start = max(0, match.start() - width) if match else 0
+    end = min(len(text), (match.end() if match else 0) + width)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+# ---------------------------------------------------------------------------------------------- lint
+class _Any:
+    """Schema of a value whose structure is not checked (a loop counter, a sub-document)."""
+
+
+@dataclass(frozen=True)
+class _ListOf:
+    """Schema of a list: the schema of its items."""
+
+    item: Any
+
+
+_LEAF = "texte"
+_ANY = _Any()
+
+
+def _schema(value: object) -> Any:
+    """Return the structure of a context value: dict of schemas, _ListOf, or a leaf."""
+    if isinstance(value, Mapping):
+        return {str(k): _schema(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return _ListOf(_schema(value[0]) if value else _LEAF)
+    return _LEAF
+
+
+@dataclass
+class _Usage:
+    """What a template uses: dotted paths, and the problems found on the way (line, key, message, hint)."""
+
+    used: set[str] = field(default_factory=set)
+    problems: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def lint_templates(
+    templates_dir: Path,
+    known: Mapping[str, Any],
+    *,
+    required: Mapping[str, Iterable[str]] | None = None,
+) -> list[Problem]:
+    """Return the problems of every template: unknown fields, Jinja syntax errors, required fields unused.
+
+    ``known`` is a context of the contract (``convention_context`` of any intercommunality). A problem's
+    line is the paragraph's number in its story (body, header or footer), tables included.
+    """
+    required = REQUIRED_FIELDS if required is None else required
+    problems: list[Problem] = []
+    names = sorted(p.name for p in templates_dir.glob("*.docx") if not p.name.startswith(("~$", ".~lock")))
+    for expected in sorted(required):
+        if expected not in names:
+            problems.append(
+                Problem(
+                    f"{templates_dir.name}/{expected}",
+                    1,
+                    1,
+                    "",
+                    "modèle introuvable",
+                    "restaurez le fichier depuis le dépôt git",
+                )
+            )
+    for name in names:
+        problems.extend(_lint_one(templates_dir / name, known, tuple(required.get(name, ()))))
+    return sorted(problems)
+
+
+def _lint_one(template: Path, known: Mapping[str, Any], required: tuple[str, ...]) -> list[Problem]:
+    """Return the problems of one template."""
+    label = template_label(template)
+    try:
+        parts = read_parts(template)
+    except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [Problem(label, 1, 1, "", f"modèle illisible ({exc})", "ouvrez-le et réenregistrez-le dans Word")]
+    schema = _schema(known)
+    for extra in SUBDOCUMENTS.get(template.name, ()):
+        schema[extra] = _ANY
+    env = make_environment(label)
+    usage = _Usage()
+    problems: list[Problem] = []
+    syntax_ok = True
+    for part in parts:
+        source = "\n".join(_tag_view(text) for text in part.paragraphs)
+        where = "" if part.label == "corps" else f" ({part.label})"
+        try:
+            tree = env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            syntax_ok = False
+            problems.append(
+                Problem(
+                    label,
+                    exc.lineno or 1,
+                    1,
+                    "",
+                    f"erreur de syntaxe dans une balise{where} : {exc.message}",
+                    "vérifiez les accolades et les mots-clés (if/endif, for/endfor)",
+                )
+            )
+            continue
+        before = len(usage.problems)
+        _walk(tree, {k: (k, v) for k, v in schema.items()}, usage)
+        for line, key, message, hint in usage.problems[before:]:
+            problems.append(Problem(label, line, 1, key, message + where, hint))
+        del usage.problems[before:]
+    if syntax_ok:
+        problems.extend(_docxtpl_syntax(template, env, label))
+        for path in required:
+            if not _is_used(path, usage.used):
+                problems.append(
+                    Problem(
+                        label,
+                        1,
+                        1,
+                        path,
+                        "champ attendu absent du modèle",
+                        f"insérez {{{{ {path} }}}} à l’endroit voulu du texte",
+                    )
+                )
+    return problems
+
+
+def _tag_view(paragraph: str) -> str:
+    """Return a paragraph's text as docxtpl reads its tags: ``{%p if x %}`` → ``{% if x %}``, straight quotes."""
+    text = _DOCXTPL_PREFIX.sub(r"{\1 ", paragraph.replace("\n", " "))
+    return _TAG.sub(lambda m: m.group(0).translate(_QUOTES), text)
+
+
+def _docxtpl_syntax(template: Path, env: SandboxedEnvironment, label: str) -> list[Problem]:
+    """Return a syntax problem when docxtpl's own view of the XML does not parse (a tag across paragraphs)."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(template))
+    tpl.init_docx()
+    sources = [tpl.get_xml()]
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        sources += [tpl.get_part_xml(part) for _, part in tpl.get_headers_footers(uri)]
+    problems = []
+    for xml in sources:
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
+        try:
+            env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            line = max(1, (exc.lineno or 2) - 1)
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    1,
+                    "",
+                    f"balise mal formée dans le XML du modèle : {exc.message}",
+                    "une balise ne doit pas chevaucher deux paragraphes ; retapez-la d’un seul tenant",
+                )
+            )
+    return problems
+
+
+def _is_used(path: str, used: set[str]) -> bool:
+    """Return True when the field, or something below it, is used."""
+    return path in used or any(u.startswith(path + ".") for u in used)
+
+
+def _walk(node: nodes.Node, scope: dict[str, tuple[str, Any]], usage: _Usage) -> None:
+    """Check every variable of the template AST against the schema, following loop variables."""
+    if isinstance(node, nodes.For):
+        _walk(node.iter, scope, usage)
+        resolved = _resolve(node.iter, scope, usage, record=False)
+        item: tuple[str, Any] = ("", _ANY)
+        if resolved is not None:
+            path, schema = resolved
+            item = (path + "[]", schema.item if isinstance(schema, _ListOf) else _ANY)
+        inner = dict(scope)
+        for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
+            inner[target.name] = item
+        inner["loop"] = ("loop", _ANY)
+        if node.test is not None:
+            _walk(node.test, inner, usage)
+        for child in node.body:
+            _walk(child, inner, usage)
+        for child in node.else_:
+            _walk(child, scope, usage)
+        return
+    if isinstance(node, nodes.Assign | nodes.AssignBlock):
+        if isinstance(node, nodes.Assign):
+            _walk(node.node, scope, usage)
+        for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
+            scope[target.name] = (target.name, _ANY)
+        if isinstance(node, nodes.AssignBlock):
+            for child in node.body:
+                _walk(child, scope, usage)
+        return
+    if _chain(node) is not None:
+        _resolve(node, scope, usage, record=True)
+        return
+    for child in node.iter_child_nodes():
+        _walk(child, scope, usage)
+
+
+def _chain(node: nodes.Node) -> tuple[str, list[str]] | None:
+    """Return (name, attributes) of ``a.b.c`` or ``a["b"]``, or None for any other expression."""
+    attrs: list[str] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            attrs.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            attrs.append(node.arg.value)
+            node = node.node
+        elif isinstance(node, nodes.Name):
+            return node.name, list(reversed(attrs))
+        else:
+            return None
+
+
+def _resolve(
+    node: nodes.Node, scope: dict[str, tuple[str, Any]], usage: _Usage, *, record: bool
+) -> tuple[str, Any] | None:
+    """Return (dotted path, schema) of a variable; record a problem when it names no field."""
+    chain = _chain(node)
+    if chain is None:
+        return None
+    name, attrs = chain
+    line = node.lineno
+    if name not in scope:
+        if record:
+            usage.problems.append((line, name, "champ inconnu", _suggest(name, list(scope))))
+        return None
+    path, schema = scope[name]
+    written = name
+    for attr in attrs:
+        if isinstance(schema, _Any):
+            path, written = f"{path}.{attr}", f"{written}.{attr}"
+            continue
+        if isinstance(schema, dict) and attr in schema:
+            path, written, schema = f"{path}.{attr}", f"{written}.{attr}", schema[attr]
+            continue
+        if record:
+            if isinstance(schema, dict):
+                hint = _suggest(attr, list(schema), prefix=written + ".")
+                usage.problems.append((line, f"{written}.{attr}", "champ inconnu", hint))
+            else:
+                usage.problems.append(
+                    (
+                        line,
+                        f"{written}.{attr}",
+                        f"« {written} » est un texte ou une liste, sans champ « {attr} »",
+                        f"écrivez {{{{ {written} }}}}",
+                    )
+                )
+        return None
+    if record:
+        usage.used.add(path)
+    return path, schema
+
+
+def _suggest(word: str, candidates: list[str], prefix: str = "") -> str:
+    """Return a French hint naming the closest known fields."""
+    close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
+    if close:
+        return "champs voisins : " + ", ".join(prefix + c for c in close)
+    return "champs connus : " + ", ".join(prefix + c for c in sorted(candidates)[:12])

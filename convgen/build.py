@@ -34,10 +34,11 @@ Status = Literal["construit", "inchangé", "échec"]
 
 @dataclass(frozen=True)
 class SignatureSpec:
-    """An empty signature field to place above the line that carries ``anchor`` on the signature page."""
+    """An empty signature field to place above the signatory's name line (bookmark, else text ``anchor``)."""
 
     name: str
     anchor: str
+    bookmark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ class Runner:
             fields = (
                 None
                 if job.draft or not job.signatures
-                else [SignatureField(name=s.name, anchor=s.anchor) for s in job.signatures]
+                else [SignatureField(name=s.name, anchor=s.anchor, bookmark=s.bookmark) for s in job.signatures]
             )
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))

@@ -179,3 +179,98 @@ def text_command(path: Path) -> None:
         from convgen.docxtext import docx_text
 
         click.echo(docx_text(path), nl=False)
+
+
+@main.command("review", context_settings=CONTEXT)
+@click.option(
+    "--base",
+    metavar="RÉVISION",
+    default=None,
+    help="Révision git de référence (par défaut : le point de départ de la branche depuis origin/main ou main).",
+)
+@click.option(
+    "--pages",
+    "pages_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DOSSIER",
+    help="Écrit dans DOSSIER les images des pages de l'annexe, avant et après, des intercommunalités modifiées.",
+)
+@click.pass_context
+def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None) -> None:
+    """Résume en Markdown l'effet des changements sur chaque convention (pour une demande de fusion).
+
+    Compare les données de la révision de référence à celles du dossier de travail, sans rien extraire.
+
+    \b
+    Exemple : convgen review --base origin/main >> "$GITHUB_STEP_SUMMARY"
+    """
+    with handled():
+        from convgen.review import review
+
+        markdown, code = review(project_root(ctx), base, pages=pages_dir)
+        click.echo(markdown, nl=False)
+        if code:
+            sys.exit(code)
+
+
+@main.command("sign", context_settings=CONTEXT)
+@click.argument("slug")
+@click.option("--date", "date_text", required=True, metavar="AAAA-MM-JJ", help="Date de la signature.")
+@click.option(
+    "--attente",
+    type=click.FloatRange(0),
+    default=600,
+    show_default=True,
+    help="Secondes d'attente si une autre construction est en cours.",
+)
+@click.pass_context
+def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) -> None:
+    """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.
+
+    Le PDF de l'acte est produit s'il manque ou n'est plus à jour ; le registre garde son empreinte
+    sha256 et les données telles que signées.
+    Exemple : convgen sign cc-maine-saosnois --date 2024-04-12
+    """
+    with handled():
+        from convgen.amend import parse_date, sign
+
+        sign(project_root(ctx), slug, parse_date(date_text), wait=attente, echo=click.echo)
+
+
+@main.command("amend", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@format_option
+@jobs_option
+@click.option("--force", is_flag=True, help="Reconstruit même les documents à jour.")
+@click.option(
+    "--attente",
+    type=click.FloatRange(0),
+    default=600,
+    show_default=True,
+    help="Secondes d'attente si une autre construction est en cours.",
+)
+@click.pass_context
+def amend_command(
+    ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None, force: bool, attente: float
+) -> None:
+    """Rédige les projets d'avenants des conventions signées dont les données ont changé.
+
+    Compare les données au dernier acte signé (registre/<slug>.yaml) ; produit build/<slug>/avenant-NN-<slug>
+    avec son comparatif (modifications suivies), et la convention consolidée après un avenant signé.
+    Exemple : convgen amend cc-maine-saosnois --format docx
+    """
+    with handled():
+        from convgen.amend import build_avenants
+
+        report = build_avenants(
+            project_root(ctx),
+            slugs=slugs,
+            formats=formats or ("docx", "pdf"),
+            jobs=jobs,
+            force=force,
+            wait=attente,
+            echo=click.echo,
+        )
+        if report.failed:
+            sys.exit(1)

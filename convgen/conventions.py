@@ -79,8 +79,16 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 epoch=epoch,
                 context=context,
                 signatures=(
-                    SignatureSpec("signature_intercommunalite", context["epci"]["president"]["signature"]),
-                    SignatureSpec("signature_departement", context["departement"]["president"]["signature"]),
+                    SignatureSpec(
+                        "signature_intercommunalite",
+                        context["epci"]["president"]["signature"],
+                        "SignatureIntercommunalite",
+                    ),
+                    SignatureSpec(
+                        "signature_departement",
+                        context["departement"]["president"]["signature"],
+                        "SignatureDepartement",
+                    ),
                 ),
             )
         )

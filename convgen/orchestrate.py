@@ -14,15 +14,13 @@ Echo = Callable[[str], None]
 
 
 def check_project(root: Path) -> Project:
-    """Load and validate the data, then lint the templates against it; raise on any problem."""
-    from convgen.context import convention_context
+    """Load and validate the data, then lint every template (the avenant's included); raise on any problem."""
+    from convgen.amend import lint_context
     from convgen.load import load_project
     from convgen.render import lint_templates
 
     project = load_project(root)
-    sample = next(iter(project.epcis.values()))
-    known = convention_context(project.departement, project.programme, sample)
-    problems = lint_templates(root / "templates", known)
+    problems = lint_templates(root / "templates", lint_context(project))
     if problems:
         raise TemplateError("\n".join(str(p) for p in problems))
     return project

@@ -87,10 +87,15 @@ class ConverterStats:
 
 @dataclass(frozen=True)
 class SignatureField:
-    """An empty signature field placed just above the last occurrence of ``anchor``."""
+    """An empty signature field placed just above the signatory's name line.
+
+    The line is found by the named destination ``bookmark`` (a Word bookmark of the template, exported by
+    LibreOffice) when the PDF has it, else by the last occurrence of the text ``anchor``.
+    """
 
     name: str
     anchor: str
+    bookmark: str | None = None
 
 
 # --------------------------------------------------------------------------- one worker
@@ -675,6 +680,33 @@ def _find_anchor(reader: PdfReader, cache: dict[int, list[_Fragment]], anchor: s
     return None
 
 
+def _named_destinations(path: Path) -> dict[str, tuple[int, float, float]]:
+    """Return the PDF's named destinations of the /XYZ kind: name → (page index, left, top), in points."""
+    found: dict[str, tuple[int, float, float]] = {}
+    with pikepdf.open(path) as pdf:
+        pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+        dests = pdf.Root.get("/Dests")
+        items: list[tuple[str, Any]] = []
+        if isinstance(dests, pikepdf.Dictionary):
+            items = [(str(key)[1:], value) for key, value in dests.items()]
+        for name, value in items:
+            if isinstance(value, pikepdf.Dictionary):
+                value = value.get("/D")
+            if not isinstance(value, pikepdf.Array) or len(value) < 4 or str(value[1]) != "/XYZ":
+                continue
+            page_ref: Any = value[0]
+            index = pages.get(page_ref.objgen)
+            if index is not None:
+                found[name] = (index, float(value[2]), float(value[3]))
+    return found
+
+
+def _rect_above(left: float, top: float) -> list[float]:
+    """Return the signature field's rectangle just above a line whose top is at ``top``."""
+    bottom = top + SIGNATURE_GAP
+    return [round(value, 2) for value in (left, bottom, left + SIGNATURE_WIDTH, bottom + SIGNATURE_HEIGHT)]
+
+
 def _signature_rect(anchor: _Anchor, fragments: list[_Fragment], field: SignatureField, label: str) -> list[float]:
     """Return the field's rectangle just above the anchor, checking that the space is blank."""
     bottom = anchor.y + anchor.size * 0.9 + SIGNATURE_GAP
@@ -780,7 +812,13 @@ def finalize_pdf(
     if signature_fields:
         reader = PdfReader(source)
         cache: dict[int, list[_Fragment]] = {}
+        destinations = _named_destinations(source)
         for field in signature_fields:
+            if field.bookmark and field.bookmark in destinations:
+                page, left, top = destinations[field.bookmark]
+                size = 10.0  # the destination gives the top of the name line: the field starts just above it
+                placements.append((field, _Anchor(page, left, top - 0.9 * size, size), _rect_above(left, top)))
+                continue
             anchor = _find_anchor(reader, cache, field.anchor)
             if anchor is None:
                 raise RenderError(

@@ -193,6 +193,8 @@ def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> None:
                 prop(uno, "SelectPdfVersion", 2),
                 prop(uno, "UseTaggedPDF", True),
                 prop(uno, "ExportBookmarks", True),
+                # Word bookmarks become named destinations: they place the signature fields without text search.
+                prop(uno, "ExportBookmarksToPDFDestination", True),
                 prop(uno, "ExportNotes", False),
             ),
         )

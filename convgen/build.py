@@ -299,6 +299,8 @@ class Runner:
         if want_pdf:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)
+            if hasattr(converter, "start"):  # LibreOffice starts (≈ 1 s) while the first documents render
+                threading.Thread(target=_warm_up, args=(converter,), daemon=True).start()
         lock = threading.Lock()
         try:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convgen") as pool:
@@ -385,6 +387,12 @@ class Runner:
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
         return files
+
+
+def _warm_up(converter: Any) -> None:
+    """Start the converter's workers now; a failure resurfaces, per document, at conversion time."""
+    with contextlib.suppress(Exception):
+        converter.start()
 
 
 def _default_converter(workers: int) -> Any:

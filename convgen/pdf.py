@@ -701,6 +701,54 @@ def _named_destinations(path: Path) -> dict[str, tuple[int, float, float]]:
     return found
 
 
+def _inline_named_destinations(pdf: pikepdf.Pdf) -> None:
+    """Replace every named destination by its explicit target, then drop the names.
+
+    LibreOffice names the destinations of its table of contents with random numbers
+    (``__RefHeading___Toc544_2711514954``): inlining them keeps the links and makes the bytes reproducible.
+    """
+    dests = pdf.Root.get("/Dests")
+    if not isinstance(dests, pikepdf.Dictionary):
+        return
+    table: dict[str, Any] = {}
+    for key, value in dests.items():
+        target = value.get("/D") if isinstance(value, pikepdf.Dictionary) else value
+        table[str(key)[1:]] = target
+
+    def resolve(holder: Any, key: str) -> None:
+        ref = holder.get(key)
+        if isinstance(ref, pikepdf.Name):
+            name = str(ref)[1:]
+        elif isinstance(ref, pikepdf.String):
+            name = str(ref)
+        else:
+            return
+        if name in table and table[name] is not None:
+            holder[key] = table[name]
+
+    def visit(item: Any) -> None:
+        resolve(item, "/Dest")
+        action = item.get("/A")
+        if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/GoTo":
+            resolve(action, "/D")
+
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", pikepdf.Array()):
+            if isinstance(annotation, pikepdf.Dictionary):
+                visit(annotation)
+    outlines = pdf.Root.get("/Outlines")
+    pending = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, pikepdf.Dictionary) or item.objgen in seen:
+            continue
+        seen.add(item.objgen)
+        visit(item)
+        pending.extend(item.get(key) for key in ("/First", "/Next") if key in item)
+    del pdf.Root["/Dests"]
+
+
 def _rect_above(left: float, top: float) -> list[float]:
     """Return the signature field's rectangle just above a line whose top is at ``top``."""
     bottom = top + SIGNATURE_GAP
@@ -862,6 +910,7 @@ def finalize_pdf(
                 if key in pdf.trailer:
                     del pdf.trailer[key]
             _fix_icc_dates(pdf, moment)
+            _inline_named_destinations(pdf)
             _add_signature_fields(pdf, placements)
             pdf.save(
                 temporary,

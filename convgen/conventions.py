@@ -12,7 +12,7 @@ from typing import Any
 from convgen import __version__
 from convgen.build import Job, SignatureSpec, sha256_file, sha256_text, source_epoch
 from convgen.errors import DataError, Problem
-from convgen.model import Epci, Project
+from convgen.model import Epci, Programme, Project
 
 TEMPLATES = ("convention.docx", "annexe.docx")
 
@@ -49,6 +49,19 @@ def epci_dates(project: Project, epci: Epci) -> list[dt.date]:
     return dates
 
 
+def signed_data(root: Path, slug: str, epci: Epci, programme: Programme) -> tuple[Epci, Programme, bool]:
+    """Return the data a convention is made from: as signed when the register has it, else the current data.
+
+    A signed convention never changes: later changes of the data go into avenants and the consolidated version.
+    """
+    from convgen.register import load_register
+
+    signed = load_register(root, slug).convention
+    if signed is None:
+        return epci, programme, False
+    return signed.donnees.epci, signed.donnees.programme, True
+
+
 def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Job]:
     """Return one job per selected intercommunality: its convention (with the annex included)."""
     from convgen.context import convention_context, document_metadata
@@ -57,8 +70,14 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
     templates_dir = root / "templates"
     digests = template_digests(templates_dir)
     jobs = []
-    for slug, epci in select(project, slugs).items():
-        context = convention_context(project.departement, project.programme, epci)
+    problems: list[Problem] = []
+    for slug, current in select(project, slugs).items():
+        try:
+            epci, programme, signed = signed_data(root, slug, current, project.programme)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        context = convention_context(project.departement, programme, epci)
         epoch = source_epoch(epci_dates(project, epci))
         inputs = {
             "donnees": context_digest(context),
@@ -70,10 +89,10 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
             Job(
                 slug=slug,
                 stem=f"convention-{slug}",
-                label="convention",
+                label="convention signée" if signed else "convention",
                 render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
-                metadata=document_metadata(project.departement, project.programme, epci),
+                metadata=document_metadata(project.departement, programme, epci),
                 expect_text=context["epci"]["nom"],
                 draft=bool(context["projet"]),
                 epoch=epoch,
@@ -92,4 +111,6 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 ),
             )
         )
+    if problems:
+        raise DataError(problems)
     return jobs

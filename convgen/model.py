@@ -80,6 +80,21 @@ def _clean_text(value: object) -> object:
 
 
 ShortText = Annotated[str, Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX), BeforeValidator(_clean_text)]
+_NAME_PUNCTUATION = " \u00a0\u202f'’-."
+
+
+def _check_person_name(value: str) -> str:
+    """Refuse in a person's name anything but letters, spaces, apostrophes, hyphens and periods."""
+    for char in value:
+        if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LM":
+            raise error(
+                f"caractère « {char} » inattendu dans un nom de personne",
+                "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points",
+            )
+    return value
+
+
+PersonName = Annotated[ShortText, AfterValidator(_check_person_name)]
 LongText = Annotated[str, Field(strict=True, min_length=1, max_length=LONG_TEXT_MAX), BeforeValidator(_clean_text)]
 
 
@@ -231,8 +246,8 @@ class Personne(StrictModel):
     )
 
     civilite: Civilite = Field(title="Civilité", description="« Madame » ou « Monsieur ».", examples=["Madame"])
-    prenom: ShortText = Field(title="Prénom", description="Prénom, tel qu'il doit être imprimé.", examples=["Claire"])
-    nom: ShortText = Field(
+    prenom: PersonName = Field(title="Prénom", description="Prénom, tel qu'il doit être imprimé.", examples=["Claire"])
+    nom: PersonName = Field(
         title="Nom",
         description="Nom de famille en minuscules accentuées ; les capitales sont mises à l'impression.",
         examples=["Exemple"],

@@ -582,6 +582,12 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert "PROJET" in text and "a.prototype@maine-saosnois.fr" in text
     assert (build / f"avenant-01-{SLUG}.pdf").is_file()
     assert "Vu l’avenant" not in text
+    # The signed convention is not rebuilt from the changed data: build/ keeps the bytes that were signed.
+    result = cli(root, "build", SLUG)
+    assert result.exit_code == 0, result.output
+    assert "convention signée inchangé" in result.output
+    assert sha256(build / f"convention-{SLUG}.pdf") == registered(root)[0]["pdf_sha256"]
+    assert "antoine.prototype@exemple.fr" in text_of(root, f"convention-{SLUG}.docx")
     edit_epci(root, deliberation_avenant="2025-03-11")
     result = cli(root, "sign", SLUG, "--date", "2025-03-20")
     assert result.exit_code == 0, result.output

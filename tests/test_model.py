@@ -305,3 +305,18 @@ def test_project_refuses_a_bad_slug(valid: Project) -> None:
     with pytest.raises(ValidationError) as caught:
         Project(departement=valid.departement, programme=valid.programme, epcis={"CC A": valid.epcis["cc-exemple"]})
     assert only_error(caught)[:2] == (("epcis",), "identifiant « CC A » invalide")
+
+
+@pytest.mark.parametrize("value", ['Anne "Nanou"', "Jean<2>", "Dupont & Fils", "Marie1"])
+def test_a_person_name_holds_only_letters_and_name_punctuation(value: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Personne.model_validate({"civilite": "Madame", "prenom": value, "nom": "Exemple"})
+    where, message, hint = only_error(caught)
+    assert where == ("prenom",)
+    assert message.endswith("» inattendu dans un nom de personne")
+    assert hint == "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points"
+
+
+@pytest.mark.parametrize("value", ["D'Aubigné-Ñúñez", "Le Mèner", "Jean-Éric", "O’Neill", "St. Cyr", "Þórr", "Łukasz"])
+def test_real_names_are_accepted(value: str) -> None:
+    assert Personne.model_validate({"civilite": "Madame", "prenom": "Anne", "nom": value}).nom == value

@@ -56,13 +56,10 @@ def document_metadata(departement: Departement, programme: Programme, epci: Epci
         epci.nom_court,
     )
     return {
-        "Title": typography(
-            f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"
-        ),
+        "Title": typography(f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"),
         "Author": typography(departement.nom),
         "Subject": typography(
-            "Organisation de l'intervention d'un conseiller numérique "
-            f"sur le territoire {with_article_de(epci.nom)}"
+            f"Organisation de l'intervention d'un conseiller numérique sur le territoire {with_article_de(epci.nom)}"
         ),
         # Keywords are a machine list: items in typography, but no space before the separators.
         "Keywords": "; ".join(typography(k) for k in keywords),

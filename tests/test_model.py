@@ -314,7 +314,10 @@ def test_a_person_name_holds_only_letters_and_name_punctuation(value: str) -> No
     where, message, hint = only_error(caught)
     assert where == ("prenom",)
     assert message.endswith("» inattendu dans un nom de personne")
-    assert hint == "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points"
+    assert (
+        hint
+        == "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points"
+    )
 
 
 @pytest.mark.parametrize("value", ["D'Aubigné-Ñúñez", "Le Mèner", "Jean-Éric", "O’Neill", "St. Cyr", "Þórr", "Łukasz"])

@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import io
 import os
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,31 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 # ---------------------------------------------------------------------------------------------- render
+class _CachingEnvironment(SandboxedEnvironment):
+    """A sandboxed environment that compiles each template source once (every intercommunality shares them)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(
+        self,
+        source: str | nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[jinja2.Template] | None = None,
+    ) -> jinja2.Template:
+        """Return the compiled template of ``source``, from the cache when it was compiled before."""
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            compiled = self._compiled[source] = super().from_string(source)
+        return compiled
+
+
+@functools.lru_cache(maxsize=16)
 def make_environment(template_name: str) -> SandboxedEnvironment:
     """Return the Jinja environment of one template: sandboxed, strict, autoescaped, refusing None."""
 
@@ -122,7 +148,27 @@ def make_environment(template_name: str) -> SandboxedEnvironment:
             raise RenderError(f"{template_name} : une valeur absente (None) serait imprimée dans le document")
         return value
 
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
+    return _CachingEnvironment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
+
+
+@functools.lru_cache(maxsize=64)
+def _patched_xml(source: str) -> str:
+    """Return docxtpl's clean-up of a part's XML (a pure function of the XML: cached across documents)."""
+    from docxtpl import DocxTemplate
+
+    return str(DocxTemplate.patch_xml(None, source))  # ``self`` is not used by docxtpl
+
+
+@functools.cache
+def _template_class() -> type[Any]:
+    """Return docxtpl's DocxTemplate with the XML clean-up cached."""
+    from docxtpl import DocxTemplate
+
+    class CachedDocxTemplate(DocxTemplate):  # type: ignore[misc]
+        def patch_xml(self, src_xml: str) -> str:
+            return _patched_xml(src_xml)
+
+    return CachedDocxTemplate
 
 
 def render_document(
@@ -137,14 +183,12 @@ def render_document(
     ``subdocs`` maps a name to rendered DOCX bytes inserted where the template has ``{{p name }}``.
     ``epoch`` dates the document (core.xml, zip entries); default ``SOURCE_DATE_EPOCH`` or 1980-01-01.
     """
-    from docxtpl import DocxTemplate
-
     name = template_label(template)
     missing = _none_path(context)
     if missing:
         raise RenderError(f"{name} : valeur absente (None) dans le contexte : {missing}")
     try:
-        tpl = DocxTemplate(io.BytesIO(template.read_bytes()))
+        tpl = _template_class()(io.BytesIO(template.read_bytes()))
         tpl.init_docx()
         values: dict[str, Any] = dict(context)
         for key, blob in (subdocs or {}).items():

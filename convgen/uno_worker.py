@@ -158,6 +158,14 @@ def product_version(uno: Any, context: Any) -> str:
     return str(access.getByName("ooSetupVersionAboutBox"))
 
 
+def page_count(document: Any) -> int | None:
+    """Return the document's page count as laid out now, or None when LibreOffice cannot tell."""
+    try:
+        return int(document.getCurrentController().getPropertyValue("PageCount"))
+    except Exception:
+        return None
+
+
 def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> None:
     """Load one document hidden, update its indexes and fields, export it as PDF/A-2b."""
     load_props = (
@@ -180,13 +188,17 @@ def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> None:
     try:
         if hasattr(document, "getDocumentIndexes"):
             indexes = document.getDocumentIndexes()
-            # Twice: the first pass may make the table of contents longer and move the pages.
+            # A second pass only when the first changed the page count: a longer table of contents
+            # moves the pages it lists (the templates store a table of the right length, so it seldom does).
             for _ in range(2 if indexes.getCount() else 0):
+                before = page_count(document)
                 for position in range(indexes.getCount()):
                     indexes.getByIndex(position).update()
                 if hasattr(document, "getTextFields"):
                     document.getTextFields().refresh()
                 document.refresh()
+                if before is not None and page_count(document) == before:
+                    break
         filter_data = uno.Any(
             "[]com.sun.star.beans.PropertyValue",
             (

@@ -1,20 +1,20 @@
 """Fidelity of the templates to the legal text of the seed, and gender agreement both ways.
 
-The seed (``/work/shared/seed/…`` or ``CONVGEN_SEED``) is the text the legal service approved. The
+The reference text (``tests/data/reference/…``, a copy of the convention text the legal service approved)
+is what the templates reproduce. The
 templates keep it word for word, except the evident defects listed in ``templates/README.md``; the
 same fixes are applied to the seed here (``SEED_FIXES``) before comparing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-SEED = Path(os.environ.get("CONVGEN_SEED", "/work/shared/seed/convention-conseiller-numerique-2024-2026.txt"))
+SEED = Path(__file__).parent / "data" / "reference" / "convention-conseiller-numerique-2024-2026.txt"
 
 # Evident defects of the seed, fixed in the templates (same list, same order as templates/README.md).
 SEED_FIXES: list[tuple[str, str]] = [
@@ -128,8 +128,6 @@ MIN_WORD_RATIO = 0.97
 
 def fixed_seed() -> str:
     """Return the seed with its typed table of contents removed (a TOC field replaces it) and fixes applied."""
-    if not SEED.exists():
-        pytest.skip(f"texte de référence absent : {SEED}")
     text = SEED.read_text(encoding="utf-8")
     text = text[: text.index(TOC_START)] + text[text.index(TOC_END) :]
     for old, new in SEED_FIXES:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -229,6 +230,18 @@ def check_writable(build_dir: Path) -> None:
         ) from None
 
 
+SAFE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z]+)?")
+
+
+def safe_output_dir(build_dir: Path, slug: str, names: Sequence[str]) -> Path:
+    """Return ``build/<slug>/`` after checking that no output can land outside ``build/``."""
+    target = (build_dir / slug).resolve()
+    bad = [n for n in (slug, *names) if not SAFE_NAME.fullmatch(n)]
+    if bad or target.parent != build_dir.resolve():
+        raise RenderError(f"nom de fichier de sortie refusé : {', '.join(bad) or slug} (hors de build/)")
+    return target
+
+
 class Runner:
     """Execute jobs: render, convert, post-process and move outputs into place; never leave partial files."""
 
@@ -335,10 +348,10 @@ class Runner:
     def _one(self, job: Job, stage: Path, converter: Any, manifest: Manifest, lock: threading.Lock) -> Outcome:
         started = time.perf_counter()
         try:
+            target_dir = safe_output_dir(self.build_dir, job.slug, [job.stem, *job.outputs(self.formats)])
             files = self._produce(job, stage, converter)
             if self._stop.is_set():
                 return Outcome(job, "échec", error="interrompu")
-            target_dir = self.build_dir / job.slug
             target_dir.mkdir(parents=True, exist_ok=True)
             for name, staged in files:
                 sha = sha256_file(staged)

@@ -162,3 +162,11 @@ def test_second_run_waits_for_the_lock_then_gives_up_clearly(tmp_path: Path) -> 
     holder.join()
     assert waited == [True]
     assert "Une autre construction occupe" in str(caught.value)
+
+
+def test_outputs_never_leave_build(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("../evasion"), job("cc-a")])
+    assert [(o.job.slug, o.status) for o in report.outcomes] == [("../evasion", "échec"), ("cc-a", "construit")]
+    assert "nom de fichier de sortie refusé : ../evasion" in report.outcomes[0].error
+    assert not (tmp_path / "evasion").exists()

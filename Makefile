@@ -33,18 +33,18 @@ conventions: system $(STAMP) ## Produit les conventions (DOCX + PDF) des 15 inte
 avenants: system $(STAMP) ## Rédige les projets d'avenants des conventions signées dont les données ont changé
 	@$(CONVGEN) amend
 
-check: $(STAMP) ## Vérifie les données et les modèles sans rien écrire
+check: system $(STAMP) ## Vérifie les données et les modèles sans rien écrire
 	@$(CONVGEN) check
 
 test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
 	@$(VENV)/bin/pytest -q
 
-lint: $(STAMP) ## ruff (style) et mypy strict sur convgen/
+lint: system $(STAMP) ## ruff (style) et mypy strict sur convgen/
 	@$(VENV)/bin/ruff check convgen tests scripts
 	@$(VENV)/bin/ruff format --check convgen tests scripts
 	@$(VENV)/bin/mypy
 
-golden: $(STAMP) ## Régénère les textes de référence de tests/golden/ (relire le diff !)
+golden: system $(STAMP) ## Régénère les textes de référence de tests/golden/ (relire le diff !)
 	@CONVGEN_REGEN_GOLDEN=1 $(VENV)/bin/pytest -q tests/test_render.py -k golden
 	@git --no-pager diff --stat -- tests/golden
 

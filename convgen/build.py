@@ -7,6 +7,7 @@ list of :class:`Job`; this module knows nothing of the legal text.
 from __future__ import annotations
 
 import contextlib
+import gc
 import datetime as dt
 import hashlib
 import json
@@ -329,6 +330,10 @@ class Runner:
                             report.outcomes.append(outcome)
                             done += 1
                             self._tell(outcome, done, total)
+                            if done % 10 == 0:
+                                # python-docx leaves reference cycles holding large lxml trees, whose memory the
+                                # collector does not see: without this, 1,255 documents keep about 800 MB.
+                                gc.collect()
                 except BaseException:
                     self._stop.set()
                     for future in pending:

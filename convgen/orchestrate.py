@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from convgen.build import Format, Outcome, Report, Runner, check_writable, project_lock
+from convgen.build import Format, Outcome, Report, Runner, check_writable, project_lock, write_atomic
 from convgen.errors import TemplateError
 from convgen.model import Project
 
 Echo = Callable[[str], None]
 
 
-def check_project(root: Path) -> Project:
-    """Load and validate the data, then lint every template (the avenant's included); raise on any problem."""
-    from convgen.amend import lint_context
+def lint_key(root: Path) -> str:
+    """Return the sha256 of what the template check depends on: the templates and convgen's own code."""
+    digest = hashlib.sha256()
+    for path in [*sorted((root / "templates").glob("*.docx")), *sorted(Path(__file__).parent.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def check_project(root: Path, *, lint_cache: Path | None = None) -> Project:
+    """Load and validate the data, then lint every template (the avenant's included); raise on any problem.
+
+    With ``lint_cache`` (a folder), a template check already passed for the same templates and code is not
+    redone: a no-op build stays well under half a second.
+    """
     from convgen.load import load_project
-    from convgen.render import lint_templates
 
     project = load_project(root)
+    marker = lint_cache / f"modeles-{lint_key(root)}.ok" if lint_cache is not None else None
+    if marker is not None and marker.is_file():
+        return project
+    from convgen.amend import lint_context
+    from convgen.render import lint_templates
+
     problems = lint_templates(root / "templates", lint_context(project))
     if problems:
         raise TemplateError("\n".join(str(p) for p in problems))
+    if marker is not None:
+        with contextlib.suppress(OSError):  # only a cache: a failure to write it costs a check next time
+            for old in marker.parent.glob("modeles-*.ok"):
+                old.unlink(missing_ok=True)
+            write_atomic(marker, b"")
     return project
 
 
@@ -69,9 +92,9 @@ def build_conventions(
     """Validate everything, then build the conventions that are stale; return the report."""
     from convgen.conventions import convention_jobs
 
-    project = check_project(root)
-    plan = convention_jobs(project, root, slugs)
     build_dir = root / "build"
+    project = check_project(root, lint_cache=build_dir / ".cache" if build_dir.is_dir() else None)
+    plan = convention_jobs(project, root, slugs)
     fmt: tuple[Format, ...] = tuple(f for f in ("docx", "pdf") if f in formats)
     runner = Runner(build_dir, formats=fmt, jobs=jobs, progress=progress_printer(echo))
 

@@ -7,18 +7,22 @@ list of :class:`Job`; this module knows nothing of the legal text.
 from __future__ import annotations
 
 import contextlib
-import gc
 import datetime as dt
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
+import pickle
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -261,6 +265,7 @@ class Runner:
         self.progress = progress
         self.converter_factory = converter_factory
         self._stop = threading.Event()
+        self._renderers: ProcessPoolExecutor | None = None
 
     def run(self, jobs: Sequence[Job], *, force: bool = False) -> Report:
         """Build every stale job; return the report. Other runs are kept out by the caller's lock."""
@@ -310,6 +315,9 @@ class Runner:
     ) -> float:
         want_pdf = "pdf" in self.formats
         converter: Any = None
+        # Rendering is pure Python: in the main process it would hold the interpreter lock that the
+        # conversions' bookkeeping needs. Forked before any thread starts, a few processes render in parallel.
+        self._renderers = _render_pool(min(self.jobs, len(todo))) if len(todo) >= RENDER_POOL_MIN else None
         if want_pdf:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)
@@ -344,6 +352,9 @@ class Runner:
         finally:
             if converter is not None:
                 converter.close()
+            if self._renderers is not None:
+                self._renderers.shutdown(wait=True, cancel_futures=True)
+                self._renderers = None
         peak = 0.0
         if converter is not None and hasattr(converter, "stats"):
             with contextlib.suppress(Exception):
@@ -370,14 +381,24 @@ class Runner:
             detail = f"{type(exc).__name__} : {exc}"
             return Outcome(job, "échec", time.perf_counter() - started, f"erreur inattendue ({detail})")
 
+    def _render(self, job: Job) -> tuple[bytes, list[str]]:
+        """Render and check one job's DOCX, in a rendering process when the job can be sent to one."""
+        pool = self._renderers
+        if pool is not None:
+            try:
+                pickle.dumps((job.render, job.context))
+            except (pickle.PicklingError, AttributeError, TypeError):
+                pool = None  # a closure (some avenant parts): rendered here
+        if pool is not None:
+            with contextlib.suppress(BrokenProcessPool, RuntimeError):
+                return pool.submit(render_checked, job.render, job.draft, job.context).result()
+        return render_checked(job.render, job.draft, job.context)
+
     def _produce(self, job: Job, stage: Path, converter: Any) -> list[tuple[str, Path]]:
         """Render and convert one job into ``stage``; return (final name, staged file) pairs."""
-        from convgen.render import check_rendered
-
         work = stage / job.stem
         work.mkdir()
-        docx = job.render()
-        problems = check_rendered(docx, allow_fill_in=job.draft, context=job.context)
+        docx, problems = self._render(job)
         if problems:
             raise RenderError(f"{job.slug} ({job.label}) : " + " ; ".join(problems))
         docx_path = work / f"{job.stem}.docx"
@@ -405,6 +426,46 @@ class Runner:
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
         return files
+
+
+RENDER_POOL_MIN = 4  # below this, starting rendering processes costs more than it saves
+_rendered = 0
+
+
+def render_checked(
+    render: Callable[[], bytes], draft: bool, context: Mapping[str, Any] | None
+) -> tuple[bytes, list[str]]:
+    """Return a job's DOCX and the problems ``check_rendered`` finds in it (run in a rendering process)."""
+    from convgen.render import check_rendered
+
+    global _rendered
+    docx = render()
+    problems = check_rendered(docx, allow_fill_in=draft, context=context)
+    _rendered += 1
+    if _rendered % 10 == 0:
+        gc.collect()  # see Runner._run_stale: python-docx's cycles hold lxml memory the collector does not see
+    return docx, problems
+
+
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C to the main process: it stops the rendering processes itself, without their tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Return started rendering processes (forked now, before any thread), or None where fork is unavailable."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
+    )
+    try:
+        pool.submit(int).result()  # with fork, every process starts at the first submission
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
 
 
 def _warm_up(converter: Any) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen import __version__
-from convgen.build import Format, Job, Report, Runner, SignatureSpec, project_lock, sha256_file, source_epoch
+from convgen.build import Job, Report, Runner, SignatureSpec, project_lock, sha256_file, source_epoch
 from convgen.diff import Change, amended, amending, diff_epci, diff_programme
 from convgen.errors import AmendError, DataError, Problem
 from convgen.french import date_in_words, typography
@@ -736,15 +736,6 @@ def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
     return AmendPlan(jobs, notes, avenants, signed)
 
 
-def _formats(formats: Sequence[str]) -> tuple[Format, ...]:
-    """Return the formats asked, in canonical order."""
-    chosen: list[Format] = []
-    for name in ("docx", "pdf"):
-        if name in formats:
-            chosen.append("docx" if name == "docx" else "pdf")
-    return tuple(chosen)
-
-
 def build_avenants(
     root: Path,
     *,
@@ -757,7 +748,7 @@ def build_avenants(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Report:
     """Validate everything, then draft the avenants the changes require; return the report."""
-    from convgen.orchestrate import check_project, progress_printer, summarize
+    from convgen.orchestrate import check_project, run_jobs
 
     project = check_project(root)
     plan = plan_amendments(project, root, slugs)
@@ -771,21 +762,16 @@ def build_avenants(
         )
     if not plan.jobs:
         return Report()
-    build_dir = root / "build"
-    runner = Runner(
-        build_dir,
-        formats=_formats(formats),
+    return run_jobs(
+        root,
+        plan.jobs,
+        formats=formats,
         jobs=jobs,
-        progress=progress_printer(echo),
+        force=force,
+        wait=wait,
+        echo=echo,
         converter_factory=converter_factory,
     )
-    with project_lock(build_dir, timeout=wait, on_wait=partial(echo, _WAITING)):
-        report = runner.run(plan.jobs, force=force)
-    summarize(report, echo)
-    return report
-
-
-_WAITING = "Une autre construction est en cours dans ce projet : attente de sa fin…"
 
 
 def parse_date(text: str) -> dt.date:
@@ -881,7 +867,8 @@ def sign(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Acte:
     """Record that the pending act of ``slug`` was signed on ``date_signature``; return the act recorded."""
-    from convgen.orchestrate import check_project, progress_printer
+    from convgen.build import check_writable
+    from convgen.orchestrate import WAITING, check_project, progress_printer
 
     project = check_project(root)
     pending = pending_act(project, root, slug, date_signature, today or dt.date.today())
@@ -889,7 +876,8 @@ def sign(
     runner = Runner(
         build_dir, formats=("docx", "pdf"), jobs=1, progress=progress_printer(echo), converter_factory=converter_factory
     )
-    with project_lock(build_dir, timeout=wait, on_wait=partial(echo, _WAITING)):
+    check_writable(build_dir)
+    with project_lock(build_dir, timeout=wait, on_wait=partial(echo, WAITING)):
         report = runner.run([pending.job])
         if report.failed:
             raise AmendError(f"{slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}")

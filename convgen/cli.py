@@ -126,19 +126,33 @@ def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--attente`` (how long to wait for another build of the project) to a command."""
+    return click.option(
+        "--attente",
+        type=click.FloatRange(0),
+        default=600,
+        metavar="SECONDES",
+        show_default=True,
+        help="Secondes d'attente si une autre construction est en cours.",
+    )(func)
+
+
+def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options of the commands that build documents: slugs, formats, jobs, --force, --attente."""
+    for decorate in (
+        wait_option,
+        click.option("--force", is_flag=True, help="Reconstruit même les documents à jour."),
+        jobs_option,
+        format_option,
+        click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]..."),
+    ):
+        func = decorate(func)
+    return func
+
+
 @main.command(context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
-@format_option
-@jobs_option
-@click.option("--force", is_flag=True, help="Reconstruit même les documents à jour.")
-@click.option(
-    "--attente",
-    type=click.FloatRange(0),
-    default=600,
-    metavar="SECONDES",
-    show_default=True,
-    help="Secondes d'attente si une autre construction est en cours.",
-)
+@build_options
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -217,13 +231,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
 @main.command("sign", context_settings=CONTEXT)
 @click.argument("slug")
 @click.option("--date", "date_text", required=True, metavar="AAAA-MM-JJ", help="Date de la signature.")
-@click.option(
-    "--attente",
-    type=click.FloatRange(0),
-    default=600,
-    show_default=True,
-    help="Secondes d'attente si une autre construction est en cours.",
-)
+@wait_option
 @click.pass_context
 def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) -> None:
     """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.
@@ -239,17 +247,7 @@ def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) 
 
 
 @main.command("amend", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1)
-@format_option
-@jobs_option
-@click.option("--force", is_flag=True, help="Reconstruit même les documents à jour.")
-@click.option(
-    "--attente",
-    type=click.FloatRange(0),
-    default=600,
-    show_default=True,
-    help="Secondes d'attente si une autre construction est en cours.",
-)
+@build_options
 @click.pass_context
 def amend_command(
     ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None, force: bool, attente: float

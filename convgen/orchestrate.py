@@ -7,12 +7,14 @@ import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from convgen.build import Format, Outcome, Report, Runner, check_writable, project_lock, write_atomic
+from convgen.build import Format, Job, Outcome, Report, Runner, check_writable, project_lock, write_atomic
 from convgen.errors import TemplateError
 from convgen.model import Project
 
 Echo = Callable[[str], None]
+WAITING = "Une autre construction est en cours dans ce projet : attente de sa fin…"
 
 
 def lint_key(root: Path) -> str:
@@ -79,6 +81,40 @@ def summarize(report: Report, echo: Echo) -> None:
         echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
 
 
+def formats_of(formats: Sequence[str]) -> tuple[Format, ...]:
+    """Return the formats asked, in canonical order (DOCX, then PDF)."""
+    return tuple(f for f in ("docx", "pdf") if f in formats)
+
+
+def run_jobs(
+    root: Path,
+    plan: Sequence[Job],
+    *,
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 600,
+    echo: Echo = print,
+    converter_factory: Callable[[int], Any] | None = None,
+) -> Report:
+    """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary."""
+    build_dir = root / "build"
+    runner = Runner(
+        build_dir,
+        formats=formats_of(formats),
+        jobs=jobs,
+        progress=progress_printer(echo),
+        converter_factory=converter_factory,
+    )
+
+    check_writable(build_dir)
+    with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
+        report = runner.run(plan, force=force)
+    summarize(report, echo)
+    sys.stdout.flush()
+    return report
+
+
 def build_conventions(
     root: Path,
     *,
@@ -95,15 +131,4 @@ def build_conventions(
     build_dir = root / "build"
     project = check_project(root, lint_cache=build_dir / ".cache" if build_dir.is_dir() else None)
     plan = convention_jobs(project, root, slugs)
-    fmt: tuple[Format, ...] = tuple(f for f in ("docx", "pdf") if f in formats)
-    runner = Runner(build_dir, formats=fmt, jobs=jobs, progress=progress_printer(echo))
-
-    def waiting() -> None:
-        echo("Une autre construction est en cours dans ce projet : attente de sa fin…")
-
-    check_writable(build_dir)
-    with project_lock(build_dir, timeout=wait, on_wait=waiting):
-        report = runner.run(plan, force=force)
-    summarize(report, echo)
-    sys.stdout.flush()
-    return report
+    return run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)

@@ -411,7 +411,7 @@ class Runner:
                 extra.write_bytes(render_extra())
                 files.append((f"{suffix}.docx", extra))
         if "pdf" in self.formats:
-            from convgen.pdf import SignatureField, finalize_pdf
+            from convgen.finish import SignatureField, finalize_pdf
 
             raw = work / f"{job.stem}.brut.pdf"
             converter.convert(docx_path, raw, expect_text=job.expect_text)

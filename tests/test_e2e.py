@@ -17,8 +17,10 @@ from pathlib import Path
 import docx
 import pikepdf
 import pytest
+from test_fidelity import SEED, lcs_length, words
 
 REPO = Path(__file__).resolve().parent.parent
+SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
 pytestmark = pytest.mark.libreoffice
 
 
@@ -103,6 +105,10 @@ def test_every_convention_is_a_complete_docx_and_pdf(built: tuple[Path, Path, st
     for line in others:
         assert any(a in line for a in allowed), f"blanc à compléter inattendu : {line}"
     assert any("Fait au Mans, le" in line for line in others)
+    # At least 97 % of the words of the original reference text (defects and typed TOC included) appear,
+    # in order, in the text extracted from the PDF.
+    common = lcs_length(SEED_WORDS, words(text))
+    assert common / len(SEED_WORDS) >= 0.97, f"{slug} : {common}/{len(SEED_WORDS)} mots du texte de référence"
     assert "ARTICLE 9" in flat.upper()
     pages = len(pikepdf.open(folder / f"convention-{slug}.pdf").pages)
     assert f"page {pages} sur {pages}" in flat

@@ -26,7 +26,8 @@ from docx.shared import Mm
 from docx.text.paragraph import Paragraph
 
 from convgen.errors import ConversionError, RenderError, SetupError
-from convgen.pdf import ConversionResult, Converter, SignatureField, check_pdf, finalize_pdf
+from convgen.finish import SignatureField, check_pdf, finalize_pdf
+from convgen.pdf import ConversionResult, Converter
 from convgen.uno_worker import PAUSE_VARIABLE, group_members
 
 NAME = "Communauté de communes Exemple-sur-Sarthe"

@@ -13,12 +13,10 @@ of that PDF to ``registre/<slug>.yaml``.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 
 from convgen import __version__
 from convgen.build import Job, Report, Runner, SignatureSpec, project_lock, sha256_file, source_epoch
+from convgen.comparatif import ANNEX_TITLE, ARTICLE_7, NEXT_ARTICLE, docx_blocks, render_comparatif, save_docx, wtag
 from convgen.diff import Change, amended, amending, diff_epci, diff_programme
 from convgen.errors import AmendError, DataError, Problem
 from convgen.french import date_in_words, typography
@@ -47,19 +46,6 @@ Echo = Callable[[str], None]
 
 AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
 FILL_IN = "……………"
-AUTHOR = "convgen"
-ANNEX_TITLE = "Ressources mises à disposition et référents désignés"
-
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_ARTICLE_7 = re.compile(r"^\s*article\s*7\b", re.IGNORECASE)
-_NEXT_ARTICLE = re.compile(r"^\s*(article\s*(?:[89]|1\d)\b|annexe\b)", re.IGNORECASE)
-_TOKENS = re.compile(r"\s+|[^\s]+")
-
-
-def _w(tag: str) -> str:
-    """Return the Clark name of a WordprocessingML tag."""
-    return f"{{{_W}}}{tag}"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -213,10 +199,10 @@ def article_7_text(templates_dir: Path, context: Mapping[str, Any]) -> list[str]
 
     blocks = [b.text for b in docx_blocks(render_convention(templates_dir, dict(context)))]
     fin = str(context["programme"]["fin"])
-    starts = [i for i, text in enumerate(blocks) if _ARTICLE_7.match(text)]
+    starts = [i for i, text in enumerate(blocks) if ARTICLE_7.match(text)]
     for start in starts:
         end = start + 1
-        while end < len(blocks) and not _NEXT_ARTICLE.match(blocks[end]):
+        while end < len(blocks) and not NEXT_ARTICLE.match(blocks[end]):
             end += 1
         body = [text for text in blocks[start + 1 : end] if text.strip()]
         if any(fin in text for text in body):
@@ -327,22 +313,22 @@ def render_consolidated(
 
     document = docx.Document(io.BytesIO(render_convention(templates_dir, context, epoch=epoch)))
     body = document.element.body
-    paragraph = body.makeelement(_w("p"), {})
-    properties = paragraph.makeelement(_w("pPr"), {})
-    properties.append(properties.makeelement(_w("jc"), {_w("val"): "center"}))
+    paragraph = body.makeelement(wtag("p"), {})
+    properties = paragraph.makeelement(wtag("pPr"), {})
+    properties.append(properties.makeelement(wtag("jc"), {wtag("val"): "center"}))
     paragraph.append(properties)
-    run = paragraph.makeelement(_w("r"), {})
-    run_properties = run.makeelement(_w("rPr"), {})
+    run = paragraph.makeelement(wtag("r"), {})
+    run_properties = run.makeelement(wtag("rPr"), {})
     for tag in ("b", "i"):
-        run_properties.append(run_properties.makeelement(_w(tag), {}))
-    run_properties.append(run_properties.makeelement(_w("color"), {_w("val"): "C00000"}))
+        run_properties.append(run_properties.makeelement(wtag(tag), {}))
+    run_properties.append(run_properties.makeelement(wtag("color"), {wtag("val"): "C00000"}))
     run.append(run_properties)
-    text = run.makeelement(_w("t"), {})
+    text = run.makeelement(wtag("t"), {})
     text.text = notice
     run.append(text)
     paragraph.append(run)
     body.insert(0, paragraph)
-    return _save(document, epoch)
+    return save_docx(document, epoch)
 
 
 def consolidated_job(project: Project, root: Path, slug: str, registre: Registre) -> Job:
@@ -376,296 +362,6 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
         draft=False,
         epoch=epoch,
     )
-
-
-# --------------------------------------------------------------------------------------------------------
-# Comparatif: Word tracked changes from the signed text to the new one
-# --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph of a document body (a table row is one block, its cells joined by « | »)."""
-
-    text: str
-    properties: Any = None  # w:pPr to copy, or None
-    run_properties: Any = None  # w:rPr of the first run, or None
-
-
-def docx_blocks(data: bytes) -> list[Block]:
-    """Return the paragraphs of a DOCX body in reading order, table rows flattened to one block each."""
-    import docx
-
-    body = docx.Document(io.BytesIO(data)).element.body
-    return list(_blocks(body))
-
-
-def _blocks(element: Any) -> Iterator[Block]:
-    """Yield the blocks below ``element``."""
-    for child in element:
-        if child.tag == _w("p"):
-            yield Block(_paragraph_text(child), child.find(_w("pPr")), _first_run_properties(child))
-        elif child.tag == _w("tbl"):
-            for row in child.iter(_w("tr")):
-                cells = [
-                    " ".join(_paragraph_text(p) for p in cell.iter(_w("p"))).strip() for cell in row.iter(_w("tc"))
-                ]
-                first = next(row.iter(_w("p")), None)
-                yield Block(" | ".join(cells), None, _first_run_properties(first) if first is not None else None)
-        elif child.tag == _w("sdt"):
-            content = child.find(_w("sdtContent"))
-            if content is not None:
-                yield from _blocks(content)
-
-
-def _paragraph_text(paragraph: Any) -> str:
-    """Return the visible text of a paragraph (deleted text excluded, tabs and breaks as spaces)."""
-    parts: list[str] = []
-    for node in paragraph.iter(_w("t"), _w("tab"), _w("br")):
-        if any(ancestor.tag == _w("del") for ancestor in node.iterancestors()):
-            continue
-        parts.append(node.text or "" if node.tag == _w("t") else " ")
-    return "".join(parts)
-
-
-def _first_run_properties(paragraph: Any) -> Any:
-    """Return the w:rPr of the first run of a paragraph, or None."""
-    run = next(paragraph.iter(_w("r")), None)
-    return None if run is None else run.find(_w("rPr"))
-
-
-@dataclass(frozen=True)
-class Section:
-    """One part of the comparatif: a heading and the signed and new paragraphs it compares."""
-
-    heading: str
-    old: tuple[Block, ...]
-    new: tuple[Block, ...]
-
-
-class _Tracker:
-    """Build paragraphs with tracked insertions and deletions (``w:ins``/``w:del``) into a body."""
-
-    def __init__(self, body: Any, date: str) -> None:
-        self.body = body
-        self.date = date
-        self.next_id = 1
-        self.anchor = body.find(_w("sectPr"))
-
-    def _mark(self, tag: str) -> Any:
-        element = self.body.makeelement(
-            _w(tag), {_w("id"): str(self.next_id), _w("author"): AUTHOR, _w("date"): self.date}
-        )
-        self.next_id += 1
-        return element
-
-    def _append(self, paragraph: Any) -> None:
-        if self.anchor is not None:
-            self.anchor.addprevious(paragraph)
-        else:
-            self.body.append(paragraph)
-
-    def _paragraph(self, block: Block | None, mark: str | None) -> Any:
-        paragraph = self.body.makeelement(_w("p"), {})
-        properties = copy.deepcopy(block.properties) if block is not None and block.properties is not None else None
-        if properties is not None:
-            for old in properties.findall(_w("rPr")) + properties.findall(_w("sectPr")):
-                properties.remove(old)
-        if mark is not None:
-            if properties is None:
-                properties = paragraph.makeelement(_w("pPr"), {})
-            run_properties = properties.makeelement(_w("rPr"), {})
-            run_properties.append(self._mark(mark))
-            properties.append(run_properties)
-        if properties is not None:
-            paragraph.append(properties)
-        return paragraph
-
-    def _run(self, text: str, block: Block | None, deleted: bool = False) -> Any:
-        run = self.body.makeelement(_w("r"), {})
-        if block is not None and block.run_properties is not None:
-            run.append(copy.deepcopy(block.run_properties))
-        node = run.makeelement(_w("delText" if deleted else "t"), {_XML_SPACE: "preserve"})
-        node.text = text
-        run.append(node)
-        return run
-
-    def plain(self, text: str, *, bold: bool = False) -> None:
-        """Add an untracked paragraph."""
-        paragraph = self._paragraph(None, None)
-        run = self._run(text, None)
-        if bold:
-            run_properties = run.makeelement(_w("rPr"), {})
-            run_properties.append(run_properties.makeelement(_w("b"), {}))
-            run.insert(0, run_properties)
-        paragraph.append(run)
-        self._append(paragraph)
-
-    def equal(self, block: Block) -> None:
-        """Add a paragraph unchanged between both versions."""
-        paragraph = self._paragraph(block, None)
-        if block.text:
-            paragraph.append(self._run(block.text, block))
-        self._append(paragraph)
-
-    def inserted(self, block: Block) -> None:
-        """Add a paragraph that only the new version has."""
-        paragraph = self._paragraph(block, "ins")
-        if block.text:
-            wrapper = self._mark("ins")
-            wrapper.append(self._run(block.text, block))
-            paragraph.append(wrapper)
-        self._append(paragraph)
-
-    def deleted(self, block: Block) -> None:
-        """Add a paragraph that only the signed version has."""
-        paragraph = self._paragraph(block, "del")
-        if block.text:
-            wrapper = self._mark("del")
-            wrapper.append(self._run(block.text, block, deleted=True))
-            paragraph.append(wrapper)
-        self._append(paragraph)
-
-    def changed(self, old: Block, new: Block) -> None:
-        """Add one paragraph rewritten word by word from the signed version to the new one."""
-        paragraph = self._paragraph(new, None)
-        before, after = _TOKENS.findall(old.text), _TOKENS.findall(new.text)
-        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                paragraph.append(self._run("".join(after[j1:j2]), new))
-                continue
-            if i2 > i1:
-                wrapper = self._mark("del")
-                wrapper.append(self._run("".join(before[i1:i2]), old, deleted=True))
-                paragraph.append(wrapper)
-            if j2 > j1:
-                wrapper = self._mark("ins")
-                wrapper.append(self._run("".join(after[j1:j2]), new))
-                paragraph.append(wrapper)
-        self._append(paragraph)
-
-    def compare(self, old: Sequence[Block], new: Sequence[Block]) -> None:
-        """Add the paragraphs of both versions aligned, with tracked changes where they differ."""
-        matcher = difflib.SequenceMatcher(None, [b.text for b in old], [b.text for b in new], autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                for block in new[j1:j2]:
-                    self.equal(block)
-                continue
-            pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
-            for offset in range(pairs):
-                self.changed(old[i1 + offset], new[j1 + offset])
-            for block in old[i1 + pairs : i2]:
-                self.deleted(block)
-            for block in new[j1 + pairs : j2]:
-                self.inserted(block)
-
-
-def tracked_changes(base: bytes, intro: Sequence[str], sections: Sequence[Section], epoch: dt.datetime) -> bytes:
-    """Return ``base`` (styles, headers, footers) with its body replaced by the sections in tracked changes."""
-    import docx
-
-    document = docx.Document(io.BytesIO(base))
-    body = document.element.body
-    for child in list(body):
-        if child.tag != _w("sectPr"):
-            body.remove(child)
-    tracker = _Tracker(body, epoch.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    for index, line in enumerate(intro):
-        tracker.plain(line, bold=index == 0)
-    for section in sections:
-        tracker.plain(section.heading, bold=True)
-        tracker.compare(section.old, section.new)
-    return _save(document, epoch)
-
-
-def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any]) -> list[Section]:
-    """Return what the comparatif shows: the replaced annex, Article 7, the paragraphs naming the party."""
-    from convgen.render import render_annexe, render_convention
-
-    articles = new_context["avenant"]["articles"]
-    sections: list[Section] = []
-    old_convention: list[Block] = []
-    new_convention: list[Block] = []
-    if articles["nom"] or articles["duree"]:
-        old_convention = docx_blocks(render_convention(templates_dir, old_context))
-        new_convention = docx_blocks(render_convention(templates_dir, new_context))
-    if articles["nom"]:
-        matcher = difflib.SequenceMatcher(
-            None, [b.text for b in old_convention], [b.text for b in new_convention], autojunk=False
-        )
-        old_part: list[Block] = []
-        new_part: list[Block] = []
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op != "equal":
-                old_part += old_convention[i1:i2]
-                new_part += new_convention[j1:j2]
-        sections.append(
-            Section("Dénomination de l’Intercommunalité — passages modifiés", tuple(old_part), tuple(new_part))
-        )
-    if articles["duree"]:
-        sections.append(
-            Section(
-                "Article 7 – Durée",
-                tuple(_article_7_blocks(old_convention)),
-                tuple(_article_7_blocks(new_convention)),
-            )
-        )
-    if articles["annexe"]:
-        sections.append(
-            Section(
-                f"Annexe « {ANNEX_TITLE} »",
-                tuple(docx_blocks(render_annexe(templates_dir, old_context))),
-                tuple(docx_blocks(render_annexe(templates_dir, new_context))),
-            )
-        )
-    return sections
-
-
-def _article_7_blocks(blocks: Sequence[Block]) -> list[Block]:
-    """Return the heading and paragraphs of Article 7 (the last occurrence: the first is the table of contents)."""
-    starts = [i for i, block in enumerate(blocks) if _ARTICLE_7.match(block.text)]
-    if not starts:
-        return list(blocks)
-    start = starts[-1]
-    end = start + 1
-    while end < len(blocks) and not _NEXT_ARTICLE.match(blocks[end].text):
-        end += 1
-    return list(blocks[start:end])
-
-
-def render_comparatif(
-    templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any], epoch: dt.datetime
-) -> bytes:
-    """Return the comparatif of an avenant: the amended parts, signed text → new text, in tracked changes.
-
-    The document is the avenant's (styles, PROJET header, footer) with its body replaced.
-    """
-    from convgen.render import ANNEXE_FIELD, render_document
-
-    avenant = new_context["avenant"]
-    intro = [
-        typography(f"Comparatif de l'avenant n° {avenant['numero']} — {new_context['epci']['nom']}"),
-        typography(
-            "Document de travail, sans valeur contractuelle : les modifications suivies (auteur « convgen ») "
-            "mènent du texte signé au texte proposé. Accepter toutes les modifications donne le texte "
-            "proposé ; les refuser toutes, le texte signé."
-        ),
-    ]
-    base_context = copy.deepcopy(new_context)
-    base_context["avenant"]["articles"]["annexe"] = 0
-    base = render_document(templates_dir / "avenant.docx", {**base_context, ANNEXE_FIELD: ""}, epoch=epoch)
-    return tracked_changes(base, intro, comparatif_sections(templates_dir, old_context, new_context), epoch)
-
-
-def _save(document: Any, epoch: dt.datetime | None = None) -> bytes:
-    """Return a python-docx document as deterministic DOCX bytes."""
-    from convgen.render import normalize_docx
-
-    raw = io.BytesIO()
-    document.save(raw)
-    return normalize_docx(raw.getvalue(), epoch=epoch)
 
 
 # --------------------------------------------------------------------------------------------------------

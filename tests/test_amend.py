@@ -21,17 +21,9 @@ import yaml
 from click.testing import CliRunner, Result
 from lxml import etree
 
-from convgen.amend import (
-    Section,
-    avenant_context,
-    consolidated_notice,
-    docx_blocks,
-    plan_amendments,
-    plan_avenant,
-    render_comparatif,
-    tracked_changes,
-)
+from convgen.amend import avenant_context, consolidated_notice, plan_amendments, plan_avenant
 from convgen.cli import main
+from convgen.comparatif import Section, docx_blocks, render_comparatif, tracked_changes
 from convgen.context import convention_context
 from convgen.docxtext import docx_text
 from convgen.load import load_project

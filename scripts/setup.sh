@@ -25,7 +25,7 @@ system() {
   missing=$(missing_system)
   [ -z "$missing" ] && return 0
   echo "convgen : composants système manquants :"
-  printf '  - %s\n' $'\n'"$missing" | sed '/^  - $/d'
+  printf '%s\n' "$missing" | sed 's/^/  - /'
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installation par apt-get : $PACKAGES"
     export DEBIAN_FRONTEND=noninteractive

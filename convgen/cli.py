@@ -151,6 +151,29 @@ def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def run_recipe(
+    recipe: Callable[..., Any],
+    ctx: click.Context,
+    slugs: tuple[str, ...],
+    formats: tuple[str, ...],
+    jobs: int | None,
+    force: bool,
+    attente: float,
+) -> None:
+    """Run a build recipe with the options of ``build_options``; exit 1 when a document failed."""
+    report = recipe(
+        project_root(ctx),
+        slugs=slugs,
+        formats=formats or ("docx", "pdf"),
+        jobs=jobs,
+        force=force,
+        wait=attente,
+        echo=click.echo,
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 @main.command(context_settings=CONTEXT)
 @build_options
 @click.pass_context
@@ -169,17 +192,7 @@ def build(
     with handled():
         from convgen.orchestrate import build_conventions
 
-        report = build_conventions(
-            project_root(ctx),
-            slugs=slugs,
-            formats=formats or ("docx", "pdf"),
-            jobs=jobs,
-            force=force,
-            wait=attente,
-            echo=click.echo,
-        )
-        if report.failed:
-            sys.exit(1)
+        run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente)
 
 
 @main.command("text", context_settings=CONTEXT)
@@ -261,14 +274,4 @@ def amend_command(
     with handled():
         from convgen.amend import build_avenants
 
-        report = build_avenants(
-            project_root(ctx),
-            slugs=slugs,
-            formats=formats or ("docx", "pdf"),
-            jobs=jobs,
-            force=force,
-            wait=attente,
-            echo=click.echo,
-        )
-        if report.failed:
-            sys.exit(1)
+        run_recipe(build_avenants, ctx, slugs, formats, jobs, force, attente)

@@ -12,6 +12,7 @@ from typing import Any
 
 from convgen.errors import RenderError
 from convgen.french import (
+    NBSP,
     date_in_words,
     duration_in_words,
     format_phone,
@@ -151,7 +152,7 @@ def _person(personne: Personne) -> dict[str, Any]:
         "feminin": personne.civilite == "Madame",
         "prenom": prenom,
         "nom": nom,
-        "nom_complet": f"{personne.civilite} {prenom} {nom}",
+        "nom_complet": f"{personne.civilite}{NBSP}{prenom} {nom}",  # « Madame » never ends a line alone
     }
 
 

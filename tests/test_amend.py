@@ -122,7 +122,7 @@ def test_no_change_since_the_signature_nothing_to_draft(root: Path) -> None:
 
 def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     result = amend(root)
     assert f"{SLUG} : avenant n° 1 à rédiger — modifie : annexe (projet" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
@@ -145,7 +145,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert "Fait au Mans, le ……" in text
     # The new annex is attached in full.
     annex = text[text.index("ANNEXE 3 – RESSOURCES MISES À DISPOSITION ET RÉFÉRENTS DÉSIGNÉS") :]
-    assert "a.prototype@maine-saosnois.fr" in annex
+    assert "a.prototype@exemple.fr" in annex
     assert "antoine.prototype@exemple.fr" not in text
     assert "Avenant n° 1 à la convention conseiller numérique" in text  # footer
     assert (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").is_file()
@@ -169,7 +169,7 @@ def test_the_avenant_names_the_current_president_and_reports_changes_without_ave
     )
     assert f"{SLUG} : sans avenant — Siège de l’intercommunalité" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
-    assert "représentée par sa Présidente, Madame Jeanne NOUVELLE, agissant ès qualités" in text
+    assert "représentée par sa Présidente, Madame\u00a0Jeanne NOUVELLE, agissant ès qualités" in text
     assert "siège : Mamers" in text
     assert "La Présidente de la Communauté de communes Maine Saosnois / Jeanne NOUVELLE" in text
 
@@ -185,7 +185,7 @@ def test_changes_that_need_no_avenant_draft_nothing(root: Path) -> None:
 
 def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr", deliberation_avenant="2025-03-11")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-03-11")
     record(root, SLUG, "2025-03-20")
     data = read_epci(root)
     data["ressources"]["materiels"].insert(1, "Salle informatique de la médiathèque de Mamers")
@@ -204,7 +204,7 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
     assert "[corps]\nVersion consolidée intégrant l’avenant n° 1\nCONVENTION DE PARTENARIAT\n" in consolidated
-    assert "a.prototype@maine-saosnois.fr" in consolidated  # the data of avenant 1, as signed
+    assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
     assert "Salle informatique de la médiathèque de Mamers" not in consolidated  # avenant 2 is not signed
 
 
@@ -330,7 +330,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
     old = project.epcis[SLUG]
     new = old.model_copy(
         update={
-            "referent": old.referent.model_copy(update={"courriel": "a.prototype@maine-saosnois.fr"}),
+            "referent": old.referent.model_copy(update={"courriel": "a.prototype@exemple.fr"}),
             "ressources": old.ressources.model_copy(
                 update={"materiels": ("Salle informatique", *old.ressources.materiels[1:])}
             ),
@@ -372,7 +372,7 @@ def test_tracked_changes_are_word_level_with_a_fixed_author_and_date(
     deleted = ["".join(t.text or "" for t in d.iter(f"{{{W}}}delText")) for d in document.iter(f"{{{W}}}del")]
     inserted = ["".join(t.text or "" for t in i.iter(f"{{{W}}}t")) for i in document.iter(f"{{{W}}}ins")]
     assert "antoine.prototype@exemple.fr" in deleted
-    assert "a.prototype@maine-saosnois.fr" in inserted
+    assert "a.prototype@exemple.fr" in inserted
     marks = list(document.iter(f"{{{W}}}ins", f"{{{W}}}del"))
     assert {m.get(f"{{{W}}}author") for m in marks} == {"convgen"}
     assert {m.get(f"{{{W}}}date") for m in marks} == {"2025-03-11T12:00:00Z"}
@@ -398,7 +398,7 @@ def test_comparatif_is_deterministic(annex_versions: tuple[list[str], list[str],
     _old, _new, comparatif = annex_versions
     assert hashlib.sha256(comparatif).hexdigest() == hashlib.sha256(comparatif).hexdigest()
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     amend(root)
     first = (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes()
     amend(root, "--force")
@@ -431,7 +431,7 @@ def test_libreoffice_opens_the_comparatif(tmp_path: Path, annex_versions: tuple[
     assert completed.returncode == 0, completed.stderr
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "a.prototype@maine-saosnois.fr" in text
+    assert "a.prototype@exemple.fr" in text
 
 
 # ----------------------------------------------------------------------------------------------- sign: refusals
@@ -497,7 +497,7 @@ def test_sign_refuses_when_nothing_changed(root: Path) -> None:
 
 def test_sign_refuses_a_draft_avenant(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     output = refused(root, SLUG, "--date", "2025-03-20")
     assert f"{SLUG} : l’avenant n° 1 est un projet" in output
     assert f"clé « deliberation_avenant » de epci/{SLUG}.yaml)." in output
@@ -505,16 +505,16 @@ def test_sign_refuses_a_draft_avenant(root: Path) -> None:
 
 def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr", deliberation_avenant="2025-03-11")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-03-11")
     record(root, SLUG, "2025-03-20")
-    edit_epci(root, referent__telephone="02 43 00 00 01")
+    edit_epci(root, referent__telephone="02 61 91 00 01")
     output = refused(root, SLUG, "--date", "2025-10-01")
     assert "qui porte encore la date de la délibération d’un avenant déjà signé" in output
 
 
 def test_sign_refuses_a_date_before_the_previous_act(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr", deliberation_avenant="2024-03-01")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-03-01")
     output = refused(root, SLUG, "--date", "2024-04-10")
     assert (
         f"{SLUG} : l’avenant n° 1 ne peut pas être signé le 10 avril 2024, avant la convention signée le "
@@ -566,12 +566,12 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert "Aucun avenant à rédiger" in cli(root, "amend").output
 
     # 2. The referent changes: avenant 1 replaces the annex; a draft until its deliberation is known.
-    edit_epci(root, referent__courriel="a.prototype@maine-saosnois.fr")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     result = cli(root, "amend")
     assert result.exit_code == 0, result.output
     assert "avenant n° 1 construit" in result.output and "PROJET" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
-    assert "PROJET" in text and "a.prototype@maine-saosnois.fr" in text
+    assert "PROJET" in text and "a.prototype@exemple.fr" in text
     assert (build / f"avenant-01-{SLUG}.pdf").is_file()
     assert "Vu l’avenant" not in text
     # The signed convention is not rebuilt from the changed data: build/ keeps the bytes that were signed.
@@ -591,7 +591,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert consolidated.is_file()
     pdf_text = subprocess.run(["pdftotext", str(consolidated), "-"], capture_output=True, text=True).stdout
     assert "Version consolidée intégrant l’avenant n° 1" in pdf_text
-    assert "a.prototype@maine-saosnois.fr" in pdf_text
+    assert "a.prototype@exemple.fr" in pdf_text
 
     # 3. A resource is added: avenant 2 cites avenant 1 and its date.
     data = read_epci(root)

@@ -31,7 +31,7 @@ DEPARTEMENT: dict[str, Any] = {
         "prenom": "Paul",
         "nom": "Exemple",
         "fonction": "Chef du service DNUT",
-        "courriel": "paul.exemple@sarthe.fr",
+        "courriel": "paul.exemple@exemple.fr",
         "telephone": "02 43 54 00 01",
     },
     "suppleant": {
@@ -39,7 +39,7 @@ DEPARTEMENT: dict[str, Any] = {
         "prenom": "Léa",
         "nom": "d'Aubigné",
         "fonction": "Conseillère numérique coordinatrice",
-        "courriel": "lea.daubigne@sarthe.fr",
+        "courriel": "lea.daubigne@exemple.fr",
         "telephone": "0243540002",
     },
 }
@@ -63,7 +63,7 @@ EPCI: dict[str, Any] = {
         "prenom": "Claire",
         "nom": "Le Bœuf-Ñúñez",
         "fonction": "Directrice des services à la population",
-        "courriel": "claire.leboeuf@cc-maine-saosnois.fr",
+        "courriel": "claire.leboeuf@exemple.fr",
         "telephone": "02 43 12 34 56",
     },
     "suppleant": {
@@ -71,7 +71,7 @@ EPCI: dict[str, Any] = {
         "prenom": "Jean-Marc",
         "nom": "Dupont",
         "fonction": "Animateur de l'espace France services",
-        "courriel": "jm.dupont@cc-maine-saosnois.fr",
+        "courriel": "jm.dupont@exemple.fr",
         "telephone": "02.43.12.34.57",
     },
     "ressources": {
@@ -137,7 +137,7 @@ def test_convention_context_contract() -> None:
                 "feminin": False,
                 "prenom": "Dominique",
                 "nom": "LE MÈNER",
-                "nom_complet": "Monsieur Dominique LE MÈNER",
+                "nom_complet": "Monsieur\u00a0Dominique LE MÈNER",
                 "signature": "Dominique LE MÈNER",
                 "titre": "Président",
                 "le_titre": "le Président",
@@ -150,9 +150,9 @@ def test_convention_context_contract() -> None:
                 "feminin": False,
                 "prenom": "Paul",
                 "nom": "EXEMPLE",
-                "nom_complet": "Monsieur Paul EXEMPLE",
+                "nom_complet": "Monsieur\u00a0Paul EXEMPLE",
                 "fonction": "Chef du service DNUT",
-                "courriel": "paul.exemple@sarthe.fr",
+                "courriel": "paul.exemple@exemple.fr",
                 "telephone": f"02{NB}43{NB}54{NB}00{NB}01",
                 "referent_titre": "Référent",
                 "suppleant_titre": "Suppléant",
@@ -162,9 +162,9 @@ def test_convention_context_contract() -> None:
                 "feminin": True,
                 "prenom": "Léa",
                 "nom": "D’AUBIGNÉ",
-                "nom_complet": "Madame Léa D’AUBIGNÉ",
+                "nom_complet": "Madame\u00a0Léa D’AUBIGNÉ",
                 "fonction": "Conseillère numérique coordinatrice",
-                "courriel": "lea.daubigne@sarthe.fr",
+                "courriel": "lea.daubigne@exemple.fr",
                 "telephone": f"02{NB}43{NB}54{NB}00{NB}02",
                 "referent_titre": "Référente",
                 "suppleant_titre": "Suppléante",
@@ -192,7 +192,7 @@ def test_convention_context_contract() -> None:
                 "feminin": True,
                 "prenom": "Anne",
                 "nom": "EXEMPLE",
-                "nom_complet": "Madame Anne EXEMPLE",
+                "nom_complet": "Madame\u00a0Anne EXEMPLE",
                 "signature": "Anne EXEMPLE",
                 "titre": "Présidente",
                 "le_titre": "la Présidente",
@@ -205,9 +205,9 @@ def test_convention_context_contract() -> None:
                 "feminin": True,
                 "prenom": "Claire",
                 "nom": "LE BŒUF-ÑÚÑEZ",
-                "nom_complet": "Madame Claire LE BŒUF-ÑÚÑEZ",
+                "nom_complet": "Madame\u00a0Claire LE BŒUF-ÑÚÑEZ",
                 "fonction": "Directrice des services à la population",
-                "courriel": "claire.leboeuf@cc-maine-saosnois.fr",
+                "courriel": "claire.leboeuf@exemple.fr",
                 "telephone": f"02{NB}43{NB}12{NB}34{NB}56",
                 "referent_titre": "Référente",
                 "suppleant_titre": "Suppléante",
@@ -217,9 +217,9 @@ def test_convention_context_contract() -> None:
                 "feminin": False,
                 "prenom": "Jean-Marc",
                 "nom": "DUPONT",
-                "nom_complet": "Monsieur Jean-Marc DUPONT",
+                "nom_complet": "Monsieur\u00a0Jean-Marc DUPONT",
                 "fonction": "Animateur de l’espace France services",
-                "courriel": "jm.dupont@cc-maine-saosnois.fr",
+                "courriel": "jm.dupont@exemple.fr",
                 "telephone": f"02{NB}43{NB}12{NB}34{NB}57",
                 "referent_titre": "Référent",
                 "suppleant_titre": "Suppléant",
@@ -317,7 +317,7 @@ def test_president_gender_both_ways() -> None:
         "feminin": True,
         "prenom": "Véronique",
         "nom": "RIVRON",
-        "nom_complet": "Madame Véronique RIVRON",
+        "nom_complet": "Madame\u00a0Véronique RIVRON",
         "signature": "Véronique RIVRON",
         "titre": "Présidente",
         "le_titre": "la Présidente",
@@ -330,7 +330,7 @@ def test_president_gender_both_ways() -> None:
         "feminin": False,
         "prenom": "Éric",
         "nom": "D’ORNANO",
-        "nom_complet": "Monsieur Éric D’ORNANO",
+        "nom_complet": "Monsieur\u00a0Éric D’ORNANO",
         "signature": "Éric D’ORNANO",
         "titre": "Président",
         "le_titre": "le Président",
@@ -345,7 +345,7 @@ def test_departement_president_feminine() -> None:
 
     president = convention_context(*build(departement=departement))["departement"]["president"]
 
-    assert (president["nom_complet"], president["Le_titre"]) == ("Madame Anne EXEMPLE", "La Présidente")
+    assert (president["nom_complet"], president["Le_titre"]) == ("Madame\u00a0Anne EXEMPLE", "La Présidente")
 
 
 def test_other_place_of_signature() -> None:

@@ -95,12 +95,12 @@ def test_additions_and_a_reordering_together() -> None:
 
 
 def test_referent_email_amends_the_annex(epci: Epci) -> None:
-    new = edit(epci, referent__courriel="a.prototype@maine-saosnois.fr")
+    new = edit(epci, referent__courriel="a.prototype@exemple.fr")
     (change,) = diff_epci(epci, new)
     assert change.path == "referent.courriel"
     assert change.label == "Courriel du référent de l’intercommunalité"
     assert (change.kind, change.amends, change.needs_avenant) == ("modifié", "annexe", True)
-    assert change.after == "a.prototype@maine-saosnois.fr"
+    assert change.after == "a.prototype@exemple.fr"
 
 
 def test_another_referent_is_one_change_naming_both_people(epci: Epci) -> None:
@@ -128,7 +128,7 @@ def test_what_each_field_amends(project: Project, epci: Epci) -> None:
         president__prenom="Jeanne",
         president__civilite="Madame",
         deliberation_avenant=dt.date(2025, 3, 11),
-        suppleant__telephone="02 43 00 00 00",
+        suppleant__telephone="02 61 91 00 00",
     )
     by_path = {c.path: c for c in diff_epci(epci, new)}
     assert {path: c.amends for path, c in by_path.items()} == {
@@ -171,7 +171,7 @@ def test_departement_changes_never_amend(project: Project) -> None:
     old = project.departement
     data = old.model_dump()
     data["president"]["prenom"] = "Dominique-Marie"
-    data["referent"]["courriel"] = "dnut@sarthe.fr"
+    data["referent"]["courriel"] = "dnut@exemple.fr"
     new = type(old).model_validate(data)
     changes = diff_departement(old, new)
     assert [(c.path, c.amends) for c in changes] == [

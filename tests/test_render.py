@@ -159,7 +159,7 @@ def test_special_characters_are_escaped_once() -> None:
     text = docx_text(data)
     assert context["epci"]["nom"] == "Communauté de communes de l’Orée & Bercé <Belinois>"
     assert context["epci"]["nom"] in text
-    assert "Madame Éloïse D’AUBIGNÉ-ÑÚÑEZ" in text
+    assert "Madame\u00a0Éloïse D’AUBIGNÉ-ÑÚÑEZ" in text
     assert context["epci"]["ressources"]["materiels"][0] in text
     for escaped in ("&amp;", "&lt;", "&gt;", "&#34;", "&#39;", "&quot;"):
         assert escaped not in text

@@ -92,7 +92,7 @@ def test_comment_only_change_is_no_change(repo: Path) -> None:
 
 
 def test_referent_changed_on_unsigned_convention(repo: Path) -> None:
-    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@cc-maine-saosnois.fr")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     commit_all(repo, "Nouvelle adresse du référent")
     markdown, code = review(repo, None)
     text = plain(markdown)
@@ -100,8 +100,7 @@ def test_referent_changed_on_unsigned_convention(repo: Path) -> None:
     assert f"### Communauté de communes Maine Saosnois — `{SLUG}`" in text
     assert "| Champ | Avant | Après |" in text
     assert (
-        "| Courriel du référent de l’intercommunalité | antoine.prototype@exemple.fr "
-        "| a.prototype@cc-maine-saosnois.fr |"
+        "| Courriel du référent de l’intercommunalité | antoine.prototype@exemple.fr | a.prototype@exemple.fr |"
     ) in text
     assert "referent.courriel" not in text
     assert "La convention n’est pas encore signée : elle sera produite avec ces données." in text
@@ -116,7 +115,7 @@ def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> N
     sign_convention(repo, SLUG)
     commit_all(repo, "Signature de la convention")
     git(repo, "branch", "-f", "main")
-    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@cc-maine-saosnois.fr")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     markdown, code = review(repo, "main")
     text = plain(markdown)
     assert code == 0
@@ -272,18 +271,18 @@ def test_invalid_base_lists_the_changed_files(repo: Path) -> None:
 def test_dirty_working_tree_is_read_without_checkout(repo: Path) -> None:
     git(repo, "checkout", "-q", "main")
     head = git(repo, "rev-parse", "HEAD")
-    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@cc-maine-saosnois.fr")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     (repo / "brouillon.txt").write_text("notes", encoding="utf-8")
     markdown, code = review(repo, "HEAD")
     assert code == 0
-    assert "a.prototype@cc-maine-saosnois.fr" in markdown
+    assert "a.prototype@exemple.fr" in markdown
     assert git(repo, "rev-parse", "HEAD") == head
     assert "a.prototype@" in (repo / EPCI_FILE).read_text(encoding="utf-8")
     assert git(repo, "status", "--porcelain").splitlines() == [f" M {EPCI_FILE}", "?? brouillon.txt"]
 
 
 def test_read_revision_returns_the_data_of_the_commit(repo: Path) -> None:
-    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@cc-maine-saosnois.fr")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     files = read_revision(repo, resolve_base(repo, "main").commit)
     assert b"antoine.prototype@exemple.fr" in files[EPCI_FILE]
     assert "departement.yaml" in files
@@ -347,12 +346,12 @@ def test_cell_escapes_pipes_newlines_and_markup() -> None:
 
 
 def test_cli_review(repo: Path) -> None:
-    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@cc-maine-saosnois.fr")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     runner = CliRunner()
     result = runner.invoke(main, ["-C", str(repo), "review", "--base", "main"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("## Effet sur les conventions\n")
-    assert "a.prototype@cc-maine-saosnois.fr" in result.output
+    assert "a.prototype@exemple.fr" in result.output
     unknown = runner.invoke(main, ["-C", str(repo), "review", "--base", "nulle-part"])
     assert unknown.exit_code == 1
     assert "révision « nulle-part » introuvable" in unknown.output

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docx
 import pikepdf
+import pypdfium2
 import pytest
 from test_fidelity import SEED, lcs_length, words
 
@@ -134,6 +135,18 @@ def test_pdf_is_pdfa_with_embedded_fonts_and_signature_fields(built: tuple[Path,
             assert names == []
         else:
             assert names == ["signature_departement", "signature_intercommunalite"]
+            signature_page = {f.P.objgen for f in fields}
+            assert len(signature_page) == 1  # both fields on the signature page
+            index = next(i for i, page in enumerate(pdf.pages) if page.objgen in signature_page)
+            document = pypdfium2.PdfDocument(str(path))
+            text_page = document[index].get_textpage()
+            assert "Fait au Mans, le" in text_page.get_text_range()
+            for field in fields:
+                left, bottom, right, top = (float(v) for v in field.Rect)
+                assert top - bottom > 60  # about 2.5 cm to sign in
+                inside = text_page.get_text_bounded(left=left, bottom=bottom, right=right, top=top)
+                assert inside.strip() == "", f"{field.T} : texte sous le champ de signature : {inside!r}"
+            document.close()
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
     emb = listing[0].index(" emb") + 1
     assert len(listing) > 2

@@ -38,7 +38,7 @@ def check_project(root: Path, *, lint_cache: Path | None = None) -> Project:
     if marker is not None and marker.is_file():
         return project
     from convgen.amend import lint_context
-    from convgen.render import lint_templates
+    from convgen.lint import lint_templates
 
     problems = lint_templates(root / "templates", lint_context(project))
     if problems:

@@ -13,7 +13,7 @@ from test_render import make_context
 
 from convgen.docxtext import docx_text, read_parts
 from convgen.errors import Problem
-from convgen.render import lint_templates
+from convgen.lint import lint_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

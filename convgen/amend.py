@@ -262,7 +262,7 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     old_context = convention_context(project.departement, old_programme, baseline)
     if context["avenant"]["articles"]["duree"]:
         context["avenant"]["article_7"] = quoted(article_7_text(templates_dir, context))
-    dates = [*epci_dates(project, plan.epci), plan.last.date_signature]
+    dates = [*epci_dates(project.departement, project.programme, plan.epci), plan.last.date_signature]
     if plan.deliberation is not None:
         dates.append(plan.deliberation)
     epoch = source_epoch(dates)
@@ -342,7 +342,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     epci, programme = last.donnees.epci, last.donnees.programme
     context = convention_context(project.departement, programme, epci)
     notice = consolidated_notice(len(registre.avenants))
-    epoch = source_epoch([*epci_dates(project, epci), last.date_signature])
+    epoch = source_epoch([*epci_dates(project.departement, project.programme, epci), last.date_signature])
     metadata = dict(document_metadata(project.departement, programme, epci))
     metadata["Title"] = typography(f"{metadata['Title']} — {notice}")
     return Job(
@@ -578,7 +578,15 @@ def sign(
         if report.failed:
             raise AmendError(f"{slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}")
         pdf = build_dir / slug / pdf_name(slug, pending.numero)
-        acte = new_act(slug, pending.numero, date_signature, sha256_file(pdf), pending.epci, pending.programme)
+        acte = new_act(
+            slug,
+            pending.numero,
+            date_signature,
+            sha256_file(pdf),
+            pending.epci,
+            pending.programme,
+            project.departement,
+        )
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
         echo(

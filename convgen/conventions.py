@@ -12,7 +12,7 @@ from typing import Any
 from convgen import __version__
 from convgen.build import Job, SignatureSpec, sha256_file, sha256_text, source_epoch
 from convgen.errors import DataError, Problem
-from convgen.model import Epci, Programme, Project
+from convgen.model import Departement, Epci, Programme, Project
 
 TEMPLATES = ("convention.docx", "annexe.docx")
 
@@ -41,15 +41,15 @@ def select(project: Project, slugs: Sequence[str]) -> dict[str, Epci]:
     return {s: project.epcis[s] for s in slugs}
 
 
-def epci_dates(project: Project, epci: Epci) -> list[dt.date]:
+def epci_dates(departement: Departement, programme: Programme, epci: Epci) -> list[dt.date]:
     """Return the dates of the data a convention is made from (the PDF's dates derive from the latest)."""
-    dates = [project.departement.deliberation, project.programme.convention_etat]
+    dates = [departement.deliberation, programme.convention_etat]
     if epci.deliberation is not None:
         dates.append(epci.deliberation)
     return dates
 
 
-def signed_data(root: Path, slug: str, epci: Epci, programme: Programme) -> tuple[Epci, Programme, bool]:
+def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, Programme, Epci, bool]:
     """Return the data a convention is made from: as signed when the register has it, else the current data.
 
     A signed convention never changes: later changes of the data go into avenants and the consolidated version.
@@ -58,8 +58,9 @@ def signed_data(root: Path, slug: str, epci: Epci, programme: Programme) -> tupl
 
     signed = load_register(root, slug).convention
     if signed is None:
-        return epci, programme, False
-    return signed.donnees.epci, signed.donnees.programme, True
+        return project.departement, project.programme, project.epcis[slug], False
+    departement = signed.donnees.departement or project.departement
+    return departement, signed.donnees.programme, signed.donnees.epci, True
 
 
 def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Job]:
@@ -71,14 +72,14 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
     digests = template_digests(templates_dir)
     jobs = []
     problems: list[Problem] = []
-    for slug, current in select(project, slugs).items():
+    for slug in select(project, slugs):
         try:
-            epci, programme, signed = signed_data(root, slug, current, project.programme)
+            departement, programme, epci, signed = signed_data(root, slug, project)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        context = convention_context(project.departement, programme, epci)
-        epoch = source_epoch(epci_dates(project, epci))
+        context = convention_context(departement, programme, epci)
+        epoch = source_epoch(epci_dates(departement, programme, epci))
         inputs = {
             "donnees": context_digest(context),
             "date_documents": epoch.isoformat(),
@@ -92,7 +93,7 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 label="convention signée" if signed else "convention",
                 render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
-                metadata=document_metadata(project.departement, programme, epci),
+                metadata=document_metadata(departement, programme, epci),
                 expect_text=context["epci"]["nom"],
                 draft=bool(context["projet"]),
                 epoch=epoch,

@@ -17,7 +17,7 @@ import yaml
 from pydantic import ConfigDict, Field, model_validator
 
 from convgen.errors import DataError, Problem
-from convgen.model import SLUG_RE, Date, Epci, Programme, StrictModel, error
+from convgen.model import SLUG_RE, Date, Departement, Epci, Programme, StrictModel, error
 
 REGISTER_DIR = "registre"
 HEADER = (
@@ -53,12 +53,13 @@ def register_path(root: Path, slug: str) -> Path:
 
 
 class Donnees(StrictModel):
-    """The data as signed: the intercommunality and the programme."""
+    """The data as signed: the intercommunality, the programme and the Département (its president, dates)."""
 
     model_config = ConfigDict(title="Données signées")
 
     epci: Epci
     programme: Programme
+    departement: Departement | None = None  # absent from registers written before it was recorded
 
 
 class Acte(StrictModel):
@@ -174,7 +175,15 @@ def empty_register(slug: str) -> Registre:
     return Registre(intercommunalite=slug)
 
 
-def new_act(slug: str, numero: int, date_signature: dt.date, pdf_sha256: str, epci: Epci, programme: Programme) -> Acte:
+def new_act(
+    slug: str,
+    numero: int,
+    date_signature: dt.date,
+    pdf_sha256: str,
+    epci: Epci,
+    programme: Programme,
+    departement: Departement | None = None,
+) -> Acte:
     """Return the act ``numero`` signed on ``date_signature``, with the data as signed."""
     return Acte(
         type="convention" if numero == 0 else "avenant",
@@ -182,7 +191,7 @@ def new_act(slug: str, numero: int, date_signature: dt.date, pdf_sha256: str, ep
         date_signature=date_signature,
         pdf=pdf_name(slug, numero),
         pdf_sha256=pdf_sha256,
-        donnees=Donnees(epci=epci, programme=programme),
+        donnees=Donnees(epci=epci, programme=programme, departement=departement),
     )
 
 
@@ -268,7 +277,11 @@ def _act_data(acte: Acte) -> dict[str, Any]:
         "date_signature": acte.date_signature,
         "pdf": acte.pdf,
         "pdf_sha256": acte.pdf_sha256,
-        "donnees": {"epci": model_data(acte.donnees.epci), "programme": model_data(acte.donnees.programme)},
+        "donnees": {
+            "epci": model_data(acte.donnees.epci),
+            "programme": model_data(acte.donnees.programme),
+            **({"departement": model_data(acte.donnees.departement)} if acte.donnees.departement else {}),
+        },
     }
 
 

@@ -635,3 +635,23 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     # Nothing is left to sign.
     assert "rien à signer" in refused(root, SLUG, "--date", "2026-07-02")
     assert "Aucun avenant à rédiger" in cli(root, "amend").output
+
+
+def test_the_signed_convention_keeps_the_departement_as_signed(root: Path) -> None:
+    record(root, SLUG, "2024-04-15")
+    registre = load_register(root, SLUG)
+    project = load_project(root)
+    signed = registre.convention
+    assert signed is not None
+    # Record the Département as it was at signature, then a new Département president is elected.
+    act = new_act(
+        SLUG, 0, signed.date_signature, SHA, signed.donnees.epci, signed.donnees.programme, project.departement
+    )
+    write_register(root, empty_register(SLUG).with_act(act))
+    assert "departement:" in (root / "registre" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    path = root / "departement.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("prenom: Dominique", "prenom: Dominique-Claire"), "utf-8")
+    result = cli(root, "build", SLUG, "--format", "docx")
+    assert result.exit_code == 0, result.output
+    text = text_of(root, f"convention-{SLUG}.docx")
+    assert "Dominique LE MÈNER" in text and "Dominique-Claire" not in text

@@ -83,7 +83,7 @@ class _Loader(yaml.SafeLoader):
 
 
 @dataclass
-class _Document:
+class Document:
     """One parsed file: plain data, the node of every key path and the paths already reported."""
 
     path: str
@@ -192,9 +192,9 @@ def _load(sources: Mapping[str, bytes], problems: list[Problem]) -> Project:
     reported = {p.path for p in problems}
     departement_file: DepartementFile | None = None
     if DEPARTEMENT in sources:
-        doc = _parse(DEPARTEMENT, sources[DEPARTEMENT], problems)
+        doc = parse_document(DEPARTEMENT, sources[DEPARTEMENT], problems)
         if doc is not None:
-            departement_file = _validate(DepartementFile, doc, problems)
+            departement_file = validate_document(DepartementFile, doc, problems)
     elif DEPARTEMENT not in reported:
         problems.append(
             _at_file(
@@ -204,16 +204,16 @@ def _load(sources: Mapping[str, bytes], problems: list[Problem]) -> Project:
             )
         )
     epcis: dict[str, Epci] = {}
-    docs: dict[str, _Document] = {}
+    docs: dict[str, Document] = {}
     epci_files = sorted(rel for rel in sources if rel.startswith(EPCI_DIR + "/"))
     for rel in epci_files:
         slug = _slug_of(rel, problems)
         if not rel.endswith((".yaml", ".yml")):
             continue  # not a data file: its name is the only problem
-        doc = _parse(rel, sources[rel], problems)
+        doc = parse_document(rel, sources[rel], problems)
         if doc is None:
             continue
-        epci = _validate(Epci, doc, problems)
+        epci = validate_document(Epci, doc, problems)
         if slug is not None and epci is not None:
             epcis[slug] = epci
             docs[slug] = doc
@@ -263,7 +263,7 @@ def _suggest_slug(stem: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "cc-exemple"
 
 
-def _parse(path: str, data: bytes, problems: list[Problem]) -> _Document | None:
+def parse_document(path: str, data: bytes, problems: list[Problem]) -> Document | None:
     """Return the parsed document, or None after recording why it cannot be read."""
     if len(data) > MAX_BYTES:
         problems.append(_too_big(path, len(data)))
@@ -305,7 +305,7 @@ def _parse(path: str, data: bytes, problems: list[Problem]) -> _Document | None:
         return None
     finally:
         loader.dispose()
-    doc = _Document(path, root=root)
+    doc = Document(path, root=root)
     for mark, message in loader.refused:
         problems.append(_at_mark(path, mark, "", message, _NO_ALIAS))
     if root is None:
@@ -329,7 +329,7 @@ def _parse(path: str, data: bytes, problems: list[Problem]) -> _Document | None:
     return doc
 
 
-def _build(node: yaml.Node, loc: Loc, doc: _Document, loader: _Loader, problems: list[Problem]) -> Any:
+def _build(node: yaml.Node, loc: Loc, doc: Document, loader: _Loader, problems: list[Problem]) -> Any:
     """Return the plain Python value of a node; index its mark and record refused constructs."""
     doc.values[loc] = node
     if id(node) in loader.poisoned:
@@ -388,7 +388,7 @@ def _build(node: yaml.Node, loc: Loc, doc: _Document, loader: _Loader, problems:
         return node.value  # an impossible date: the model explains it from the text
 
 
-def _validate(model: type[M], doc: _Document, problems: list[Problem]) -> M | None:
+def validate_document(model: type[M], doc: Document, problems: list[Problem]) -> M | None:
     """Return the validated model, or None after translating every pydantic error into French."""
     try:
         return model.model_validate(doc.value)
@@ -400,7 +400,7 @@ def _validate(model: type[M], doc: _Document, problems: list[Problem]) -> M | No
         return None
 
 
-def _translate(model: type[BaseModel], doc: _Document, details: ErrorDetails) -> Problem | None:
+def _translate(model: type[BaseModel], doc: Document, details: ErrorDetails) -> Problem | None:
     """Return the French problem for one pydantic error, located in the YAML source."""
     loc: Loc = tuple(details["loc"])
     kind = details["type"]
@@ -479,7 +479,7 @@ def _effective_tag(node: yaml.Node) -> str:
     return str(node.tag)
 
 
-def _missing(model: type[BaseModel], doc: _Document, loc: Loc) -> Problem:
+def _missing(model: type[BaseModel], doc: Document, loc: Loc) -> Problem:
     """Return the problem for a required key that is absent, located at its parent mapping."""
     parent = doc.values.get(loc[:-1]) or doc.root
     name = str(loc[-1])
@@ -506,7 +506,7 @@ def _example(model: type[BaseModel], loc: Loc) -> str:
     return text if tag == _YAML + "str" and ": " not in text and not numeric else f'"{text}"'
 
 
-def _unknown_key(model: type[BaseModel], doc: _Document, loc: Loc) -> Problem:
+def _unknown_key(model: type[BaseModel], doc: Document, loc: Loc) -> Problem:
     """Return the problem for an unknown key, with the closest known key as a suggestion."""
     owner = model_fields_at(model, loc[:-1])
     known = list(owner.model_fields) if owner is not None else []
@@ -518,7 +518,7 @@ def _unknown_key(model: type[BaseModel], doc: _Document, loc: Loc) -> Problem:
     return _at_mark(doc.path, node.start_mark if node else None, _format_loc(loc), "clé inconnue", hint)
 
 
-def _empty(doc: _Document, loc: Loc) -> Problem:
+def _empty(doc: Document, loc: Loc) -> Problem:
     """Return the problem for an empty text."""
     if loc and isinstance(loc[-1], int):
         return _at_loc(doc, loc, "élément vide", "supprimez la ligne vide")
@@ -532,7 +532,7 @@ def _show(node: yaml.Node | None, value: object) -> str:
     return str(value)
 
 
-def _at_loc(doc: _Document, loc: Loc, message: str, hint: str = "") -> Problem:
+def _at_loc(doc: Document, loc: Loc, message: str, hint: str = "") -> Problem:
     """Return a problem at the value of ``loc`` (or its nearest indexed parent)."""
     for size in range(len(loc), -1, -1):
         node = doc.values.get(loc[:size])
@@ -541,7 +541,7 @@ def _at_loc(doc: _Document, loc: Loc, message: str, hint: str = "") -> Problem:
     return _at_mark(doc.path, None, _format_loc(loc), message, hint)
 
 
-def _at_node(doc: _Document, node: yaml.Node, loc: Loc, message: str, hint: str = "") -> Problem:
+def _at_node(doc: Document, node: yaml.Node, loc: Loc, message: str, hint: str = "") -> Problem:
     """Return a problem at a node."""
     return _at_mark(doc.path, node.start_mark, _format_loc(loc), message, hint)
 

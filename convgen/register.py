@@ -205,11 +205,11 @@ def load_register(root: Path, slug: str) -> Registre:
 
 def parse_register(rel: str, data: bytes, slug: str) -> Registre:
     """Return the register read from ``data``; raise DataError with line and column on any problem."""
-    from convgen.load import _parse, _validate
+    from convgen.load import parse_document, validate_document
 
     problems: list[Problem] = []
-    doc = _parse(rel, data, problems)
-    registre = _validate(Registre, doc, problems) if doc is not None else None
+    doc = parse_document(rel, data, problems)
+    registre = validate_document(Registre, doc, problems) if doc is not None else None
     if registre is not None and registre.intercommunalite != slug:
         problems.append(
             Problem(

@@ -62,6 +62,7 @@ class AvenantPlan:
     epci: Epci
     programme: Programme
     changes: tuple[Change, ...]
+    departement_deliberation: dt.date | None = None  # departement.deliberation_avenant
 
     @property
     def last(self) -> Acte:
@@ -93,9 +94,15 @@ class AvenantPlan:
         return None if date is None or date in used else date
 
     @property
+    def departement_authorisation(self) -> dt.date | None:
+        """Return the Commission permanente's deliberation authorising this avenant, if it follows the last act."""
+        date = self.departement_deliberation
+        return date if date is not None and date > self.last.date_signature else None
+
+    @property
     def draft(self) -> bool:
-        """Return True while the deliberation authorising the avenant is unknown (PROJET)."""
-        return self.deliberation is None
+        """Return True while a deliberation authorising the avenant (either party's) is unknown (PROJET)."""
+        return self.deliberation is None or self.departement_authorisation is None
 
     @property
     def stem(self) -> str:
@@ -116,7 +123,13 @@ def changes_since(registre: Registre, epci: Epci, programme: Programme) -> list[
     return diff_epci(last.donnees.epci, epci) + diff_programme(last.donnees.programme, programme)
 
 
-def plan_avenant(slug: str, registre: Registre, epci: Epci, programme: Programme) -> AvenantPlan | None:
+def plan_avenant(
+    slug: str,
+    registre: Registre,
+    epci: Epci,
+    programme: Programme,
+    departement_deliberation: dt.date | None = None,
+) -> AvenantPlan | None:
     """Return the pending avenant's plan, None when nothing is signed; AmendError for a SIREN change."""
     if registre.last is None:
         return None
@@ -129,7 +142,7 @@ def plan_avenant(slug: str, registre: Registre, epci: Epci, programme: Programme
                 f"{change.reason}. Rétablissez le SIREN signé, ou créez un nouveau fichier epci/ pour la "
                 "nouvelle personne morale."
             )
-    return AvenantPlan(slug, registre, epci, programme, changes)
+    return AvenantPlan(slug, registre, epci, programme, changes, departement_deliberation)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -159,6 +172,9 @@ def avenant_context(departement: Departement, plan: AvenantPlan) -> dict[str, An
         "numero_2": f"{plan.numero:02d}",
         "projet": plan.draft,
         "deliberation": date_in_words(deliberation) if deliberation else "",
+        "deliberation_departement": (
+            date_in_words(plan.departement_authorisation) if plan.departement_authorisation else ""
+        ),
         "convention_signee_le": date_in_words(convention.date_signature),
         "de_nom_signe": typography(with_article_de(signed_name)),
         "ancien_nom": typography(plan.last.donnees.epci.nom),
@@ -406,7 +422,7 @@ def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
     for slug, epci in selected.items():
         registre = registres[slug]
         try:
-            plan = plan_avenant(slug, registre, epci, project.programme)
+            plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
         except AmendError as exc:
             refused.append(str(exc))
             continue
@@ -420,7 +436,11 @@ def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
         if plan.amending:
             avenants += 1
             elements = ", ".join(amended(plan.amending))
-            draft = " (projet : délibération à renseigner dans « deliberation_avenant »)" if plan.draft else ""
+            draft = (
+                " (projet : délibérations à renseigner — « deliberation_avenant » de epci/ et de departement.yaml)"
+                if plan.draft
+                else ""
+            )
             notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
             jobs.append(avenant_job(project, root, plan))
         elif not plan.informative and slugs:
@@ -519,7 +539,7 @@ def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date
         _not_before_deliberation(slug, what, date_signature, epci.deliberation)
         job = convention_jobs(project, root, [slug])[0]
         return Pending(slug, 0, epci, project.programme, job, registre)
-    plan = plan_avenant(slug, registre, epci, project.programme)
+    plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
     assert plan is not None
     if not plan.amending:
         extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
@@ -534,7 +554,13 @@ def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date
             f"renseignée (clé « deliberation_avenant » de epci/{slug}.yaml"
             + (", qui porte encore la date de la délibération d’un avenant déjà signé)." if stale else ").")
         )
-    _not_before_deliberation(slug, what, date_signature, plan.deliberation)
+    if plan.departement_authorisation is None:
+        raise AmendError(
+            f"{slug} : l’avenant n° {numero} est un projet — la délibération de la Commission permanente qui "
+            "l’autorise n’est pas renseignée (clé « deliberation_avenant » de departement.yaml, "
+            f"postérieure à {plan.last.signed})."
+        )
+    _not_before_deliberation(slug, what, date_signature, max(plan.deliberation, plan.departement_authorisation))
     return Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre)
 
 

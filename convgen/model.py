@@ -405,6 +405,15 @@ class Departement(StrictModel):
         description="Date de la délibération de la Commission permanente (AAAA-MM-JJ).",
         examples=["2024-02-23"],
     )
+    deliberation_avenant: OptionalDate = Field(
+        title="Délibération des prochains avenants",
+        default=None,
+        description=(
+            "Date de la délibération de la Commission permanente autorisant les prochains avenants (AAAA-MM-JJ) ; "
+            "absente, les avenants restent en projet."
+        ),
+        examples=["2025-03-10"],
+    )
     lieu_signature: ShortText = Field(title="Lieu de signature", description="Lieu de signature.", examples=["Le Mans"])
     adresse: ShortText = Field(
         title="Adresse", description="Adresse postale.", examples=["Hôtel du Département – 72072 Le Mans Cedex 9"]

@@ -106,7 +106,7 @@ _FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
 FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
 """A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
 _SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
-_DELIBERATION_BLANK = re.compile(r"délibération\s+en\s+date\s+du\s*(?:[.…_]\s*){2,}")
+_DELIBERATION_BLANK = re.compile(r"délibération\b[^.…_]{0,100}?\ben\s+date\s+du\s*(?:[.…_]\s*){2,}")
 
 
 # ---------------------------------------------------------------------------------------------- render

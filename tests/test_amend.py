@@ -85,6 +85,16 @@ def set_programme_fin(root: Path, fin: str) -> None:
     path.write_text(text.replace("fin: 2026-11-30", f"fin: {fin}"), encoding="utf-8")
 
 
+def set_departement_deliberation(root: Path, date: str) -> None:
+    """Set the Commission permanente's deliberation authorising the next avenants (departement.yaml)."""
+    path = root / "departement.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("  deliberation_avenant:")]
+    at = next(i for i, line in enumerate(lines) if line.startswith("  deliberation:"))
+    lines.insert(at + 1, f"  deliberation_avenant: {date}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def record(root: Path, slug: str, date: str) -> None:
     """Record the pending act of ``slug`` as signed on ``date`` with the current data (no PDF built)."""
     project = load_project(root)
@@ -194,10 +204,14 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     result = amend(root)
     assert f"{SLUG} : avenant n° 2 à rédiger — modifie : annexe (projet" in result.output
     edit_epci(root, deliberation_avenant="2025-09-16")
+    set_departement_deliberation(root, "2025-03-10")  # before avenant 1's signature: it cannot authorise avenant 2
+    assert "(projet" in amend(root).output
+    set_departement_deliberation(root, "2025-09-15")
     result = amend(root)
     assert f"{SLUG} : avenant n° 2 à rédiger — modifie : annexe." in result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
     assert "PROJET" not in text
+    assert "Commission permanente du Conseil départemental en date du 15 septembre 2025," in text
     assert "AVENANT N° 2" in text
     assert "en vertu de la délibération en date du 16 septembre 2025," in text
     assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
@@ -582,11 +596,16 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert "antoine.prototype@exemple.fr" in text_of(root, f"convention-{SLUG}.docx")
     edit_epci(root, deliberation_avenant="2025-03-11")
     result = cli(root, "sign", SLUG, "--date", "2025-03-20")
+    assert result.exit_code == 1
+    assert "la délibération de la Commission permanente qui l’autorise n’est pas renseignée" in result.output
+    set_departement_deliberation(root, "2025-03-10")
+    result = cli(root, "sign", SLUG, "--date", "2025-03-20")
     assert result.exit_code == 0, result.output
     acts = registered(root)
     assert [a["numero"] for a in acts] == [0, 1]
     assert acts[1]["pdf_sha256"] == sha256(build / f"avenant-01-{SLUG}.pdf")
     assert "PROJET" not in text_of(root, f"avenant-01-{SLUG}.docx")
+    assert "Conseil départemental en date du 10 mars 2025," in text_of(root, f"avenant-01-{SLUG}.docx")
     consolidated = build / f"convention-{SLUG}-consolidee.pdf"
     assert consolidated.is_file()
     pdf_text = subprocess.run(["pdftotext", str(consolidated), "-"], capture_output=True, text=True).stdout
@@ -598,6 +617,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     data["ressources"]["materiels"].append("Salle informatique de la médiathèque de Mamers")
     data["deliberation_avenant"] = dt.date(2025, 9, 16)
     write_epci(root, data)
+    set_departement_deliberation(root, "2025-09-15")
     result = cli(root, "amend")
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
@@ -608,6 +628,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     # 4. The programme is extended to 30 November 2027: avenant 3 amends Article 7.
     set_programme_fin(root, "2027-11-30")
     edit_epci(root, deliberation_avenant="2026-06-10")
+    set_departement_deliberation(root, "2026-06-09")
     result = cli(root, "amend")
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-03-{SLUG}.docx").replace("\u00a0", " ")

@@ -361,6 +361,13 @@ def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, chang
                 "la date de la délibération autorisant l’avenant (clé « deliberation_avenant ») n’est pas "
                 "renseignée : l’avenant sera produit en projet."
             )
+        departement_deliberation = project.departement.deliberation_avenant
+        if departement_deliberation is None or departement_deliberation <= last.date_signature:
+            warnings.append(
+                "la délibération de la Commission permanente autorisant l’avenant (clé « deliberation_avenant » "
+                "de departement.yaml, postérieure au dernier acte signé) n’est pas renseignée : l’avenant sera "
+                "produit en projet."
+            )
     else:
         lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))
     for change in changes:

@@ -122,6 +122,7 @@ def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> N
     assert "Un avenant n° 1 sera à signer : il modifiera l’annexe" in text
     assert "pas encore signée" not in text
     assert "deliberation_avenant" in text  # the avenant is a draft until its deliberation is dated
+    assert "la délibération de la Commission permanente autorisant l’avenant" in text  # the Département’s too
 
 
 def test_next_avenant_number_comes_from_the_register(repo: Path) -> None:

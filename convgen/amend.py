@@ -466,7 +466,7 @@ def build_avenants(
     """Validate everything, then draft the avenants the changes require; return the report."""
     from convgen.orchestrate import check_project, run_jobs
 
-    project = check_project(root)
+    project = check_project(root, cached=True)
     plan = plan_amendments(project, root, slugs)
     for note in plan.notes:
         echo(note)
@@ -592,7 +592,7 @@ def sign(
     from convgen.build import check_writable
     from convgen.orchestrate import WAITING, check_project, progress_printer
 
-    project = check_project(root)
+    project = check_project(root, cached=True)
     pending = pending_act(project, root, slug, date_signature, today or dt.date.today())
     build_dir = root / "build"
     runner = Runner(

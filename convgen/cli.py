@@ -102,49 +102,39 @@ def schema(kind: str) -> None:
         click.echo(json.dumps(json_schema("epci" if kind == "epci" else "departement"), indent=2, ensure_ascii=False))
 
 
-def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--format`` (docx, pdf or both) to a command."""
-    return click.option(
-        "--format",
-        "formats",
-        type=click.Choice(["docx", "pdf"]),
-        multiple=True,
-        metavar="docx|pdf",
-        help="Format(s) à produire (répétable) ; par défaut DOCX et PDF.",
-    )(func)
-
-
-def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--jobs`` to a command."""
-    return click.option(
-        "-j",
-        "--jobs",
-        type=click.IntRange(1, 64),
-        default=None,
-        metavar="N",
-        help="Nombre de conversions en parallèle (par défaut : nombre de cœurs).",
-    )(func)
-
-
-def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--attente`` (how long to wait for another build of the project) to a command."""
-    return click.option(
-        "--attente",
-        type=click.FloatRange(0),
-        default=600,
-        metavar="SECONDES",
-        show_default=True,
-        help="Secondes d'attente si une autre construction est en cours.",
-    )(func)
+FORMAT_OPTION = click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["docx", "pdf"]),
+    multiple=True,
+    metavar="docx|pdf",
+    help="Format(s) à produire (répétable) ; par défaut DOCX et PDF.",
+)
+JOBS_OPTION = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    metavar="N",
+    help="Nombre de conversions en parallèle (par défaut : nombre de cœurs).",
+)
+WAIT_OPTION = click.option(
+    "--attente",
+    type=click.FloatRange(0),
+    default=600,
+    metavar="SECONDES",
+    show_default=True,
+    help="Secondes d'attente si une autre construction est en cours.",
+)
 
 
 def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options of the commands that build documents: slugs, formats, jobs, --force, --attente."""
     for decorate in (
-        wait_option,
+        WAIT_OPTION,
         click.option("--force", is_flag=True, help="Reconstruit même les documents à jour."),
-        jobs_option,
-        format_option,
+        JOBS_OPTION,
+        FORMAT_OPTION,
         click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]..."),
     ):
         func = decorate(func)
@@ -244,7 +234,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
 @main.command("sign", context_settings=CONTEXT)
 @click.argument("slug")
 @click.option("--date", "date_text", required=True, metavar="AAAA-MM-JJ", help="Date de la signature.")
-@wait_option
+@WAIT_OPTION
 @click.pass_context
 def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) -> None:
     """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.

@@ -25,16 +25,18 @@ def lint_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def check_project(root: Path, *, lint_cache: Path | None = None) -> Project:
+def check_project(root: Path, *, cached: bool = False) -> Project:
     """Load and validate the data, then lint every template (the avenant's included); raise on any problem.
 
-    With ``lint_cache`` (a folder), a template check already passed for the same templates and code is not
-    redone: a no-op build stays well under half a second.
+    With ``cached`` (the builds), a template check already passed for the same templates and code is not
+    redone (marker in ``build/.cache/``): a no-op build stays well under half a second. ``convgen check``
+    always checks.
     """
     from convgen.load import load_project
 
     project = load_project(root)
-    marker = lint_cache / f"modeles-{lint_key(root)}.ok" if lint_cache is not None else None
+    cache = root / "build" / ".cache"
+    marker = cache / f"modeles-{lint_key(root)}.ok" if cached and cache.parent.is_dir() else None
     if marker is not None and marker.is_file():
         return project
     from convgen.amend import lint_context
@@ -128,7 +130,6 @@ def build_conventions(
     """Validate everything, then build the conventions that are stale; return the report."""
     from convgen.conventions import convention_jobs
 
-    build_dir = root / "build"
-    project = check_project(root, lint_cache=build_dir / ".cache" if build_dir.is_dir() else None)
+    project = check_project(root, cached=True)
     plan = convention_jobs(project, root, slugs)
     return run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -103,6 +104,14 @@ def record(root: Path, slug: str, date: str) -> None:
     write_register(root, registre.with_act(act))
 
 
+def signature_fields(pdf: Path) -> list[str]:
+    """Return the names of the PDF's signature fields, sorted."""
+    with pikepdf.open(pdf) as opened:
+        form = opened.Root.get("/AcroForm")
+        fields = form.get("/Fields", []) if form is not None else []
+        return sorted(str(f.T) for f in fields if f.get("/FT") == "/Sig")
+
+
 def text_of(root: Path, name: str, slug: str = SLUG) -> str:
     """Return the text of ``build/<slug>/<name>``."""
     return docx_text(root / "build" / slug / name)
@@ -158,7 +167,11 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert "a.prototype@exemple.fr" in annex
     assert "antoine.prototype@exemple.fr" not in text
     assert "Avenant n° 1 à la convention conseiller numérique" in text  # footer
-    assert (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").is_file()
+    comparatif = (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(comparatif)) as archive:
+        body = archive.read("word/document.xml").decode("utf-8")
+    assert "<w:del " in body and "<w:ins " in body  # real tracked changes, from the signed annex to the new one
+    assert "antoine.prototype" in body and "a.prototype@exemple.fr" in body
     assert not (root / "build" / OTHER).exists()
 
 
@@ -586,7 +599,10 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert "avenant n° 1 construit" in result.output and "PROJET" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
     assert "PROJET" in text and "a.prototype@exemple.fr" in text
-    assert (build / f"avenant-01-{SLUG}.pdf").is_file()
+    draft_pdf = build / f"avenant-01-{SLUG}.pdf"
+    draft_text = subprocess.run(["pdftotext", str(draft_pdf), "-"], capture_output=True, text=True).stdout
+    assert "PROJET" in draft_text and "AVENANT N° 1" in draft_text
+    assert signature_fields(draft_pdf) == []  # a draft cannot be signed
     assert "Vu l’avenant" not in text
     # The signed convention is not rebuilt from the changed data: build/ keeps the bytes that were signed.
     result = cli(root, "build", SLUG)
@@ -604,6 +620,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     acts = registered(root)
     assert [a["numero"] for a in acts] == [0, 1]
     assert acts[1]["pdf_sha256"] == sha256(build / f"avenant-01-{SLUG}.pdf")
+    assert signature_fields(build / f"avenant-01-{SLUG}.pdf") == ["signature_departement", "signature_intercommunalite"]
     assert "PROJET" not in text_of(root, f"avenant-01-{SLUG}.docx")
     assert "Conseil départemental en date du 10 mars 2025," in text_of(root, f"avenant-01-{SLUG}.docx")
     consolidated = build / f"convention-{SLUG}-consolidee.pdf"

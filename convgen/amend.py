@@ -305,8 +305,16 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
         draft=plan.draft,
         epoch=epoch,
         signatures=(
-            SignatureSpec("signature_intercommunalite", context["epci"]["president"]["signature"]),
-            SignatureSpec("signature_departement", context["departement"]["president"]["signature"]),
+            SignatureSpec(
+                "signature_intercommunalite",
+                context["epci"]["president"]["signature"],
+                "SignatureIntercommunalite",
+            ),
+            SignatureSpec(
+                "signature_departement",
+                context["departement"]["president"]["signature"],
+                "SignatureDepartement",
+            ),
         ),
         extras={f"{plan.stem}-comparatif": comparatif},
     )

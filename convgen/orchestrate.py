@@ -77,6 +77,8 @@ def summarize(report: Report, echo: Echo) -> None:
         f"Terminé en {seconds} s : {report.count('construit')} construit(s), "
         f"{report.count('inchangé')} inchangé(s), {len(report.failed)} en échec."
     )
+    if report.peak_rss_mb:
+        echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")
     if report.drafts:
         echo(f"En projet (délibération à renseigner) : {', '.join(report.drafts)}.")
     for outcome in report.failed:

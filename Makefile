@@ -45,7 +45,7 @@ lint: system $(STAMP) ## ruff (style) et mypy strict sur convgen/
 	@$(VENV)/bin/mypy
 
 golden: system $(STAMP) ## Régénère les textes de référence de tests/golden/ (relire le diff !)
-	@CONVGEN_REGEN_GOLDEN=1 $(VENV)/bin/pytest -q tests/test_render.py -k golden
+	@CONVGEN_REGEN_GOLDEN=1 $(VENV)/bin/pytest -q tests/documents/test_render.py -k golden
 	@git --no-pager diff --stat -- tests/golden
 
 bench: system $(STAMP) ## Mesure les temps de construction (voir docs/bench.md)

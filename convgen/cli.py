@@ -83,7 +83,7 @@ def main(ctx: click.Context, directory: Path) -> None:
 def check(ctx: click.Context) -> None:
     """Vérifie les données et les modèles, sans rien écrire."""
     with handled():
-        from convgen.orchestrate import check_project
+        from convgen.recipes.project import check_project
 
         project = check_project(project_root(ctx))
         drafts = [slug for slug, epci in project.epcis.items() if epci.deliberation is None]
@@ -97,7 +97,7 @@ def check(ctx: click.Context) -> None:
 def schema(kind: str) -> None:
     """Affiche le schéma JSON des fichiers epci/*.yaml (ou de departement.yaml)."""
     with handled():
-        from convgen.schema import json_schema
+        from convgen.data.schema import json_schema
 
         click.echo(json.dumps(json_schema("epci" if kind == "epci" else "departement"), indent=2, ensure_ascii=False))
 
@@ -180,7 +180,7 @@ def build(
     Exemple : convgen build cc-maine-saosnois --format pdf
     """
     with handled():
-        from convgen.orchestrate import build_conventions
+        from convgen.recipes.project import build_conventions
 
         run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente)
 
@@ -193,7 +193,7 @@ def text_command(path: Path) -> None:
     Sert de « textconv » git pour lire les différences des modèles templates/*.docx.
     """
     with handled():
-        from convgen.docxtext import docx_text
+        from convgen.documents.docxtext import docx_text
 
         click.echo(docx_text(path), nl=False)
 
@@ -223,7 +223,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     Exemple : convgen review --base origin/main >> "$GITHUB_STEP_SUMMARY"
     """
     with handled():
-        from convgen.review import review
+        from convgen.review.summary import review
 
         markdown, code = review(project_root(ctx), base, pages=pages_dir)
         click.echo(markdown, nl=False)
@@ -244,7 +244,7 @@ def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) 
     Exemple : convgen sign cc-maine-saosnois --date 2024-04-12
     """
     with handled():
-        from convgen.amend import parse_date, sign
+        from convgen.recipes.sign import parse_date, sign
 
         sign(project_root(ctx), slug, parse_date(date_text), wait=attente, echo=click.echo)
 
@@ -262,6 +262,6 @@ def amend_command(
     Exemple : convgen amend cc-maine-saosnois --format docx
     """
     with handled():
-        from convgen.amend import build_avenants
+        from convgen.recipes.amend import build_avenants
 
         run_recipe(build_avenants, ctx, slugs, formats, jobs, force, attente)

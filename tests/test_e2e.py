@@ -18,7 +18,8 @@ import docx
 import pikepdf
 import pypdfium2
 import pytest
-from test_fidelity import SEED, lcs_length, words
+
+from tests.documents.test_fidelity import SEED, lcs_length, words
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))

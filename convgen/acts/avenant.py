@@ -1,0 +1,186 @@
+"""The avenant document: its context, its text, its job (with the comparatif as an extra output)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from convgen import __version__
+from convgen.acts.comparatif import (
+    ANNEX_TITLE,
+    ARTICLE_7,
+    NEXT_ARTICLE,
+    docx_blocks,
+    render_comparatif,
+)
+from convgen.acts.diff import amended
+from convgen.acts.plan import AvenantPlan, signed_baseline
+from convgen.acts.register import (
+    empty_register,
+    new_act,
+)
+from convgen.data.model import Departement, Project
+from convgen.documents.epoch import source_epoch
+from convgen.documents.french import date_in_words, typography
+from convgen.runner.job import Job, SignatureSpec
+
+AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
+
+
+def avenant_context(departement: Departement, plan: AvenantPlan) -> dict[str, Any]:
+    """Return the context of the avenant: the convention's (current data) plus ``avenant``."""
+    from convgen.documents.context import convention_context, with_article_de
+
+    context = convention_context(departement, plan.programme, plan.epci)
+    convention = plan.registre.convention
+    assert convention is not None
+    elements = amended(plan.amending)
+    numbers: dict[str, int] = {}
+    count = 0
+    for key, element in (("nom", "nom"), ("duree", "article 7"), ("annexe", "annexe")):
+        count += element in elements
+        numbers[key] = count if element in elements else 0
+    numbers["autres"], numbers["vigueur"] = count + 1, count + 2
+    signed_name = convention.donnees.epci.nom
+    deliberation = plan.deliberation
+    context["projet"] = plan.draft
+    context["avenant"] = {
+        "numero": plan.numero,
+        "numero_2": f"{plan.numero:02d}",
+        "projet": plan.draft,
+        "deliberation": date_in_words(deliberation) if deliberation else "",
+        "deliberation_departement": (
+            date_in_words(plan.departement_authorisation) if plan.departement_authorisation else ""
+        ),
+        "convention_signee_le": date_in_words(convention.date_signature),
+        "de_nom_signe": typography(with_article_de(signed_name)),
+        "ancien_nom": typography(plan.last.donnees.epci.nom),
+        "precedents": [
+            {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
+        ],
+        "articles": numbers,
+        "annexe_titre": ANNEX_TITLE,
+        "article_7": [],
+    }
+    return context
+
+
+def lint_context(project: Project) -> dict[str, Any]:
+    """Return a context naming every field a template may use: the convention's, ``avenant`` and ``annexe``.
+
+    ``lint_templates`` checks every template against one known context; the avenant template needs
+    ``avenant`` (and the ``annexe`` sub-document) besides the convention's fields.
+    """
+    from convgen.documents.context import convention_context
+    from convgen.documents.render import ANNEXE_FIELD
+
+    slug, epci = next(iter(project.epcis.items()))
+    signed = dt.date(2024, 4, 12)
+    registre = empty_register(slug).with_act(new_act(slug, 0, signed, "0" * 64, epci, project.programme))
+    registre = registre.with_act(new_act(slug, 1, signed, "0" * 64, epci, project.programme))
+    plan = AvenantPlan(slug, registre, epci, project.programme, ())
+    context = convention_context(project.departement, project.programme, epci)
+    context["avenant"] = avenant_context(project.departement, plan)["avenant"]
+    context["avenant"]["article_7"] = ["…"]
+    context[ANNEXE_FIELD] = ""
+    return context
+
+
+def article_7_text(templates_dir: Path, context: Mapping[str, Any]) -> list[str]:
+    """Return the paragraphs of Article 7 – Durée as the convention template words them for ``context``."""
+    from convgen.documents.render import render_convention
+
+    blocks = [b.text for b in docx_blocks(render_convention(templates_dir, dict(context)))]
+    fin = str(context["programme"]["fin"])
+    starts = [i for i, text in enumerate(blocks) if ARTICLE_7.match(text)]
+    for start in starts:
+        end = start + 1
+        while end < len(blocks) and not NEXT_ARTICLE.match(blocks[end]):
+            end += 1
+        body = [text for text in blocks[start + 1 : end] if text.strip()]
+        if any(fin in text for text in body):
+            return body
+    programme = context["programme"]
+    return [
+        typography(
+            f"La durée prévue du contrat de travail est de {programme['duree']} du {programme['debut']} "
+            f"au {programme['fin']}."
+        )
+    ]
+
+
+def quoted(paragraphs: Sequence[str]) -> list[str]:
+    """Return paragraphs quoted as one citation: « opens the first, » closes the last."""
+    if not paragraphs:
+        return []
+    result = list(paragraphs)
+    result[0] = "«\u00a0" + result[0]
+    result[-1] = result[-1] + "\u00a0»"
+    return result
+
+
+def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX of the avenant, with the new annex attached when the annex is replaced."""
+    from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
+
+    template = templates_dir / "avenant.docx"
+    if not context["avenant"]["articles"]["annexe"]:
+        return render_document(template, {**context, ANNEXE_FIELD: ""}, epoch=epoch)
+    annex = render_annexe(templates_dir, context, epoch=epoch)
+    return render_document(template, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)
+
+
+def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
+    """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
+    from convgen.acts.convention import context_digest, epci_dates, template_digests
+    from convgen.documents.context import convention_context, document_metadata
+
+    templates_dir = root / "templates"
+    context = avenant_context(project.departement, plan)
+    baseline, old_programme = signed_baseline(plan)
+    old_context = convention_context(project.departement, old_programme, baseline)
+    if context["avenant"]["articles"]["duree"]:
+        context["avenant"]["article_7"] = quoted(article_7_text(templates_dir, context))
+    dates = [*epci_dates(project.departement, project.programme, plan.epci), plan.last.date_signature]
+    if plan.deliberation is not None:
+        dates.append(plan.deliberation)
+    epoch = source_epoch(dates)
+    metadata = dict(document_metadata(project.departement, plan.programme, plan.epci))
+    metadata["Title"] = typography(
+        f"Avenant n° {plan.numero} à la convention de partenariat — conseiller numérique — {plan.epci.nom}"
+    )
+    inputs = {
+        "donnees": context_digest(context),
+        "donnees_signees": context_digest(old_context),
+        "outil": f"convgen {__version__}",
+        **template_digests(templates_dir, AVENANT_TEMPLATES),
+    }
+    comparatif = partial(render_comparatif, templates_dir, old_context, context, epoch)
+    return Job(
+        slug=plan.slug,
+        stem=plan.stem,
+        label=f"avenant n° {plan.numero}",
+        render=partial(render_avenant, templates_dir, context, epoch),
+        context=context,
+        inputs=inputs,
+        metadata=metadata,
+        expect_text=context["epci"]["nom"],
+        draft=plan.draft,
+        epoch=epoch,
+        signatures=(
+            SignatureSpec(
+                "signature_intercommunalite",
+                context["epci"]["president"]["signature"],
+                "SignatureIntercommunalite",
+            ),
+            SignatureSpec(
+                "signature_departement",
+                context["departement"]["president"]["signature"],
+                "SignatureDepartement",
+            ),
+        ),
+        extras={f"{plan.stem}-comparatif": comparatif},
+    )

@@ -1,0 +1,121 @@
+"""The avenant plan: what changed since the last signed act, what it requires, whether it is a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from convgen.acts.diff import Change, amending, diff_epci, diff_programme
+from convgen.acts.register import (
+    Acte,
+    Registre,
+)
+from convgen.data.model import Epci, Programme
+from convgen.errors import AmendError
+
+
+@dataclass(frozen=True)
+class AvenantPlan:
+    """The pending avenant of one intercommunality: its number, the changes since the last signed act."""
+
+    slug: str
+    registre: Registre
+    epci: Epci
+    programme: Programme
+    changes: tuple[Change, ...]
+    departement_deliberation: dt.date | None = None  # departement.deliberation_avenant
+
+    @property
+    def last(self) -> Acte:
+        """Return the last signed act (the plan exists only once something is signed)."""
+        last = self.registre.last
+        assert last is not None
+        return last
+
+    @property
+    def numero(self) -> int:
+        """Return the number of the pending avenant."""
+        return self.registre.next_numero
+
+    @property
+    def amending(self) -> list[Change]:
+        """Return the changes the avenant makes."""
+        return amending(self.changes)
+
+    @property
+    def informative(self) -> list[Change]:
+        """Return the changes that need no avenant."""
+        return [c for c in self.changes if c.amends == "aucun"]
+
+    @property
+    def deliberation(self) -> dt.date | None:
+        """Return the deliberation authorising this avenant; one already used by a signed avenant is stale."""
+        date = self.epci.deliberation_avenant
+        used = {a.donnees.epci.deliberation_avenant for a in self.registre.avenants}
+        return None if date is None or date in used else date
+
+    @property
+    def departement_authorisation(self) -> dt.date | None:
+        """Return the Commission permanente's deliberation authorising this avenant, if it follows the last act."""
+        date = self.departement_deliberation
+        return date if date is not None and date > self.last.date_signature else None
+
+    @property
+    def draft(self) -> bool:
+        """Return True while a deliberation authorising the avenant (either party's) is unknown (PROJET)."""
+        return self.deliberation is None or self.departement_authorisation is None
+
+    @property
+    def stem(self) -> str:
+        """Return the file stem of the avenant: ``avenant-01-<slug>``."""
+        return f"avenant-{self.numero:02d}-{self.slug}"
+
+
+def reportable(changes: Sequence[Change]) -> list[Change]:
+    """Return the changes worth telling the user, the avenant's own deliberation aside."""
+    return [c for c in changes if c.path != "deliberation_avenant"]
+
+
+def changes_since(registre: Registre, epci: Epci, programme: Programme) -> list[Change]:
+    """Return the changes since the last signed act (none when nothing is signed)."""
+    last = registre.last
+    if last is None:
+        return []
+    return diff_epci(last.donnees.epci, epci) + diff_programme(last.donnees.programme, programme)
+
+
+def plan_avenant(
+    slug: str,
+    registre: Registre,
+    epci: Epci,
+    programme: Programme,
+    departement_deliberation: dt.date | None = None,
+) -> AvenantPlan | None:
+    """Return the pending avenant's plan, None when nothing is signed; AmendError for a SIREN change."""
+    if registre.last is None:
+        return None
+    changes = tuple(changes_since(registre, epci, programme))
+    for change in changes:
+        if change.amends == "nouvelle convention":
+            raise AmendError(
+                f"epci/{slug}.yaml : SIREN modifié ({change.before} → {change.after}) depuis "
+                f"{registre.last.signed} — "
+                f"{change.reason}. Rétablissez le SIREN signé, ou créez un nouveau fichier epci/ pour la "
+                "nouvelle personne morale."
+            )
+    return AvenantPlan(slug, registre, epci, programme, changes, departement_deliberation)
+
+
+def signed_baseline(plan: AvenantPlan) -> tuple[Epci, Programme]:
+    """Return the signed data with the changes that need no avenant applied, to compare only what is amended."""
+    signed = plan.last.donnees.epci
+    keep = ("nom_court", "siege", "president", "deliberation", "deliberation_avenant")
+    baseline = signed.model_copy(update={key: getattr(plan.epci, key) for key in keep})
+    programme = plan.last.donnees.programme.model_copy(
+        update={
+            "convention_etat": plan.programme.convention_etat,
+            "convention_etat_coordinateur": plan.programme.convention_etat_coordinateur,
+        }
+    )
+    return baseline, programme

@@ -1,0 +1,294 @@
+"""The register of signed acts, ``registre/<slug>.yaml``: the convention, then avenant 1, 2, …
+
+Written only by ``convgen sign`` (a header comment says so) and reviewed in pull requests like a lock file:
+each act names the PDF that was signed, its sha256, and the data as signed. It is read with the same safe
+YAML reader as the data files, so a hand-edited register that no longer parses, or whose data is invalid,
+is reported with its line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import ConfigDict, Field, model_validator
+
+from convgen.data.model import SLUG_RE, Date, Departement, Epci, Programme, StrictModel, error
+from convgen.errors import DataError, Problem
+
+REGISTER_DIR = "registre"
+HEADER = (
+    "# Registre des actes signés de l’intercommunalité « {slug} ».\n"
+    "# Fichier écrit uniquement par « convgen sign » : ne le modifiez pas à la main.\n"
+    "# Relisez ses changements comme ceux d’un fichier de verrouillage : chaque acte nomme le PDF signé,\n"
+    "# son empreinte sha256 et les données telles qu’elles ont été signées.\n"
+)
+RESTORE = "le registre est écrit par « convgen sign » : restaurez-le depuis git"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+ActType = Literal["convention", "avenant"]
+
+
+def pdf_name(slug: str, numero: int) -> str:
+    """Return the file name of the PDF of an act: the convention (0) or avenant ``numero``."""
+    return f"convention-{slug}.pdf" if numero == 0 else f"avenant-{numero:02d}-{slug}.pdf"
+
+
+def act_label(numero: int) -> str:
+    """Return "la convention" (numéro 0) or "l’avenant n° 2"."""
+    return "la convention" if numero == 0 else f"l’avenant n° {numero}"
+
+
+def signed_word(numero: int) -> str:
+    """Return "signée" for the convention, "signé" for an avenant."""
+    return "signée" if numero == 0 else "signé"
+
+
+def register_path(root: Path, slug: str) -> Path:
+    """Return ``root/registre/<slug>.yaml``."""
+    return root / REGISTER_DIR / f"{slug}.yaml"
+
+
+class Donnees(StrictModel):
+    """The data as signed: the intercommunality, the programme and the Département (its president, dates)."""
+
+    model_config = ConfigDict(title="Données signées")
+
+    epci: Epci
+    programme: Programme
+    departement: Departement | None = None  # absent from registers written before it was recorded
+
+
+class Acte(StrictModel):
+    """One signed act: the convention (numéro 0) or an avenant (numéro 1, 2, …)."""
+
+    model_config = ConfigDict(title="Acte signé")
+
+    type: ActType
+    numero: Annotated[int, Field(strict=True, ge=0, le=99)]
+    date_signature: Date
+    pdf: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    pdf_sha256: Annotated[str, Field(strict=True, min_length=64, max_length=64)]
+    donnees: Donnees
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Acte:
+        """Require the number to match the type and the sha256 to be 64 hexadecimal digits."""
+        if (self.type == "convention") != (self.numero == 0):
+            raise error(
+                f"{self.type} n° {self.numero} : la convention porte le numéro 0, les avenants 1, 2, …",
+                RESTORE,
+                ("numero",),
+            )
+        if not _SHA256.fullmatch(self.pdf_sha256):
+            raise error(
+                "empreinte sha256 invalide : 64 chiffres hexadécimaux en minuscules attendus",
+                RESTORE,
+                ("pdf_sha256",),
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """Return "la convention" or "l’avenant n° 2"."""
+        return act_label(self.numero)
+
+    @property
+    def signed(self) -> str:
+        """Return "la convention signée le 2 avril 2024" or "l’avenant n° 1 signé le 3 mars 2025"."""
+        from convgen.documents.french import date_in_words
+
+        return f"{self.label} {signed_word(self.numero)} le {date_in_words(self.date_signature)}"
+
+
+class Registre(StrictModel):
+    """The content of ``registre/<slug>.yaml``: the acts in the order they were signed."""
+
+    model_config = ConfigDict(title="Registre des actes signés")
+
+    intercommunalite: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
+    actes: tuple[Acte, ...] = ()
+
+    @model_validator(mode="after")
+    def _sequence(self) -> Registre:
+        """Require the convention first, then consecutive avenants, with non-decreasing dates."""
+        if not SLUG_RE.fullmatch(self.intercommunalite):
+            raise error(
+                f"identifiant « {self.intercommunalite} » invalide",
+                "minuscules sans accent, chiffres et tirets",
+                ("intercommunalite",),
+            )
+        for index, acte in enumerate(self.actes):
+            if acte.numero != index:
+                expected = "la convention (numéro 0)" if index == 0 else f"l’avenant n° {index}"
+                raise error(
+                    f"acte n° {acte.numero} à la place {index + 1} : {expected} est attendu ici",
+                    RESTORE,
+                    ("actes", index, "numero"),
+                )
+            expected_pdf = pdf_name(self.intercommunalite, acte.numero)
+            if acte.pdf != expected_pdf:
+                raise error(
+                    f"nom de PDF « {acte.pdf} » inattendu pour {acte.label} : « {expected_pdf} » attendu",
+                    RESTORE,
+                    ("actes", index, "pdf"),
+                )
+            if index and acte.date_signature < self.actes[index - 1].date_signature:
+                raise error(
+                    f"{acte.label} est daté du {acte.date_signature.isoformat()}, avant l’acte précédent "
+                    f"({self.actes[index - 1].date_signature.isoformat()})",
+                    RESTORE,
+                    ("actes", index, "date_signature"),
+                )
+        return self
+
+    @property
+    def last(self) -> Acte | None:
+        """Return the last act signed, or None when nothing is signed yet."""
+        return self.actes[-1] if self.actes else None
+
+    @property
+    def convention(self) -> Acte | None:
+        """Return the signed convention, or None."""
+        return self.actes[0] if self.actes else None
+
+    @property
+    def avenants(self) -> tuple[Acte, ...]:
+        """Return the signed avenants, in order."""
+        return self.actes[1:]
+
+    @property
+    def next_numero(self) -> int:
+        """Return the number of the pending act: 0 for the convention, else the next avenant."""
+        return len(self.actes)
+
+    def with_act(self, acte: Acte) -> Registre:
+        """Return the register with ``acte`` appended (validated again)."""
+        return Registre.model_validate({"intercommunalite": self.intercommunalite, "actes": (*self.actes, acte)})
+
+
+def empty_register(slug: str) -> Registre:
+    """Return the register of an intercommunality that has signed nothing."""
+    return Registre(intercommunalite=slug)
+
+
+def new_act(
+    slug: str,
+    numero: int,
+    date_signature: dt.date,
+    pdf_sha256: str,
+    epci: Epci,
+    programme: Programme,
+    departement: Departement | None = None,
+) -> Acte:
+    """Return the act ``numero`` signed on ``date_signature``, with the data as signed."""
+    return Acte(
+        type="convention" if numero == 0 else "avenant",
+        numero=numero,
+        date_signature=date_signature,
+        pdf=pdf_name(slug, numero),
+        pdf_sha256=pdf_sha256,
+        donnees=Donnees(epci=epci, programme=programme, departement=departement),
+    )
+
+
+def load_register(root: Path, slug: str) -> Registre:
+    """Return the register of ``slug`` (empty when the file does not exist); raise DataError if invalid."""
+    path = register_path(root, slug)
+    if not path.exists():
+        return empty_register(slug)
+    return parse_register(f"{REGISTER_DIR}/{slug}.yaml", path.read_bytes(), slug)
+
+
+def parse_register(rel: str, data: bytes, slug: str) -> Registre:
+    """Return the register read from ``data``; raise DataError with line and column on any problem."""
+    from convgen.data.load import parse_document, validate_document
+
+    problems: list[Problem] = []
+    doc = parse_document(rel, data, problems)
+    registre = validate_document(Registre, doc, problems) if doc is not None else None
+    if registre is not None and registre.intercommunalite != slug:
+        problems.append(
+            Problem(
+                rel,
+                1,
+                1,
+                "intercommunalite",
+                f"registre de « {registre.intercommunalite} » rangé dans le fichier de « {slug} »",
+                RESTORE,
+            )
+        )
+    if problems or registre is None:
+        raise DataError(_with_restore_hint(p) for p in problems)
+    return registre
+
+
+def _with_restore_hint(problem: Problem) -> Problem:
+    """Return the problem with the advice to restore the register from git added to its hint."""
+    if RESTORE in problem.hint:
+        return problem
+    hint = f"{problem.hint} ; sinon, {RESTORE}" if problem.hint else RESTORE
+    return Problem(problem.path, problem.line, problem.column, problem.key, problem.message, hint)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that never writes anchors or aliases (the reader refuses them)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Return True: repeated values are written out in full."""
+        return True
+
+
+def dump_register(registre: Registre) -> bytes:
+    """Return the register as deterministic YAML: header comment, fixed key order, ISO dates, UTF-8."""
+    body = {
+        "intercommunalite": registre.intercommunalite,
+        "actes": [_act_data(acte) for acte in registre.actes],
+    }
+    text = yaml.dump(body, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
+    return (HEADER.format(slug=registre.intercommunalite) + text).encode("utf-8")
+
+
+def write_register(root: Path, registre: Registre) -> Path:
+    """Write the register atomically; return its path."""
+    from convgen.files import write_atomic
+
+    path = register_path(root, registre.intercommunalite)
+    data = dump_register(registre)
+    parse_register(f"{REGISTER_DIR}/{registre.intercommunalite}.yaml", data, registre.intercommunalite)
+    write_atomic(path, data)
+    return path
+
+
+def model_data(model: StrictModel) -> dict[str, Any]:
+    """Return a model as plain YAML data: fields in their declared order, dates kept, lists, no null."""
+    data: dict[str, Any] = _plain(model.model_dump(mode="python", exclude_none=True))
+    return data
+
+
+def _act_data(acte: Acte) -> dict[str, Any]:
+    """Return one act as plain data, its keys in reading order."""
+    return {
+        "type": acte.type,
+        "numero": acte.numero,
+        "date_signature": acte.date_signature,
+        "pdf": acte.pdf,
+        "pdf_sha256": acte.pdf_sha256,
+        "donnees": {
+            "epci": model_data(acte.donnees.epci),
+            "programme": model_data(acte.donnees.programme),
+            **({"departement": model_data(acte.donnees.departement)} if acte.donnees.departement else {}),
+        },
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Return the value with tuples turned into lists, recursively."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -1,0 +1,1 @@
+"""Stage 2 — the documents: French wording, template contexts, DOCX rendering and checks, DOCX text."""

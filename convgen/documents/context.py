@@ -1,0 +1,200 @@
+"""From the validated model to the template context: plain strings, booleans, lists and dicts, never None.
+
+Every text value is set in French typography (see ``french.typography``); templates print them as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from convgen.data.model import Contact, Departement, Epci, Personne, Programme
+from convgen.documents.french import (
+    NBSP,
+    date_in_words,
+    duration_in_words,
+    format_phone,
+    format_siren,
+    gendered,
+    typography,
+    upper_name,
+    upper_text,
+    with_place_preposition,
+)
+from convgen.errors import RenderError
+
+_FEMININE_BODIES = re.compile(r"(?i)^(communauté|métropole)\b")
+_DEPARTEMENT_PREFIX = re.compile(r"(?i)^département\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+)")
+
+
+def convention_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
+    """Return the context of the convention of one intercommunality, every text set in French typography."""
+    context: dict[str, Any] = {
+        "projet": epci.deliberation is None,
+        "departement": _departement(departement),
+        "programme": _programme(programme),
+        "epci": _epci(epci),
+    }
+    context = _typeset(context)
+    assert_no_none(context)
+    return context
+
+
+def annexe_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
+    """Return the context of the annex: the convention's own (the annex template uses a subset)."""
+    return convention_context(departement, programme, epci)
+
+
+def document_metadata(departement: Departement, programme: Programme, epci: Epci) -> dict[str, str]:
+    """Return the document properties (title, author, subject, keywords, language) of a convention."""
+    keywords = (
+        "convention",
+        "conseiller numérique",
+        "inclusion numérique",
+        _territory(departement.nom),
+        epci.nom_court,
+    )
+    return {
+        "Title": typography(f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"),
+        "Author": typography(departement.nom),
+        "Subject": typography(
+            f"Organisation de l'intervention d'un conseiller numérique sur le territoire {with_article_de(epci.nom)}"
+        ),
+        # Keywords are a machine list: items in typography, but no space before the separators.
+        "Keywords": "; ".join(typography(k) for k in keywords),
+    }
+
+
+def millesime(programme: Programme) -> str:
+    """Return the years the programme is named after, "2024-2026" (a December start counts as next year)."""
+    first = programme.debut.year + (1 if programme.debut.month == 12 else 0)
+    return f"{first}-{programme.fin.year}"
+
+
+def with_article_de(nom: str) -> str:
+    """Return the name of a public body after "de": "de la Communauté de communes Maine Saosnois"."""
+    return f"de la {nom}" if _FEMININE_BODIES.match(nom) else f"de {nom}"
+
+
+def assert_no_none(value: object, path: str = "contexte") -> None:
+    """Raise RenderError, naming the key, when a None lies anywhere in the context."""
+    if value is None:
+        raise RenderError(f"{path} : valeur absente (None) dans le contexte du modèle de document")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            assert_no_none(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            assert_no_none(item, f"{path}[{index}]")
+
+
+def _departement(departement: Departement) -> dict[str, Any]:
+    """Return the Département's part of the context."""
+    return {
+        "nom": departement.nom,
+        "nom_majuscules": upper_text(departement.nom),
+        "lieu_signature": departement.lieu_signature,
+        "lieu_signature_prepose": with_place_preposition(departement.lieu_signature),
+        "adresse": departement.adresse,
+        "deliberation": date_in_words(departement.deliberation),
+        "president": _president(departement.president),
+        "referent": _contact(departement.referent),
+        "suppleant": _contact(departement.suppleant),
+    }
+
+
+def _programme(programme: Programme) -> dict[str, Any]:
+    """Return the programme's part of the context."""
+    return {
+        "debut": date_in_words(programme.debut),
+        "fin": date_in_words(programme.fin),
+        "convention_etat": date_in_words(programme.convention_etat),
+        "convention_etat_coordinateur": date_in_words(programme.convention_etat_coordinateur),
+        "duree": duration_in_words(programme.debut, programme.fin),
+        "millesime": millesime(programme),
+    }
+
+
+def _epci(epci: Epci) -> dict[str, Any]:
+    """Return the intercommunality's part of the context; an unknown deliberation date is ""."""
+    return {
+        "nom": epci.nom,
+        "nom_majuscules": upper_text(epci.nom),
+        "de_nom": with_article_de(epci.nom),
+        "nom_court": epci.nom_court,
+        "siren": format_siren(epci.siren),
+        "siege": epci.siege,
+        "deliberation": _optional_date(epci.deliberation),
+        "deliberation_avenant": _optional_date(epci.deliberation_avenant),
+        "president": _president(epci.president),
+        "referent": _contact(epci.referent),
+        "suppleant": _contact(epci.suppleant),
+        "ressources": {
+            "materiels": list(epci.ressources.materiels),
+            "communication": list(epci.ressources.communication),
+        },
+    }
+
+
+def _optional_date(date: dt.date | None) -> str:
+    """Return the date in words, or "" when it is not known yet."""
+    return "" if date is None else date_in_words(date)
+
+
+def _person(personne: Personne) -> dict[str, Any]:
+    """Return the names of a person: civility, first name, surname in capitals."""
+    nom = upper_name(personne.nom)
+    prenom = " ".join(personne.prenom.split())
+    return {
+        "civilite": personne.civilite,
+        "feminin": personne.civilite == "Madame",
+        "prenom": prenom,
+        "nom": nom,
+        "nom_complet": f"{personne.civilite}{NBSP}{prenom} {nom}",  # « Madame » never ends a line alone
+    }
+
+
+def _president(personne: Personne) -> dict[str, Any]:
+    """Return a president's names and title, agreed with the civility."""
+    civilite = personne.civilite
+    person = _person(personne)
+    return {
+        **person,
+        "signature": f"{person['prenom']} {person['nom']}",
+        "titre": gendered(civilite, "Président", "Présidente"),
+        "le_titre": gendered(civilite, "le Président", "la Présidente"),
+        "Le_titre": gendered(civilite, "Le Président", "La Présidente"),
+        "son_titre": gendered(civilite, "son Président", "sa Présidente"),
+        "du_titre": gendered(civilite, "du Président", "de la Présidente"),
+    }
+
+
+def _contact(contact: Contact) -> dict[str, Any]:
+    """Return a referent's or deputy's names, function and means of contact."""
+    civilite = contact.civilite
+    return {
+        **_person(contact),
+        "fonction": contact.fonction,
+        "courriel": contact.courriel,
+        "telephone": format_phone(contact.telephone),
+        "referent_titre": gendered(civilite, "Référent", "Référente"),
+        "suppleant_titre": gendered(civilite, "Suppléant", "Suppléante"),
+    }
+
+
+def _territory(nom: str) -> str:
+    """Return the territory of a Département: "Département de la Sarthe" → "Sarthe"."""
+    return _DEPARTEMENT_PREFIX.sub("", nom) or nom
+
+
+def _typeset(value: Any) -> Any:
+    """Return the value with typography applied to every string, tuples made lists."""
+    if isinstance(value, str):
+        return typography(value)
+    if isinstance(value, Mapping):
+        return {key: _typeset(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_typeset(item) for item in value]
+    return value

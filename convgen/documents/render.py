@@ -1,0 +1,432 @@
+"""Render the DOCX templates (docxtpl) into deterministic DOCX bytes; check the result; lint the templates.
+
+- Jinja runs sandboxed, with ``StrictUndefined`` and autoescape: a missing field is an error naming the
+  template, a ``None`` is never printed, and ``& < > " '`` are escaped once for the XML.
+- Data is never evaluated as a template: a value ``{{ 7*7 }}`` is printed as it is.
+- The DOCX is re-zipped with fixed timestamps, a stable entry order and fixed core.xml dates, so two
+  renders of the same context are byte-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined, nodes
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
+
+from convgen.documents.docxtext import W, read_parts
+from convgen.documents.epoch import as_utc
+from convgen.errors import RenderError, TemplateError
+
+CONVENTION = "convention.docx"
+ANNEXE = "annexe.docx"
+ANNEXE_FIELD = "annexe"
+"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
+
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    CONVENTION: (
+        "projet",
+        "departement.nom",
+        "departement.nom_majuscules",
+        "departement.deliberation",
+        "departement.lieu_signature_prepose",
+        "departement.president.le_titre",
+        "departement.president.Le_titre",
+        "departement.president.nom_complet",
+        "departement.president.signature",
+        "programme.debut",
+        "programme.fin",
+        "programme.duree",
+        "programme.convention_etat",
+        "programme.convention_etat_coordinateur",
+        "epci.nom",
+        "epci.nom_majuscules",
+        "epci.nom_court",
+        "epci.siren",
+        "epci.siege",
+        "epci.deliberation",
+        "epci.president.son_titre",
+        "epci.president.nom_complet",
+        "epci.president.Le_titre",
+        "epci.president.signature",
+        ANNEXE_FIELD,
+    ),
+    ANNEXE: (
+        "projet",
+        "epci.nom",
+        "epci.nom_court",
+        "epci.ressources.materiels",
+        "epci.ressources.communication",
+        *(
+            f"{party}.{role}.{attr}"
+            for party in ("epci", "departement")
+            for role in ("referent", "suppleant")
+            for attr in (f"{role}_titre", "nom_complet", "fonction", "courriel", "telephone")
+        ),
+    ),
+}
+"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
+
+SUBDOCUMENTS: dict[str, tuple[str, ...]] = {CONVENTION: (ANNEXE_FIELD,)}
+"""Extra names a template may use: the rendered sub-documents inserted into it."""
+
+_FIXED_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+_ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
+_CORE = "docProps/core.xml"
+_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "w": W,
+}
+_STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+_ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
+_RPR_AFTER_VERTALIGN = ("rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+
+# What a finished document must not contain (outside data values that hold it themselves).
+_FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bNone\b"), "« None » imprimé à la place d’une valeur"),
+    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "balise de modèle non remplacée"),
+    (re.compile(r"Président\s*[-(·.]\s*e\b", re.IGNORECASE), "accord non fait (« Président-e »)"),
+    (re.compile(r"\b(?:Le|La)\s*[-/]\s*(?:La|Le)\b"), "accord non fait (« Le-La »)"),
+)
+FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
+"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
+_SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
+_DELIBERATION_BLANK = re.compile(r"délibération\b[^.…_]{0,100}?\ben\s+date\s+du\s*(?:[.…_]\s*){2,}")
+
+
+# ---------------------------------------------------------------------------------------------- render
+class _CachingEnvironment(SandboxedEnvironment):
+    """A sandboxed environment that compiles each template source once (every intercommunality shares them)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(
+        self,
+        source: str | nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[jinja2.Template] | None = None,
+    ) -> jinja2.Template:
+        """Return the compiled template of ``source``, from the cache when it was compiled before."""
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            compiled = self._compiled[source] = super().from_string(source)
+        return compiled
+
+
+@functools.lru_cache(maxsize=16)
+def make_environment(template_name: str) -> SandboxedEnvironment:
+    """Return the Jinja environment of one template: sandboxed, strict, autoescaped, refusing None."""
+
+    def finalize(value: object) -> object:
+        if value is None:
+            raise RenderError(f"{template_name} : une valeur absente (None) serait imprimée dans le document")
+        return value
+
+    return _CachingEnvironment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
+
+
+@functools.lru_cache(maxsize=64)
+def _patched_xml(source: str) -> str:
+    """Return docxtpl's clean-up of a part's XML (a pure function of the XML: cached across documents)."""
+    from docxtpl import DocxTemplate
+
+    return str(DocxTemplate.patch_xml(None, source))  # ``self`` is not used by docxtpl
+
+
+@functools.cache
+def _template_class() -> type[Any]:
+    """Return docxtpl's DocxTemplate with the XML clean-up cached."""
+    from docxtpl import DocxTemplate
+
+    class CachedDocxTemplate(DocxTemplate):  # type: ignore[misc]
+        def patch_xml(self, src_xml: str) -> str:
+            return _patched_xml(src_xml)
+
+    return CachedDocxTemplate
+
+
+def render_document(
+    template: Path,
+    context: Mapping[str, Any],
+    *,
+    subdocs: Mapping[str, bytes] | None = None,
+    epoch: dt.datetime | None = None,
+) -> bytes:
+    """Return the DOCX bytes of ``template`` rendered with ``context``; the same inputs give the same bytes.
+
+    ``subdocs`` maps a name to rendered DOCX bytes inserted where the template has ``{{p name }}``.
+    ``epoch`` dates the document (core.xml, zip entries); default ``SOURCE_DATE_EPOCH`` or 1980-01-01.
+    """
+    name = template_label(template)
+    missing = _none_path(context)
+    if missing:
+        raise RenderError(f"{name} : valeur absente (None) dans le contexte : {missing}")
+    try:
+        tpl = _template_class()(io.BytesIO(template.read_bytes()))
+        tpl.init_docx()
+        values: dict[str, Any] = dict(context)
+        for key, blob in (subdocs or {}).items():
+            values[key] = tpl.new_subdoc(io.BytesIO(blob))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise TemplateError(f"{name} : modèle illisible ({exc})") from exc
+    try:
+        tpl.render(values, jinja_env=make_environment(name))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{name} : erreur de syntaxe dans une balise ({exc.message})") from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{name} : champ absent du contexte ({exc.message})") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name} : rendu impossible ({exc.message})") from exc
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        # A template re-saved by LibreOffice makes python-docx write core.xml twice (dropped below).
+        warnings.filterwarnings("ignore", message="Duplicate name", category=UserWarning)
+        tpl.save(out)
+    return normalize_docx(out.getvalue(), epoch=epoch)
+
+
+def render_annexe(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX of the annex (resources lent and referents), on its own: an avenant can replace it."""
+    return render_document(templates_dir / ANNEXE, context, epoch=epoch)
+
+
+def render_convention(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX of the convention, the annex rendered with the same context and inserted in it."""
+    annexe = render_annexe(templates_dir, context, epoch=epoch)
+    return render_document(templates_dir / CONVENTION, context, subdocs={ANNEXE_FIELD: annexe}, epoch=epoch)
+
+
+def template_label(template: Path) -> str:
+    """Return how messages name a template: ``templates/convention.docx``."""
+    return f"{template.parent.name}/{template.name}" if template.parent.name else template.name
+
+
+def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
+    """Return the date stamped in the DOCX: :func:`as_utc` of ``epoch``, never before 1980 (zip dates)."""
+    return max(as_utc(epoch), _FIXED_EPOCH)
+
+
+def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None) -> bytes:
+    """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
+
+    Also sets core.xml's dates and revision, and raises "1er" ordinals in superscript.
+    """
+    when = source_date(epoch)
+    stamp = when.timetuple()[:6]
+    entries: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        for info in src.infolist():
+            if info.is_dir():
+                continue
+            # A template re-saved by LibreOffice names core.xml with a relationship type python-docx
+            # does not know; python-docx may then write a second core.xml. The first one is the
+            # document's own: later duplicates are dropped.
+            if info.filename not in entries:
+                entries[info.filename] = src.read(info)
+    if _CORE in entries:
+        entries[_CORE] = _fix_core(entries[_CORE], when)
+    for entry, blob in entries.items():
+        if _STORY.match(entry):
+            entries[entry] = _superscript_ordinals(blob)
+    order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for entry in order:
+            info = zipfile.ZipInfo(entry, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, entries[entry], compresslevel=6)
+    return out.getvalue()
+
+
+def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
+    """Return core.xml with fixed creation and modification dates, revision 1, no print date."""
+    root = etree.fromstring(xml, _PARSER)
+    text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag in ("created", "modified"):
+        element = root.find(f"dcterms:{tag}", _NS)
+        if element is None:
+            element = etree.SubElement(root, f"{{{_NS['dcterms']}}}{tag}")
+        element.set(f"{{{_NS['xsi']}}}type", "dcterms:W3CDTF")
+        element.text = text
+    for element in root.findall("cp:lastPrinted", _NS):
+        root.remove(element)
+    revision = root.find("cp:revision", _NS)
+    if revision is not None:
+        revision.text = "1"
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _superscript_ordinals(xml: bytes) -> bytes:
+    """Return the story with the "er" of "1er" (and "re", "ers", "res") set in superscript."""
+    if not _ORDINAL.search(xml.decode("utf-8", "replace")):
+        return xml
+    root = etree.fromstring(xml, _PARSER)
+    w_r, w_t, w_rpr = f"{{{W}}}r", f"{{{W}}}t", f"{{{W}}}rPr"
+    for t in list(root.iter(w_t)):
+        run = t.getparent()
+        if run is None or run.tag != w_r or not t.text or not _ORDINAL.search(t.text):
+            continue
+        if [c for c in run if c.tag != w_rpr] != [t]:
+            continue  # a run with tabs or breaks: left as it is
+        rpr = run.find(w_rpr)
+        if rpr is not None and rpr.find(f"{{{W}}}vertAlign") is not None:
+            continue
+        pieces: list[tuple[str, bool]] = []
+        position = 0
+        for match in _ORDINAL.finditer(t.text):
+            pieces += [(t.text[position : match.start(1)], False), (match.group(1), True)]
+            position = match.end(1)
+        pieces.append((t.text[position:], False))
+        parent = run.getparent()
+        if parent is None:
+            continue
+        index = parent.index(run)
+        parent.remove(run)
+        for text, superscript in (p for p in pieces if p[0]):
+            new = etree.Element(w_r)
+            props = copy.deepcopy(rpr) if rpr is not None else None
+            if superscript:
+                props = props if props is not None else etree.Element(w_rpr)
+                _insert_vertalign(props)
+            if props is not None:
+                new.append(props)
+            piece = etree.SubElement(new, w_t)
+            piece.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            piece.text = text
+            parent.insert(index, new)
+            index += 1
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _insert_vertalign(rpr: etree._Element) -> None:
+    """Add ``<w:vertAlign w:val="superscript"/>`` at its place in the schema order of ``w:rPr``."""
+    element = etree.Element(f"{{{W}}}vertAlign")
+    element.set(f"{{{W}}}val", "superscript")
+    for child in rpr:
+        if etree.QName(child).localname in _RPR_AFTER_VERTALIGN:
+            child.addprevious(element)
+            return
+    rpr.append(element)
+
+
+def _none_path(value: object, path: str = "") -> str:
+    """Return the dotted path of the first None in the context, or ""."""
+    if value is None:
+        return path or "(contexte)"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _none_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _none_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------- check
+def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, Any] | None = None) -> list[str]:
+    """Return the problems of a rendered document, in French; an empty list when it is fit to print.
+
+    Looks for "None", a template tag left over, "Président-e", "Le-La", and blanks to fill in by hand
+    ("……", "....."). The signing date ("Fait au Mans, le ……") is always a blank; the deliberation date
+    of the intercommunality may be one only when ``allow_fill_in`` (a draft). Text that comes from
+    the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is legitimate.
+    """
+    problems: list[str] = []
+    try:
+        parts = read_parts(docx)
+        _check_xml(docx)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [f"document illisible : {exc}"]
+    masks = _data_masks(context)
+    for part in parts:
+        for number, raw in enumerate(part.paragraphs, start=1):
+            text = _mask(raw, masks)
+            where = f"{part.label}, paragraphe {number}"
+            for pattern, message in _FORBIDDEN:
+                if pattern.search(text):
+                    problems.append(f"{message} ({where}) : « {_excerpt(raw, pattern)} »")
+            if FILL_IN.search(text):
+                problem = _fill_in_problem(text, allow_fill_in)
+                if problem:
+                    problems.append(f"{problem} ({where}) : « {_excerpt(raw, FILL_IN)} »")
+    return problems
+
+
+def _check_xml(docx: bytes) -> None:
+    """Raise XMLSyntaxError when an XML part of the package does not parse."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(archive.read(name), _PARSER)
+
+
+def _fill_in_problem(text: str, allow_fill_in: bool) -> str:
+    """Return why a blank is not allowed in this paragraph, or "" when it is."""
+    if _SIGNING_DATE.match(text):
+        return ""
+    if _DELIBERATION_BLANK.search(text):
+        return "" if allow_fill_in else "blanc à compléter alors que la date de délibération est connue"
+    return "blanc à compléter inattendu"
+
+
+def _data_masks(context: Mapping[str, Any] | None) -> list[str]:
+    """Return the data values that would trip a check by themselves, longest first."""
+    if context is None:
+        return []
+    values = set(_strings(context))
+    suspicious = [v for v in values if any(p.search(v) for p, _ in _FORBIDDEN) or FILL_IN.search(v)]
+    return sorted(suspicious, key=len, reverse=True)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Yield every string of a context."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _mask(text: str, masks: list[str]) -> str:
+    """Return the text with the given data values blanked out."""
+    for value in masks:
+        text = text.replace(value, " ")
+    return text
+
+
+def _excerpt(text: str, pattern: re.Pattern[str], width: int = 40) -> str:
+    """Return the text around the first match of ``pattern``."""
+    match = pattern.search(text)
+    start = max(0, match.start() - width) if match else 0
+    end = min(len(text), (match.end() if match else 0) + width)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")

@@ -1,0 +1,1 @@
+"""Stage 7 — the recipes behind the commands: validate everything, plan, then build, in that order."""

@@ -1,0 +1,126 @@
+"""The recipe of ``convgen amend``: plan the avenants and consolidated versions, then build them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from convgen.acts.avenant import avenant_job
+from convgen.acts.consolidated import consolidated_job
+from convgen.acts.diff import amended
+from convgen.acts.plan import plan_avenant, reportable
+from convgen.acts.register import (
+    Registre,
+    load_register,
+)
+from convgen.data.model import Project
+from convgen.errors import AmendError, DataError, Problem
+from convgen.recipes.project import Echo
+from convgen.runner.job import Job, Report
+
+
+def load_registers(root: Path, slugs: Sequence[str]) -> dict[str, Registre]:
+    """Return the register of every slug; raise one DataError listing the problems of all of them."""
+    registres: dict[str, Registre] = {}
+    problems: list[Problem] = []
+    for slug in slugs:
+        try:
+            registres[slug] = load_register(root, slug)
+        except DataError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataError(problems)
+    return registres
+
+
+@dataclass
+class AmendPlan:
+    """What ``convgen amend`` will build, and what it tells the user first."""
+
+    jobs: list[Job]
+    notes: list[str]
+    avenants: int
+    signed: int
+
+
+def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> AmendPlan:
+    """Return the avenant and consolidated-convention jobs; AmendError listing every SIREN change."""
+    from convgen.acts.convention import select
+
+    selected = select(project, slugs)
+    registres = load_registers(root, list(selected))
+    jobs: list[Job] = []
+    notes: list[str] = []
+    refused: list[str] = []
+    avenants = signed = 0
+    for slug, epci in selected.items():
+        registre = registres[slug]
+        try:
+            plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
+        except AmendError as exc:
+            refused.append(str(exc))
+            continue
+        signed += plan is not None
+        if plan is None:
+            if slugs:
+                notes.append(f"{slug} : aucune convention signée (registre/{slug}.yaml absent) — rien à amender.")
+            continue
+        for change in reportable(plan.informative):
+            notes.append(f"{slug} : sans avenant — {change.describe()}")
+        if plan.amending:
+            avenants += 1
+            elements = ", ".join(amended(plan.amending))
+            draft = (
+                " (projet : délibérations à renseigner — « deliberation_avenant » de epci/ et de departement.yaml)"
+                if plan.draft
+                else ""
+            )
+            notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
+            jobs.append(avenant_job(project, root, plan))
+        elif not plan.informative and slugs:
+            notes.append(f"{slug} : aucune modification depuis {plan.last.signed} — rien à amender.")
+        if registre.avenants:
+            jobs.append(consolidated_job(project, root, slug, registre))
+    if refused:
+        raise AmendError("\n".join(refused))
+    return AmendPlan(jobs, notes, avenants, signed)
+
+
+def build_avenants(
+    root: Path,
+    *,
+    slugs: Sequence[str] = (),
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 600,
+    echo: Echo = print,
+    converter_factory: Callable[[int], Any] | None = None,
+) -> Report:
+    """Validate everything, then draft the avenants the changes require; return the report."""
+    from convgen.recipes.project import check_project, run_jobs
+
+    project = check_project(root, cached=True)
+    plan = plan_amendments(project, root, slugs)
+    for note in plan.notes:
+        echo(note)
+    if not plan.avenants:
+        echo(
+            "Aucun avenant à rédiger : aucune modification à faire par avenant depuis les derniers actes signés."
+            if plan.signed
+            else "Aucun avenant à rédiger : aucun acte n’est encore enregistré comme signé (dossier registre/)."
+        )
+    if not plan.jobs:
+        return Report()
+    return run_jobs(
+        root,
+        plan.jobs,
+        formats=formats,
+        jobs=jobs,
+        force=force,
+        wait=wait,
+        echo=echo,
+        converter_factory=converter_factory,
+    )

@@ -1,0 +1,143 @@
+"""The recipes behind the commands: validate everything, plan, then build — in that order."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from convgen.data.model import Project
+from convgen.errors import TemplateError
+from convgen.files import write_atomic
+from convgen.runner.engine import Runner
+from convgen.runner.folder import check_writable, project_lock
+from convgen.runner.job import Format, Job, Outcome, Report
+
+Echo = Callable[[str], None]
+WAITING = "Une autre construction est en cours dans ce projet : attente de sa fin…"
+
+
+def lint_key(root: Path) -> str:
+    """Return the sha256 of what the template check depends on: the templates and convgen's own code."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "templates").glob("*.docx")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def check_project(root: Path, *, cached: bool = False) -> Project:
+    """Load and validate the data, then lint every template (the avenant's included); raise on any problem.
+
+    With ``cached`` (the builds), a template check already passed for the same templates and code is not
+    redone (marker in ``build/.cache/``): a no-op build stays well under half a second. ``convgen check``
+    always checks.
+    """
+    from convgen.data.load import load_project
+
+    project = load_project(root)
+    cache = root / "build" / ".cache"
+    marker = cache / f"modeles-{lint_key(root)}.ok" if cached and cache.parent.is_dir() else None
+    if marker is not None and marker.is_file():
+        return project
+    from convgen.acts.avenant import lint_context
+    from convgen.documents.lint import lint_templates
+
+    problems = lint_templates(root / "templates", lint_context(project))
+    if problems:
+        raise TemplateError("\n".join(str(p) for p in problems))
+    if marker is not None:
+        with contextlib.suppress(OSError):  # only a cache: a failure to write it costs a check next time
+            for old in marker.parent.glob("modeles-*.ok"):
+                old.unlink(missing_ok=True)
+            write_atomic(marker, b"")
+    return project
+
+
+def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:
+    """Return a progress callback printing one line per document."""
+
+    def show(outcome: Outcome, done: int, total: int) -> None:
+        width = len(str(total))
+        mark = {"construit": "✓", "inchangé": "=", "échec": "✗"}[outcome.status]
+        timing = f" ({outcome.seconds:.2f} s)".replace(".", ",") if outcome.status == "construit" else ""
+        draft = " — PROJET" if outcome.job.draft and outcome.status != "échec" else ""
+        echo(
+            f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {outcome.job.label} {outcome.status}{timing}{draft}"
+        )
+        if outcome.error:
+            echo(f"    {outcome.error}")
+
+    return show
+
+
+def summarize(report: Report, echo: Echo) -> None:
+    """Print the summary of a run: built, unchanged, drafts, failed."""
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    echo(
+        f"Terminé en {seconds} s : {report.count('construit')} construit(s), "
+        f"{report.count('inchangé')} inchangé(s), {len(report.failed)} en échec."
+    )
+    if report.peak_rss_mb:
+        echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")
+    if report.drafts:
+        echo(f"En projet (délibération à renseigner) : {', '.join(report.drafts)}.")
+    for outcome in report.failed:
+        echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
+
+
+def formats_of(formats: Sequence[str]) -> tuple[Format, ...]:
+    """Return the formats asked, in canonical order (DOCX, then PDF)."""
+    return tuple(f for f in ("docx", "pdf") if f in formats)
+
+
+def run_jobs(
+    root: Path,
+    plan: Sequence[Job],
+    *,
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 600,
+    echo: Echo = print,
+    converter_factory: Callable[[int], Any] | None = None,
+) -> Report:
+    """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary."""
+    build_dir = root / "build"
+    runner = Runner(
+        build_dir,
+        formats=formats_of(formats),
+        jobs=jobs,
+        progress=progress_printer(echo),
+        converter_factory=converter_factory,
+    )
+
+    check_writable(build_dir)
+    with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
+        report = runner.run(plan, force=force)
+    summarize(report, echo)
+    sys.stdout.flush()
+    return report
+
+
+def build_conventions(
+    root: Path,
+    *,
+    slugs: Sequence[str] = (),
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 600,
+    echo: Echo = print,
+) -> Report:
+    """Validate everything, then build the conventions that are stale; return the report."""
+    from convgen.acts.convention import convention_jobs
+
+    project = check_project(root, cached=True)
+    plan = convention_jobs(project, root, slugs)
+    return run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)

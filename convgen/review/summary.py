@@ -1,0 +1,605 @@
+"""Tell the reviewer of a pull request, in French, what a change of the data does to which convention.
+
+The data at a git revision (read without checkout, see ``gitdata``) is compared with the working tree:
+per intercommunality, the fields that change (labels, not YAML paths), the documents that change and
+what must be signed next (from ``registre/``); then what touches every convention (Département,
+programme, templates). The new data is validated first: errors are printed as ``convgen check``
+prints them and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from convgen.acts.diff import Change, amended, diff_departement, diff_epci, diff_programme
+from convgen.acts.register import REGISTER_DIR, Registre, parse_register
+from convgen.data.model import Epci, Project
+from convgen.documents.french import NBSP, date_in_words, typography
+from convgen.errors import ConvgenError, DataError, Problem, TemplateError
+from convgen.review.gitdata import Revision, read_revision, read_working_tree, resolve_base, select
+
+NO_CHANGE = "Aucun changement des données des conventions."
+TITLE = "## Effet sur les conventions"
+TEMPLATES_DIR = "templates"
+NUMERO = f"n°{NBSP}"
+
+_AMENDED_WORDS = {
+    "nom": "la dénomination de l’intercommunalité",
+    "article 7": "l’article 7 (durée)",
+    "annexe": "l’annexe (référents, ressources mises à disposition)",
+}
+_KIND_SUFFIX = {"modifié": "", "ajouté": " (ajouté)", "supprimé": " (supprimé)", "réordonné": " (réordonné)"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+@dataclass
+class _Side:
+    """One state of the project: its files, and its validated model when the data is valid."""
+
+    files: dict[str, bytes]
+    project: Project | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[str, int]:
+    """Return the Markdown summary of the changes since ``base`` and the exit code (1: invalid new data)."""
+    revision = resolve_base(root, base)
+    old = _Side(read_revision(root, revision.commit))
+    new = _Side(read_working_tree(root))
+    head = [TITLE, "", _base_line(revision), ""]
+
+    # 1. The new data must be valid, exactly as ``convgen check`` says; otherwise nothing else is said.
+    errors = _validate_working_tree(root, new)
+    if errors is not None:
+        return _join_sections([head, errors]), 1
+    assert new.project is not None
+    registers = _registers(root, new)
+
+    # 2. The base data, when it was valid, is compared field by field; otherwise the changed files are listed.
+    old.project, old.problems = _load_quietly(old.files)
+    if old.project is None:
+        effects = [_invalid_base(old, new)]
+        notes: list[list[str]] = []
+    else:
+        effects = [
+            _common_changes(old, new, registers),
+            *(
+                _epci_section(root, slug, old.project, new.project, registers[slug])
+                for slug in sorted(set(old.project.epcis) & set(new.project.epcis))
+            ),
+            _added_and_removed(old.project, new.project, registers),
+        ]
+        notes = [_format_only(old, new)]
+    effects.append(_register_changes(old.files, new.files))
+
+    # 3. On request, images of the annex pages before and after.
+    if pages is not None and old.project is not None:
+        notes.append(_pages_section(root, pages, old, new))
+
+    if not any(effects):
+        effects = [[NO_CHANGE]]
+    return _join_sections([head, *effects, *notes]), 0
+
+
+def _join_sections(sections: Iterable[list[str]]) -> str:
+    """Return the non-empty sections separated by a blank line, ending with one newline."""
+    return "\n\n".join("\n".join(_trim(list(section))) for section in sections if section) + "\n"
+
+
+# --- validation -------------------------------------------------------------------------------------------
+
+
+def _validate_working_tree(root: Path, new: _Side) -> list[str] | None:
+    """Return the Markdown of the errors of the new data and registers, or None when all is valid."""
+    from convgen.recipes.project import check_project
+
+    try:
+        new.project = check_project(root)
+    except DataError as exc:
+        count = len(exc.problems)
+        return _error_block(str(exc), f"{count} erreur{'s' if count > 1 else ''}")
+    except TemplateError as exc:
+        return _error_block(str(exc), "modèles non conformes")
+    problems: list[Problem] = []
+    for path, data in select(new.files, REGISTER_DIR).items():
+        try:
+            parse_register(path, data, Path(path).stem)
+        except DataError as exc:
+            problems += exc.problems
+    if problems:
+        error = DataError(problems)
+        count = len(error.problems)
+        return _error_block(str(error), f"{count} erreur{'s' if count > 1 else ''} dans les registres")
+    return None
+
+
+def _error_block(message: str, count: str) -> list[str]:
+    """Return the errors as ``convgen check`` prints them, in a code block."""
+    return [
+        typography("**Les données modifiées ne sont pas valides** : `convgen check` signale :"),
+        "",
+        *_fenced(message, "text"),
+        "",
+        typography(
+            f"{count} : corrigez les fichiers aux lignes et colonnes indiquées ; la revue sera refaite ensuite."
+        ),
+    ]
+
+
+def _load_quietly(files: Mapping[str, bytes]) -> tuple[Project | None, list[Problem]]:
+    """Return the project of the base files, or None and the problems when the base data was invalid."""
+    from convgen.data.load import load_sources
+
+    data = {path: content for path, content in files.items() if not path.startswith((REGISTER_DIR, TEMPLATES_DIR))}
+    try:
+        return load_sources(data), []
+    except DataError as exc:
+        return None, list(exc.problems)
+
+
+def _registers(root: Path, new: _Side) -> dict[str, Registre]:
+    """Return the register of every intercommunality and of every register file (empty when nothing is signed)."""
+    from convgen.acts.register import load_register
+
+    assert new.project is not None
+    slugs = set(new.project.epcis) | {Path(path).stem for path in select(new.files, REGISTER_DIR)}
+    return {slug: load_register(root, slug) for slug in sorted(slugs)}
+
+
+# --- what touches every convention ------------------------------------------------------------------------
+
+
+def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -> list[str]:
+    """Return the section on the Département, the programme and the templates, which touch every convention."""
+    assert old.project is not None and new.project is not None
+    changes = diff_departement(old.project.departement, new.project.departement)
+    changes += diff_programme(old.project.programme, new.project.programme)
+    templates = _template_changes(old.files, new.files)
+    if not changes and not templates:
+        return []
+    count = len(new.project.epcis)
+    signed = [slug for slug in new.project.epcis if registers[slug].convention is not None]
+    lines = [
+        "### Toutes les conventions",
+        "",
+        typography(f"Ces changements touchent les {count} conventions (departement.yaml, templates/)."),
+        "",
+    ]
+    if changes:
+        lines += [*_table(changes), ""]
+        what = [_AMENDED_WORDS[element] for element in amended(changes)]
+        if what and signed:
+            numbers = ", ".join(f"`{slug}` ({NUMERO}{registers[slug].next_numero})" for slug in signed)
+            lines.append(
+                typography(
+                    f"- **Avenant** : un avenant sera à signer pour chaque convention signée : {numbers} ; "
+                    f"il modifiera {_join(what)}."
+                )
+            )
+        elif what:
+            lines.append(
+                typography("- Aucune convention n’est encore signée : elles seront produites avec ces données.")
+            )
+        for change in changes:
+            if signed and not change.needs_avenant and change.reason:
+                lines.append(typography(f"- Sans avenant — {change.label} : {change.reason}."))
+        lines.append("")
+    if templates:
+        lines += templates
+        if signed:
+            lines.append(
+                typography(
+                    f"Conventions déjà signées ({_slug_list(signed)}) : le texte signé ne change pas ; "
+                    "si ce changement de modèle modifie une stipulation, un avenant est à rédiger."
+                )
+            )
+    return _trim(lines)
+
+
+def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
+    """Return the list of templates added, removed or changed, with the diff of the words of each change."""
+    old = select(old_files, TEMPLATES_DIR)
+    new = select(new_files, TEMPLATES_DIR)
+    lines: list[str] = []
+    for path in sorted(set(old) | set(new)):
+        before, after = old.get(path), new.get(path)
+        if before == after:
+            continue
+        if before is None:
+            lines += [f"- Modèle ajouté : `{path}`", ""]
+            continue
+        if after is None:
+            lines += [f"- Modèle supprimé : `{path}`", ""]
+            continue
+        old_text, new_text = _words(before), _words(after)
+        if old_text is None or new_text is None:
+            lines += [typography(f"- Modèle modifié : `{path}` (texte illisible : fichier DOCX endommagé ?)"), ""]
+            continue
+        diff = list(
+            difflib.unified_diff(
+                old_text.splitlines(),
+                new_text.splitlines(),
+                fromfile=f"a/{path}",
+                tofile=f"b/{path}",
+                lineterm="",
+            )
+        )
+        if not diff:
+            lines += [typography(f"- Modèle modifié : `{path}` — mise en forme seulement, le texte est inchangé."), ""]
+            continue
+        lines += [typography(f"- Modèle modifié : `{path}` — texte :"), "", *_fenced("\n".join(diff), "diff"), ""]
+    return lines
+
+
+def _words(docx: bytes) -> str | None:
+    """Return the text of a DOCX, or None when it cannot be read."""
+    from convgen.documents.docxtext import docx_text
+
+    try:
+        return docx_text(docx)
+    except (ConvgenError, KeyError, ValueError, OSError, SyntaxError, zipfile.BadZipFile):
+        return None
+
+
+# --- one intercommunality ---------------------------------------------------------------------------------
+
+
+def _epci_section(root: Path, slug: str, old: Project, new: Project, registre: Registre) -> list[str]:
+    """Return the section of one intercommunality present on both sides, or [] when its data did not change."""
+    before, after = old.epcis[slug], new.epcis[slug]
+    changes = diff_epci(before, after)
+    if not changes:
+        return []
+    lines = [f"### {_inline(after.nom)} — `{slug}`", "", *_table(changes), ""]
+    lines.append(_documents_line(root, slug, new, before, after))
+    lines.append("")
+    lines += _next_act(slug, after, new, registre, changes)
+    return _trim(lines)
+
+
+def _table(changes: Sequence[Change]) -> list[str]:
+    """Return the Markdown table ``Champ | Avant | Après`` of the changes."""
+    rows = ["| Champ | Avant | Après |", "|---|---|---|"]
+    for change in changes:
+        label = _cell(change.label) + _KIND_SUFFIX[change.kind]
+        rows.append(f"| {label} | {_cell(change.before)} | {_cell(change.after)} |")
+    return rows
+
+
+def _documents_line(root: Path, slug: str, project: Project, before: Epci, after: Epci) -> str:
+    """Return which parts of the produced convention change, found by rendering both states."""
+    try:
+        body, annexe = _changed_documents(root / TEMPLATES_DIR, project, before, after)
+    except ConvgenError as exc:
+        return typography(f"**Documents** : non déterminés (rendu impossible : {exc}).")
+    files = f"`build/{slug}/convention-{slug}.docx` et `.pdf`"
+    if body and annexe:
+        return typography(f"**Documents modifiés** : la convention et son annexe ({files}).")
+    if body:
+        return typography(f"**Documents modifiés** : la convention ({files}) ; son annexe est inchangée.")
+    if annexe:
+        return typography(
+            f"**Documents modifiés** : l’annexe de la convention ({files}) ; le corps de la convention est inchangé."
+        )
+    return typography("**Documents** : le texte produit ne change pas (donnée non imprimée).")
+
+
+def _changed_documents(templates_dir: Path, project: Project, before: Epci, after: Epci) -> tuple[bool, bool]:
+    """Return whether the text of the convention outside its annex, and of the annex, differs between states."""
+    from convgen.documents.context import annexe_context, convention_context
+    from convgen.documents.render import render_annexe, render_convention
+
+    def texts(epci: Epci) -> tuple[list[str], list[str]]:
+        args = (project.departement, project.programme, epci)
+        convention = _lines(render_convention(templates_dir, convention_context(*args)))
+        annexe = render_annexe(templates_dir, annexe_context(*args))
+        return _without(convention, _lines(annexe, body=True)), _lines(annexe)
+
+    body_before, annexe_before = texts(before)
+    body_after, annexe_after = texts(after)
+    return body_before != body_after, annexe_before != annexe_after
+
+
+def _lines(docx: bytes, *, body: bool = False) -> list[str]:
+    """Return the non-empty paragraphs of a DOCX, each story introduced by its label (only the body if asked)."""
+    from convgen.documents.docxtext import read_parts
+
+    lines: list[str] = []
+    for part in read_parts(docx):
+        if body and part.name != "word/document.xml":
+            continue
+        if not body:
+            lines.append(f"[{part.label}]")
+        lines += [text for text in part.paragraphs if text.strip()]
+    return lines
+
+
+def _without(lines: list[str], block: list[str]) -> list[str]:
+    """Return ``lines`` without the first occurrence of ``block`` (unchanged when it does not occur)."""
+    size = len(block)
+    for start in range(len(lines) - size + 1):
+        if size and lines[start : start + size] == block:
+            return lines[:start] + lines[start + size :]
+    return lines
+
+
+def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, changes: Sequence[Change]) -> list[str]:
+    """Return what must be signed next, and the warnings a jurist needs (no avenant needed, new party, draft)."""
+    signed = registre.convention
+    lines: list[str] = []
+    warnings: list[str] = []
+    if signed is None:
+        lines.append(typography("La convention n’est pas encore signée : elle sera produite avec ces données."))
+        if epci.deliberation is None:
+            warnings.append(
+                "convention en projet : la date de la délibération autorisant la signature "
+                "(clé « deliberation ») n’est pas renseignée."
+            )
+        return _with_warnings(lines, warnings)
+    last = registre.last
+    assert last is not None
+    since = diff_epci(last.donnees.epci, epci) + diff_programme(last.donnees.programme, project.programme)
+    signed_on = f"signée le {date_in_words(signed.date_signature)}"
+    if any(c.amends == "nouvelle convention" for c in since):
+        lines.append(
+            typography(
+                f"Une nouvelle convention sera à signer : la convention {signed_on} lie une autre personne morale."
+            )
+        )
+        warnings += [f"{c.label} : {c.reason}." for c in changes if c.amends == "nouvelle convention"]
+    elif amended(since):
+        what = _join([_AMENDED_WORDS[element] for element in amended(since)])
+        lines.append(typography(f"Un avenant {NUMERO}{registre.next_numero} sera à signer : il modifiera {what}."))
+        if epci.deliberation_avenant is None:
+            warnings.append(
+                "la date de la délibération autorisant l’avenant (clé « deliberation_avenant ») n’est pas "
+                "renseignée : l’avenant sera produit en projet."
+            )
+        departement_deliberation = project.departement.deliberation_avenant
+        if departement_deliberation is None or departement_deliberation <= last.date_signature:
+            warnings.append(
+                "la délibération de la Commission permanente autorisant l’avenant (clé « deliberation_avenant » "
+                "de departement.yaml, postérieure au dernier acte signé) n’est pas renseignée : l’avenant sera "
+                "produit en projet."
+            )
+    else:
+        lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))
+    for change in changes:
+        if not change.needs_avenant and change.amends != "nouvelle convention" and change.reason:
+            warnings.append(f"sans avenant — {change.label} : {change.reason}.")
+    return _with_warnings(lines, warnings)
+
+
+def _with_warnings(lines: list[str], warnings: Iterable[str]) -> list[str]:
+    """Return the lines followed by the warnings, each as a quoted « Attention » line."""
+    out = list(lines)
+    for warning in warnings:
+        out += ["", typography(f"> **Attention** : {warning}")]
+    return out
+
+
+# --- intercommunalities added or removed, registers, files without effect ---------------------------------
+
+
+def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Registre]) -> list[str]:
+    """Return the sections of intercommunalities added to or removed from the data."""
+    lines: list[str] = []
+    added = sorted(set(new.epcis) - set(old.epcis))
+    removed = sorted(set(old.epcis) - set(new.epcis))
+    by_siren = {old.epcis[slug].siren: slug for slug in removed}
+    for slug in added:
+        epci = new.epcis[slug]
+        lines += [f"### Intercommunalité ajoutée : {_inline(epci.nom)} — `{slug}`", ""]
+        lines.append(
+            typography(
+                f"Une nouvelle convention sera produite (`build/{slug}/convention-{slug}.docx` et `.pdf`) "
+                "avec ces données."
+            )
+        )
+        if epci.deliberation is None:
+            lines += [
+                "",
+                typography("> **Attention** : convention en projet : la date de délibération n’est pas renseignée."),
+            ]
+        if epci.siren in by_siren:
+            lines += [
+                "",
+                typography(
+                    f"> **Attention** : même SIREN que `{by_siren[epci.siren]}`, retirée : s’agit-il d’un fichier "
+                    "renommé ? Le registre des actes signés suit l’identifiant (le nom du fichier)."
+                ),
+            ]
+        lines.append("")
+    for slug in removed:
+        epci = old.epcis[slug]
+        lines += [f"### Intercommunalité retirée : {_inline(epci.nom)} — `{slug}`", ""]
+        lines.append(typography("Sa convention ne sera plus produite."))
+        registre = registers.get(slug)
+        if registre is not None and registre.convention is not None:
+            lines += [
+                "",
+                typography(
+                    f"> **Attention** : sa convention a été signée le {date_in_words(registre.convention.date_signature)} : "
+                    "retirer ses données ne la résilie pas (voir ses clauses de résiliation)."
+                ),
+            ]
+        lines.append("")
+    return _trim(lines)
+
+
+def _register_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
+    """Return the acts recorded in, or removed from, the registers of signed acts."""
+    old = select(old_files, REGISTER_DIR)
+    new = select(new_files, REGISTER_DIR)
+    lines: list[str] = []
+    for path in sorted(set(old) | set(new)):
+        if old.get(path) == new.get(path):
+            continue
+        slug = Path(path).stem
+        before = _register_or_none(path, old.get(path), slug)
+        after = _register_or_none(path, new.get(path), slug)
+        before_acts = before.actes if before else ()
+        after_acts = after.actes if after else ()
+        for acte in after_acts[len(before_acts) :]:
+            name, agreed = ("la convention", "e") if acte.numero == 0 else (f"l’avenant {NUMERO}{acte.numero}", "")
+            signed_on = date_in_words(acte.date_signature)
+            lines.append(typography(f"- `{path}` : {name} signé{agreed} le {signed_on} est enregistré{agreed}."))
+        if before_acts[: len(after_acts)] != after_acts[: len(before_acts)] or len(after_acts) < len(before_acts):
+            lines.append(
+                typography(
+                    f"- **Attention** : `{path}` : un acte déjà enregistré est modifié ou retiré ; le registre "
+                    "n’est écrit que par « convgen sign » : vérifiez ce changement."
+                )
+            )
+        elif len(after_acts) == len(before_acts):
+            lines.append(typography(f"- `{path}` : mise en forme seulement."))
+    if not lines:
+        return []
+    return ["### Registre des actes signés", "", *lines]
+
+
+def _register_or_none(path: str, data: bytes | None, slug: str) -> Registre | None:
+    """Return the register read from ``data``, or None when absent or invalid."""
+    if data is None:
+        return None
+    try:
+        return parse_register(path, data, slug)
+    except DataError:
+        return None
+
+
+def _format_only(old: _Side, new: _Side) -> list[str]:
+    """Return the data files that changed without changing the data (comments, quotes, spacing)."""
+    assert old.project is not None and new.project is not None
+    paths: list[str] = []
+    if old.files.get("departement.yaml") != new.files.get("departement.yaml"):
+        same = (old.project.departement, old.project.programme) == (new.project.departement, new.project.programme)
+        if same:
+            paths.append("departement.yaml")
+    for slug in sorted(set(old.project.epcis) & set(new.project.epcis)):
+        path = f"epci/{slug}.yaml"
+        if old.files.get(path) != new.files.get(path) and old.project.epcis[slug] == new.project.epcis[slug]:
+            paths.append(path)
+    if not paths:
+        return []
+    return [
+        "### Sans effet sur les documents",
+        "",
+        *[typography(f"- `{path}` : commentaires ou mise en forme seulement.") for path in paths],
+    ]
+
+
+def _invalid_base(old: _Side, new: _Side) -> list[str]:
+    """Return the notice shown when the base data was invalid: only the list of changed files."""
+    changed = sorted(
+        path
+        for path in set(old.files) | set(new.files)
+        if not path.startswith(REGISTER_DIR) and old.files.get(path) != new.files.get(path)
+    )
+    count = len(old.problems)
+    lines = [
+        typography(
+            f"Les données de la base n’étaient pas valides ({count} erreur{'s' if count > 1 else ''}) : "
+            "comparaison champ par champ impossible. Fichiers modifiés :"
+        ),
+        "",
+    ]
+    lines += [f"- `{path}`" for path in changed] or ["- aucun"]
+    return lines
+
+
+# --- images of the annex pages ------------------------------------------------------------------------------
+
+
+def _pages_section(root: Path, out_dir: Path, old: _Side, new: _Side) -> list[str]:
+    """Render the annex of every changed intercommunality before and after, and list the page images."""
+    from convgen.documents.context import annexe_context
+    from convgen.documents.render import render_annexe
+    from convgen.review.pages import write_annex_pages
+
+    assert old.project is not None and new.project is not None
+    slugs = [
+        slug
+        for slug in sorted(set(old.project.epcis) & set(new.project.epcis))
+        if old.project.epcis[slug] != new.project.epcis[slug]
+    ]
+    if not slugs:
+        return []
+    annexes: dict[str, tuple[bytes, bytes]] = {}
+    with tempfile.TemporaryDirectory(prefix="convgen-revue-") as scratch:
+        old_templates = Path(scratch) / TEMPLATES_DIR
+        old_templates.mkdir()
+        for path, data in select(old.files, TEMPLATES_DIR).items():
+            (old_templates / Path(path).name).write_bytes(data)
+        for slug in slugs:
+            before_context = annexe_context(old.project.departement, old.project.programme, old.project.epcis[slug])
+            try:
+                before = render_annexe(old_templates, before_context)
+            except ConvgenError:
+                before = render_annexe(root / TEMPLATES_DIR, before_context)
+            after_context = annexe_context(new.project.departement, new.project.programme, new.project.epcis[slug])
+            annexes[slug] = (before, render_annexe(root / TEMPLATES_DIR, after_context))
+    written = write_annex_pages(out_dir, annexes)
+    lines = [
+        "### Pages de l’annexe, avant et après",
+        "",
+        typography("À gauche la base, à droite la version modifiée ; les zones qui changent sont encadrées en rouge."),
+        "",
+    ]
+    for slug, paths in written.items():
+        files = ", ".join(f"`{path.as_posix()}`" for path in paths)
+        lines.append(f"- `{slug}` : {files}")
+    return lines
+
+
+# --- Markdown helpers -----------------------------------------------------------------------------------------
+
+
+def _base_line(revision: Revision) -> str:
+    """Return the line naming the revision compared with."""
+    where = "point de départ de la branche depuis " if revision.merge_base else ""
+    return typography(f"Base : {where}`{revision.name}` (commit `{revision.short}`), comparée au dossier de travail.")
+
+
+def _cell(value: str) -> str:
+    """Return a value safe inside a Markdown table cell: ``|`` and newlines escaped, "—" when empty."""
+    if not value.strip():
+        return "—"
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\r\n|\r|\n", "<br>", text)
+
+
+def _inline(value: str) -> str:
+    """Return a value safe in a heading or a sentence (same escaping as a cell)."""
+    return _cell(value)
+
+
+def _fenced(text: str, language: str) -> list[str]:
+    """Return ``text`` as a fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", *text.splitlines(), fence]
+
+
+def _slug_list(slugs: Sequence[str]) -> str:
+    """Return the slugs as code spans separated by commas."""
+    return ", ".join(f"`{slug}`" for slug in slugs)
+
+
+def _join(items: Sequence[str]) -> str:
+    """Return "a", "a et b", "a, b et c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def _trim(lines: list[str]) -> list[str]:
+    """Return the lines without trailing blank lines."""
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines

@@ -1,0 +1,71 @@
+"""The JSON Schemas come from the models and the committed copies are up to date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from convgen.data.schema import json_schema
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("kind", ["epci", "departement"])
+def test_committed_schema_is_up_to_date(kind: Literal["epci", "departement"]) -> None:
+    committed = (REPO / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    generated = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
+    assert committed == generated, (
+        f"schema/{kind}.schema.json est périmé : régénérez avec `convgen schema {kind} > schema/{kind}.schema.json`"
+    )
+
+
+def test_epci_schema_is_draft_2020_12_in_french() -> None:
+    schema = json_schema("epci")
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == "urn:convgen:schema:epci"
+    assert schema["title"] == "Intercommunalité"
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == [
+        "nom",
+        "nom_court",
+        "siren",
+        "siege",
+        "president",
+        "referent",
+        "suppleant",
+        "ressources",
+    ]
+    assert schema["properties"]["siren"]["title"] == "SIREN"
+    assert schema["properties"]["deliberation"]["anyOf"][0] == {"format": "date", "type": "string"}
+    contact = schema["$defs"]["Contact"]
+    assert contact["properties"]["civilite"]["enum"] == ["Madame", "Monsieur"]
+    assert contact["properties"]["telephone"]["title"] == "Téléphone"
+    assert schema["$defs"]["Ressources"]["properties"]["materiels"]["items"]["maxLength"] == 500
+
+
+def test_departement_schema_names_both_parts() -> None:
+    schema = json_schema("departement")
+    assert schema["$id"] == "urn:convgen:schema:departement"
+    assert schema["required"] == ["departement", "programme"]
+    assert schema["$defs"]["Programme"]["properties"]["fin"]["format"] == "date"
+
+
+def test_no_english_left_in_descriptions() -> None:
+    text = json.dumps([json_schema("epci"), json_schema("departement")], ensure_ascii=False)
+    for word in ("The ", "Raised", "Return", "Base:", "A person", "Everything", "What the", "One "):
+        assert word not in text
+
+
+def test_data_files_point_to_the_schemas() -> None:
+    assert (
+        (REPO / "departement.yaml")
+        .read_text(encoding="utf-8")
+        .startswith("# yaml-language-server: $schema=schema/departement.schema.json\n")
+    )
+    for path in sorted((REPO / "epci").glob("*.yaml")):
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../schema/epci.schema.json\n"
+        ), path.name

@@ -1,0 +1,176 @@
+"""The build engine: incremental plan, atomic writes, manifest, one failure does not stop the others.
+
+The conversion is faked here (LibreOffice is exercised for real in test_pdf.py and test_e2e.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pytest
+
+from convgen.documents.epoch import source_epoch
+from convgen.errors import LockError
+from convgen.files import write_atomic
+from convgen.runner.engine import STAGE_PREFIX, Runner
+from convgen.runner.folder import Manifest, project_lock
+from convgen.runner.job import Job
+
+EPOCH = dt.datetime(2024, 2, 23, 12, 0, tzinfo=dt.UTC)
+
+
+def make_docx(text: str) -> bytes:
+    """Return a small valid DOCX holding ``text``."""
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def job(slug: str, text: str = "Communauté de communes Exemple", *, render: Callable[[], bytes] | None = None) -> Job:
+    """Return a DOCX-only job for ``slug`` whose inputs are its text."""
+    data = make_docx(text)
+    return Job(
+        slug=slug,
+        stem=f"convention-{slug}",
+        label="convention",
+        render=render or (lambda: data),
+        inputs={"donnees": text},
+        metadata={},
+        expect_text=text,
+        draft=False,
+        epoch=EPOCH,
+    )
+
+
+def run(build_dir: Path, jobs: list[Job]) -> list[tuple[str, str]]:
+    """Run DOCX-only jobs; return (slug, status) pairs."""
+    report = Runner(build_dir, formats=("docx",), jobs=2).run(jobs)
+    return [(o.job.slug, o.status) for o in report.outcomes]
+
+
+def test_build_writes_outputs_and_manifest(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    assert run(build_dir, [job("cc-a"), job("cc-b")]) == [("cc-a", "construit"), ("cc-b", "construit")]
+    document = docx.Document(str(build_dir / "cc-a" / "convention-cc-a.docx"))
+    assert document.paragraphs[0].text == "Communauté de communes Exemple"
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["documents"]["cc-a/convention-cc-a.docx"]
+    assert entry["entrees"] == {"donnees": "Communauté de communes Exemple"}
+    assert len(entry["sha256"]) == 64
+    assert not list(build_dir.rglob(f"{STAGE_PREFIX}*"))
+
+
+def test_unchanged_inputs_are_not_rebuilt_and_a_change_rebuilds_one(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    run(build_dir, [job("cc-a"), job("cc-b")])
+    assert run(build_dir, [job("cc-a"), job("cc-b")]) == [("cc-a", "inchangé"), ("cc-b", "inchangé")]
+    assert run(build_dir, [job("cc-a"), job("cc-b", "Autre texte")]) == [
+        ("cc-a", "inchangé"),
+        ("cc-b", "construit"),
+    ]
+
+
+def test_a_tampered_output_is_rebuilt(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    run(build_dir, [job("cc-a")])
+    (build_dir / "cc-a" / "convention-cc-a.docx").write_bytes(b"abime")
+    assert run(build_dir, [job("cc-a")]) == [("cc-a", "construit")]
+
+
+def test_one_failure_does_not_stop_the_others_and_keeps_the_old_output(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    run(build_dir, [job("cc-a"), job("cc-b")])
+    old = (build_dir / "cc-b" / "convention-cc-b.docx").read_bytes()
+
+    def broken() -> bytes:
+        raise RuntimeError("panne simulée")
+
+    report = Runner(build_dir, formats=("docx",), jobs=2).run([job("cc-a", "Nouveau"), job("cc-b", "x", render=broken)])
+    statuses = [(o.job.slug, o.status) for o in report.outcomes]
+    assert statuses == [("cc-a", "construit"), ("cc-b", "échec")]
+    assert "panne simulée" in report.failed[0].error
+    assert (build_dir / "cc-b" / "convention-cc-b.docx").read_bytes() == old
+    assert not list(build_dir.rglob(f"{STAGE_PREFIX}*"))
+
+
+def test_a_rendered_document_with_a_leftover_tag_is_refused(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("cc-a", "représentée par None")])
+    assert report.outcomes[0].status == "échec"
+    assert "None" in report.outcomes[0].error
+    assert not (build_dir / "cc-a" / "convention-cc-a.docx").exists()
+
+
+def test_stale_temporary_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    (build_dir / "cc-a").mkdir(parents=True)
+    leftover = build_dir / "cc-a" / f"{STAGE_PREFIX}abc.pdf"
+    leftover.write_bytes(b"%PDF-partiel")
+    run(build_dir, [job("cc-a")])
+    assert not leftover.exists()
+
+
+def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("ancien", encoding="utf-8")
+
+    class Boom(bytes):
+        pass
+
+    with pytest.raises(TypeError):
+        write_atomic(target, "pas des octets")  # type: ignore[arg-type]
+    assert target.read_text(encoding="utf-8") == "ancien"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_manifest_ignores_a_corrupt_file(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{pas du json", encoding="utf-8")
+    assert Manifest(tmp_path).entries == {}
+
+
+def test_source_epoch_prefers_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert source_epoch([dt.date(2024, 1, 1)]) == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert source_epoch([dt.date(2024, 2, 23), dt.date(2024, 3, 12)]) == dt.datetime(2024, 3, 12, 12, tzinfo=dt.UTC)
+
+
+def test_second_run_waits_for_the_lock_then_gives_up_clearly(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with project_lock(build_dir, timeout=5):
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    waited: list[bool] = []
+    with (
+        pytest.raises(LockError) as caught,
+        project_lock(build_dir, timeout=0.2, on_wait=lambda: waited.append(True)),
+    ):
+        pass
+    release.set()
+    holder.join()
+    assert waited == [True]
+    assert "Une autre construction occupe" in str(caught.value)
+
+
+def test_outputs_never_leave_build(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("../evasion"), job("cc-a")])
+    assert [(o.job.slug, o.status) for o in report.outcomes] == [("../evasion", "échec"), ("cc-a", "construit")]
+    assert "nom de fichier de sortie refusé : ../evasion" in report.outcomes[0].error
+    assert not (tmp_path / "evasion").exists()

@@ -1,0 +1,110 @@
+"""Faults provoked for real on a whole build: signals, two builds at once, an unwritable build/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from convgen.runner.engine import STAGE_PREFIX
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the repository's data and templates to ``dest``."""
+    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
+    shutil.copytree(REPO / "epci", dest / "epci")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+def start(project: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``convgen build`` in the background."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "convgen", "-C", str(project), "build", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def soffice_running(project: Path) -> list[str]:
+    """Return the LibreOffice processes still running (any started by convgen)."""
+    found = subprocess.run(["pgrep", "-af", "soffice"], capture_output=True, text=True, check=False).stdout
+    return [line for line in found.splitlines() if "convgen" in line]
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 120) -> list[str]:
+    """Read the process's output until a line contains ``needle``; return the lines read."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"« {needle} » jamais affiché : {''.join(lines)}")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_mid_build_stops_cleanly(tmp_path: Path, signum: int, code: int) -> None:
+    project = copy_project(tmp_path)
+    process = start(project, "--jobs", "1")
+    wait_for_line(process, "✓")
+    process.send_signal(signum)
+    started = time.monotonic()
+    output, _ = process.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert process.returncode == code, output
+    assert "Interrompu" in output
+    assert "Traceback" not in output
+    assert not list((project / "build").rglob(f"{STAGE_PREFIX}*"))
+    for pdf in (project / "build").rglob("*.pdf"):
+        with pikepdf.open(pdf) as opened:  # every file left is whole
+            assert len(opened.pages) > 1
+    assert not soffice_running(project)
+
+
+@pytest.mark.libreoffice
+def test_two_builds_at_once_wait_for_each_other(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    first = start(project, "--format", "pdf")
+    wait_for_line(first, "[")
+    second = start(project, "--format", "pdf")
+    out_second, _ = second.communicate(timeout=300)
+    out_first, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out_first
+    assert second.returncode == 0, out_second
+    assert "Une autre construction est en cours dans ce projet : attente de sa fin" in out_second
+    assert "0 construit(s)" in out_second  # the first built everything; the second found it current
+    for pdf in (project / "build").rglob("*.pdf"):
+        with pikepdf.open(pdf) as opened:
+            assert len(opened.pages) > 1
+
+
+def test_unwritable_build_folder_gives_a_french_message(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    (project / "build").write_text("un fichier à la place du dossier", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "convgen", "-C", str(project), "build", "--format", "docx"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "build/ : écriture refusée" in done.stderr
+    assert "libérez de la place ou donnez les droits d'écriture" in done.stderr

@@ -3,11 +3,8 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-# Paquets système (Debian/Ubuntu) installés par apt-get quand ils manquent et que l'on est root :
-# LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
-# poppler-utils (pdftotext, pdffonts : vérifications), qpdf, python3-venv.
-SYSTEM_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv
-export SYSTEM_PACKAGES
+# Les paquets système (Debian/Ubuntu), installés par apt-get quand ils manquent et que l'on est root,
+# sont listés une seule fois, dans scripts/setup.sh.
 
 VENV := .venv
 STAMP := $(VENV)/.installe

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from convgen.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned rendering process imports this module without running the command
+    main()

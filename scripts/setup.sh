@@ -2,20 +2,31 @@
 # Prépare la machine pour convgen : paquets système (LibreOffice, polices, poppler) puis environnement Python.
 # Usage : scripts/setup.sh system   — vérifie (et installe, si root sur Debian/Ubuntu) les paquets système
 #         scripts/setup.sh venv     — crée .venv et y installe convgen avec ses dépendances
+#         scripts/setup.sh packages — affiche la liste des paquets système
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Paquets Debian/Ubuntu nécessaires (tenus à jour avec le Makefile, variable SYSTEM_PACKAGES).
-PACKAGES=${SYSTEM_PACKAGES:-"libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv"}
+# Les paquets Debian/Ubuntu nécessaires : cette liste est la seule (le Makefile et la CI appellent ce script).
+# LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
+# poppler-utils (pdftotext, pdffonts : vérifications), qpdf, python3-venv.
+PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv"
 PYTHON=${PYTHON:-python3}
+
+# Vrai quand la famille de polices « $1 » est installée. Sans tube : sous pipefail, « fc-list | grep -q »
+# échoue au hasard (grep -q s'arrête au premier résultat, fc-list meurt alors de SIGPIPE).
+has_font() {
+  local found
+  found=$(fc-list ":family=$1" family 2>/dev/null) || return 1
+  [ -n "$found" ]
+}
 
 missing_system() {
   local missing=()
   command -v soffice >/dev/null 2>&1 || missing+=("LibreOffice Writer (soffice)")
   /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=("python3-uno (pont UNO de LibreOffice)")
   command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing+=("poppler-utils (pdftotext, pdffonts)")
-  command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q 'Liberation Sans' || missing+=("police Liberation Sans (fonts-liberation2)")
-  fc-list 2>/dev/null | grep -q 'Carlito' || missing+=("police Carlito (fonts-crosextra-carlito)")
+  has_font 'Liberation Sans' || missing+=("police Liberation Sans (fonts-liberation2)")
+  has_font 'Carlito' || missing+=("police Carlito (fonts-crosextra-carlito)")
   "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("module venv de Python (python3-venv)")
   printf '%s\n' "${missing[@]}"
 }
@@ -63,5 +74,6 @@ venv() {
 case "${1:-}" in
   system) system ;;
   venv) venv ;;
-  *) echo "usage : scripts/setup.sh system|venv" >&2; exit 2 ;;
+  packages) echo "$PACKAGES" ;;
+  *) echo "usage : scripts/setup.sh system|venv|packages" >&2; exit 2 ;;
 esac

@@ -12,27 +12,31 @@ from convgen import __version__
 from convgen.acts.comparatif import (
     ANNEX_TITLE,
     ARTICLE_7,
-    NEXT_ARTICLE,
+    article_7_blocks,
     docx_blocks,
     render_comparatif,
 )
+from convgen.acts.convention import context_digest, epci_dates, signature_fields, template_digests
 from convgen.acts.diff import amended
+from convgen.acts.names import comparatif_stem
 from convgen.acts.plan import AvenantPlan, signed_baseline
 from convgen.acts.register import (
     empty_register,
     new_act,
 )
 from convgen.data.model import Departement, Project
+from convgen.documents.context import convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography
-from convgen.runner.job import Job, SignatureSpec
+from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_convention, render_document
+from convgen.errors import RenderError
+from convgen.runner.job import Job
 
 AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
 
 
 def avenant_context(departement: Departement, plan: AvenantPlan) -> dict[str, Any]:
     """Return the context of the avenant: the convention's (current data) plus ``avenant``."""
-    from convgen.documents.context import convention_context, with_article_de
 
     context = convention_context(departement, plan.programme, plan.epci)
     convention = plan.registre.convention
@@ -74,8 +78,6 @@ def lint_context(project: Project) -> dict[str, Any]:
     ``lint_templates`` checks every template against one known context; the avenant template needs
     ``avenant`` (and the ``annexe`` sub-document) besides the convention's fields.
     """
-    from convgen.documents.context import convention_context
-    from convgen.documents.render import ANNEXE_FIELD
 
     slug, epci = next(iter(project.epcis.items()))
     signed = dt.date(2024, 4, 12)
@@ -91,25 +93,12 @@ def lint_context(project: Project) -> dict[str, Any]:
 
 def article_7_text(templates_dir: Path, context: Mapping[str, Any]) -> list[str]:
     """Return the paragraphs of Article 7 – Durée as the convention template words them for ``context``."""
-    from convgen.documents.render import render_convention
 
-    blocks = [b.text for b in docx_blocks(render_convention(templates_dir, dict(context)))]
-    fin = str(context["programme"]["fin"])
-    starts = [i for i, text in enumerate(blocks) if ARTICLE_7.match(text)]
-    for start in starts:
-        end = start + 1
-        while end < len(blocks) and not NEXT_ARTICLE.match(blocks[end]):
-            end += 1
-        body = [text for text in blocks[start + 1 : end] if text.strip()]
-        if any(fin in text for text in body):
-            return body
-    programme = context["programme"]
-    return [
-        typography(
-            f"La durée prévue du contrat de travail est de {programme['duree']} du {programme['debut']} "
-            f"au {programme['fin']}."
-        )
-    ]
+    blocks = article_7_blocks(docx_blocks(render_convention(templates_dir, dict(context))))
+    body = [block.text for block in blocks[1:] if block.text.strip()]
+    if not blocks or not ARTICLE_7.match(blocks[0].text) or not body:
+        raise RenderError("templates/convention.docx : l’article 7 « Durée » est introuvable dans la convention")
+    return body
 
 
 def quoted(paragraphs: Sequence[str]) -> list[str]:
@@ -124,7 +113,6 @@ def quoted(paragraphs: Sequence[str]) -> list[str]:
 
 def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datetime | None = None) -> bytes:
     """Return the DOCX of the avenant, with the new annex attached when the annex is replaced."""
-    from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
 
     template = templates_dir / "avenant.docx"
     if not context["avenant"]["articles"]["annexe"]:
@@ -135,8 +123,6 @@ def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datet
 
 def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
-    from convgen.acts.convention import context_digest, epci_dates, template_digests
-    from convgen.documents.context import convention_context, document_metadata
 
     templates_dir = root / "templates"
     context = avenant_context(project.departement, plan)
@@ -167,20 +153,7 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
         context=context,
         inputs=inputs,
         metadata=metadata,
-        expect_text=context["epci"]["nom"],
-        draft=plan.draft,
         epoch=epoch,
-        signatures=(
-            SignatureSpec(
-                "signature_intercommunalite",
-                context["epci"]["president"]["signature"],
-                "SignatureIntercommunalite",
-            ),
-            SignatureSpec(
-                "signature_departement",
-                context["departement"]["president"]["signature"],
-                "SignatureDepartement",
-            ),
-        ),
-        extras={f"{plan.stem}-comparatif": comparatif},
+        signatures=signature_fields(context),
+        extras={comparatif_stem(plan.slug, plan.numero): comparatif},
     )

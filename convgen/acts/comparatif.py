@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen.documents.french import typography
+from convgen.documents.render import ANNEXE_FIELD, normalize_docx, render_annexe, render_convention, render_document
 
 AUTHOR = "convgen"
 ANNEX_TITLE = "Ressources mises à disposition et référents désignés"
@@ -236,7 +237,6 @@ def tracked_changes(base: bytes, intro: Sequence[str], sections: Sequence[Sectio
 
 def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any]) -> list[Section]:
     """Return what the comparatif shows: the replaced annex, Article 7, the paragraphs naming the party."""
-    from convgen.documents.render import render_annexe, render_convention
 
     articles = new_context["avenant"]["articles"]
     sections: list[Section] = []
@@ -262,8 +262,8 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
         sections.append(
             Section(
                 "Article 7 – Durée",
-                tuple(_article_7_blocks(old_convention)),
-                tuple(_article_7_blocks(new_convention)),
+                tuple(article_7_blocks(old_convention)),
+                tuple(article_7_blocks(new_convention)),
             )
         )
     if articles["annexe"]:
@@ -277,7 +277,7 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
     return sections
 
 
-def _article_7_blocks(blocks: Sequence[Block]) -> list[Block]:
+def article_7_blocks(blocks: Sequence[Block]) -> list[Block]:
     """Return the heading and paragraphs of Article 7 (the last occurrence: the first is the table of contents)."""
     starts = [i for i, block in enumerate(blocks) if ARTICLE_7.match(block.text)]
     if not starts:
@@ -296,7 +296,6 @@ def render_comparatif(
 
     The document is the avenant's (styles, PROJET header, footer) with its body replaced.
     """
-    from convgen.documents.render import ANNEXE_FIELD, render_document
 
     avenant = new_context["avenant"]
     intro = [
@@ -315,7 +314,6 @@ def render_comparatif(
 
 def save_docx(document: Any, epoch: dt.datetime | None = None) -> bytes:
     """Return a python-docx document as deterministic DOCX bytes."""
-    from convgen.documents.render import normalize_docx
 
     raw = io.BytesIO()
     document.save(raw)

@@ -13,12 +13,16 @@ from convgen.acts.comparatif import (
     save_docx,
     wtag,
 )
+from convgen.acts.convention import context_digest, epci_dates, template_digests
+from convgen.acts.names import consolidated_stem
 from convgen.acts.register import (
     Registre,
 )
 from convgen.data.model import Project
+from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import typography
+from convgen.documents.render import render_convention
 from convgen.runner.job import Job
 
 
@@ -34,8 +38,6 @@ def render_consolidated(
 ) -> bytes:
     """Return the convention rendered for ``context`` with ``notice`` as its first paragraph."""
     import docx
-
-    from convgen.documents.render import render_convention
 
     document = docx.Document(io.BytesIO(render_convention(templates_dir, context, epoch=epoch)))
     body = document.element.body
@@ -59,8 +61,6 @@ def render_consolidated(
 
 def consolidated_job(project: Project, root: Path, slug: str, registre: Registre) -> Job:
     """Return the job of the consolidated convention: the text as amended by the signed avenants."""
-    from convgen.acts.convention import context_digest, epci_dates, template_digests
-    from convgen.documents.context import convention_context, document_metadata
 
     last = registre.last
     assert last is not None and registre.avenants
@@ -73,7 +73,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     metadata["Title"] = typography(f"{metadata['Title']} — {notice}")
     return Job(
         slug=slug,
-        stem=f"convention-{slug}-consolidee",
+        stem=consolidated_stem(slug),
         label="convention consolidée",
         render=partial(render_consolidated, templates_dir, context, notice, epoch),
         context=context,
@@ -84,7 +84,5 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
             **template_digests(templates_dir),
         },
         metadata=metadata,
-        expect_text=context["epci"]["nom"],
-        draft=False,
         epoch=epoch,
     )

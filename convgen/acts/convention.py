@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from convgen import __version__
+from convgen.acts.names import convention_stem
+from convgen.acts.register import load_register
 from convgen.data.model import Departement, Epci, Programme, Project
+from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
+from convgen.documents.render import render_convention
 from convgen.errors import DataError, Problem
 from convgen.files import sha256_file, sha256_text
-from convgen.runner.job import Job, SignatureSpec
+from convgen.pdf.finish import SignatureField
+from convgen.runner.job import Job
 
 TEMPLATES = ("convention.docx", "annexe.docx")
 
@@ -56,7 +61,6 @@ def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, P
 
     A signed convention never changes: later changes of the data go into avenants and the consolidated version.
     """
-    from convgen.acts.register import load_register
 
     signed = load_register(root, slug).convention
     if signed is None:
@@ -65,10 +69,20 @@ def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, P
     return departement, signed.donnees.programme, signed.donnees.epci, True
 
 
+def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
+    """Return the two signature fields of an act, each placed by the bookmark on its signatory's name."""
+    return (
+        SignatureField(
+            "signature_intercommunalite", context["epci"]["president"]["signature"], "SignatureIntercommunalite"
+        ),
+        SignatureField(
+            "signature_departement", context["departement"]["president"]["signature"], "SignatureDepartement"
+        ),
+    )
+
+
 def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Job]:
     """Return one job per selected intercommunality: its convention (with the annex included)."""
-    from convgen.documents.context import convention_context, document_metadata
-    from convgen.documents.render import render_convention
 
     templates_dir = root / "templates"
     digests = template_digests(templates_dir)
@@ -91,27 +105,14 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
         jobs.append(
             Job(
                 slug=slug,
-                stem=f"convention-{slug}",
+                stem=convention_stem(slug),
                 label="convention signée" if signed else "convention",
                 render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
                 metadata=document_metadata(departement, programme, epci),
-                expect_text=context["epci"]["nom"],
-                draft=bool(context["projet"]),
                 epoch=epoch,
                 context=context,
-                signatures=(
-                    SignatureSpec(
-                        "signature_intercommunalite",
-                        context["epci"]["president"]["signature"],
-                        "SignatureIntercommunalite",
-                    ),
-                    SignatureSpec(
-                        "signature_departement",
-                        context["departement"]["president"]["signature"],
-                        "SignatureDepartement",
-                    ),
-                ),
+                signatures=signature_fields(context),
             )
         )
     if problems:

@@ -7,12 +7,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from convgen.acts.diff import Change, amending, diff_epci, diff_programme
+from convgen.acts.names import avenant_stem
 from convgen.acts.register import (
     Acte,
     Registre,
 )
 from convgen.data.model import Epci, Programme
 from convgen.errors import AmendError
+
+
+@dataclass(frozen=True)
+class MissingDeliberation:
+    """A deliberation the avenant waits for: the file and key to fill, and what it is, in French."""
+
+    file: str
+    key: str
+    what: str
+
+    def describe(self) -> str:
+        """Return « la délibération … (clé « deliberation_avenant » de departement.yaml) »."""
+        return f"{self.what} (clé « {self.key} » de {self.file})"
 
 
 @dataclass(frozen=True)
@@ -62,14 +76,38 @@ class AvenantPlan:
         return date if date is not None and date > self.last.date_signature else None
 
     @property
+    def missing(self) -> list[MissingDeliberation]:
+        """Return the deliberations authorising this avenant that are still unknown (each party's)."""
+        missing = []
+        if self.deliberation is None:
+            stale = self.epci.deliberation_avenant is not None
+            missing.append(
+                MissingDeliberation(
+                    f"epci/{self.slug}.yaml",
+                    "deliberation_avenant",
+                    "la délibération du conseil communautaire autorisant l’avenant"
+                    + (", la date inscrite étant celle d’un avenant déjà signé" if stale else ""),
+                )
+            )
+        if self.departement_authorisation is None:
+            missing.append(
+                MissingDeliberation(
+                    "departement.yaml",
+                    "deliberation_avenant",
+                    f"la délibération de la Commission permanente autorisant l’avenant, postérieure à {self.last.signed}",
+                )
+            )
+        return missing
+
+    @property
     def draft(self) -> bool:
         """Return True while a deliberation authorising the avenant (either party's) is unknown (PROJET)."""
-        return self.deliberation is None or self.departement_authorisation is None
+        return bool(self.missing)
 
     @property
     def stem(self) -> str:
         """Return the file stem of the avenant: ``avenant-01-<slug>``."""
-        return f"avenant-{self.numero:02d}-{self.slug}"
+        return avenant_stem(self.slug, self.numero)
 
 
 def reportable(changes: Sequence[Change]) -> list[Change]:

@@ -16,8 +16,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import ConfigDict, Field, model_validator
 
+from convgen.acts.names import act_stem
+from convgen.data.load import parse_document, validate_document
 from convgen.data.model import SLUG_RE, Date, Departement, Epci, Programme, StrictModel, error
+from convgen.documents.french import date_in_words
 from convgen.errors import DataError, Problem
+from convgen.files import write_atomic
 
 REGISTER_DIR = "registre"
 HEADER = (
@@ -34,7 +38,7 @@ ActType = Literal["convention", "avenant"]
 
 def pdf_name(slug: str, numero: int) -> str:
     """Return the file name of the PDF of an act: the convention (0) or avenant ``numero``."""
-    return f"convention-{slug}.pdf" if numero == 0 else f"avenant-{numero:02d}-{slug}.pdf"
+    return f"{act_stem(slug, numero)}.pdf"
 
 
 def act_label(numero: int) -> str:
@@ -99,7 +103,6 @@ class Acte(StrictModel):
     @property
     def signed(self) -> str:
         """Return "la convention signée le 2 avril 2024" or "l’avenant n° 1 signé le 3 mars 2025"."""
-        from convgen.documents.french import date_in_words
 
         return f"{self.label} {signed_word(self.numero)} le {date_in_words(self.date_signature)}"
 
@@ -205,7 +208,6 @@ def load_register(root: Path, slug: str) -> Registre:
 
 def parse_register(rel: str, data: bytes, slug: str) -> Registre:
     """Return the register read from ``data``; raise DataError with line and column on any problem."""
-    from convgen.data.load import parse_document, validate_document
 
     problems: list[Problem] = []
     doc = parse_document(rel, data, problems)
@@ -254,7 +256,6 @@ def dump_register(registre: Registre) -> bytes:
 
 def write_register(root: Path, registre: Registre) -> Path:
     """Write the register atomically; return its path."""
-    from convgen.files import write_atomic
 
     path = register_path(root, registre.intercommunalite)
     data = dump_register(registre)

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import struct
+import threading
 import unicodedata
 import uuid
 import zlib
@@ -31,6 +32,7 @@ SIGNATURE_WIDTH = 6.5 * CM
 SIGNATURE_HEIGHT = 2.5 * CM
 SIGNATURE_GAP = 2.0  # points between the top of the anchor text and the bottom of the field
 METADATA_KEYS = ("Title", "Author", "Subject", "Keywords")
+PDFIUM_LOCK = threading.Lock()  # one PDFium call at a time in this process: see _contains_text
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,34 @@ def _contains_text(path: Path, expected: str) -> bool:
     """Tell whether the PDF's text contains ``expected``, reading pages only until it is found.
 
     PDFium extracts a page's text in about 2 ms, twenty times faster than pypdf: this check runs on every output.
+    PDFium is not thread-safe, "not even with different documents" (pypdfium2's documentation), and the
+    conversions call this from several threads: every PDFium call is made under :data:`PDFIUM_LOCK`, and every
+    PDFium object is closed before the lock is released, so no finalizer runs PDFium later from another thread.
     """
     import pypdfium2
 
     wanted = _normalize(expected)
     seen = ""
-    document = pypdfium2.PdfDocument(str(path))
-    try:
-        for page in document:
-            text = page.get_textpage().get_text_range()
-            # Keep the end of the previous pages: the text may run across a page break.
-            seen = _normalize(f"{seen[-len(wanted) :]} {text}")
-            if wanted in seen:
-                return True
-        return False
-    finally:
-        document.close()
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                try:
+                    textpage = page.get_textpage()
+                    try:
+                        text = textpage.get_text_range()
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
+                # Keep the end of the previous pages: the text may run across a page break.
+                seen = _normalize(f"{seen[-len(wanted) :]} {text}")
+                if wanted in seen:
+                    return True
+            return False
+        finally:
+            document.close()
 
 
 def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None = None, name: str | None = None) -> int:

@@ -377,7 +377,8 @@ class Converter:
             for thread in threads:
                 thread.start()
             for thread in threads:
-                thread.join()
+                # start() is itself bounded (start_timeout); this bound only guards against a bug.
+                thread.join(timeout=self._settings.start_timeout + 15)
         finally:
             for worker in taken:
                 self._idle.put(worker)
@@ -387,9 +388,7 @@ class Converter:
         if errors and len(errors) == len(threads):
             raise ConversionError(f"aucun processus LibreOffice n'a démarré ({errors[0]})")
 
-    def convert(
-        self, docx: Path, pdf: Path, *, expect_text: str | None = None, expect_pages: int | None = None
-    ) -> ConversionResult:
+    def convert(self, docx: Path, pdf: Path, *, expect_text: str | None = None) -> ConversionResult:
         """Convert ``docx`` to a checked PDF/A-2b at ``pdf`` (atomic; one retry on a fresh worker)."""
         began = time.monotonic()
         source = Path(docx).resolve()
@@ -430,7 +429,7 @@ class Converter:
                 finally:
                     self._release(worker)
                 try:
-                    pages = check_pdf(temporary, pages=expect_pages, expect_text=expect_text, name=source.name)
+                    pages = check_pdf(temporary, expect_text=expect_text, name=source.name)
                 except _BrokenOutput as broken:
                     problems.append(str(broken))
                     continue
@@ -474,14 +473,16 @@ class Converter:
             self._counts[name] += 1
 
     def _acquire(self) -> _Worker:
-        """Take an idle worker, waiting for one if all are busy."""
-        while True:
+        """Take an idle worker, waiting for one if all are busy (each is busy for a bounded time)."""
+        deadline = time.monotonic() + self._settings.start_timeout + 2 * self.timeout + 15
+        while time.monotonic() < deadline:
             if self._closed:
                 raise ConversionError("le convertisseur est fermé")
             try:
                 return self._idle.get(timeout=0.2)
             except queue.Empty:
                 continue
+        raise ConversionError("aucun processus LibreOffice n'est devenu disponible à temps")
 
     def _release(self, worker: _Worker) -> None:
         """Give a worker back to the pool, or kill it if the pool was closed meanwhile."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from convgen.acts.avenant import avenant_job
 from convgen.acts.consolidated import consolidated_job
+from convgen.acts.convention import select
 from convgen.acts.diff import amended
 from convgen.acts.plan import plan_avenant, reportable
 from convgen.acts.register import (
@@ -17,7 +18,7 @@ from convgen.acts.register import (
 )
 from convgen.data.model import Project
 from convgen.errors import AmendError, DataError, Problem
-from convgen.recipes.project import Echo
+from convgen.recipes.project import Echo, check_project, run_jobs
 from convgen.runner.job import Job, Report
 
 
@@ -47,7 +48,6 @@ class AmendPlan:
 
 def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> AmendPlan:
     """Return the avenant and consolidated-convention jobs; AmendError listing every SIREN change."""
-    from convgen.acts.convention import select
 
     selected = select(project, slugs)
     registres = load_registers(root, list(selected))
@@ -73,7 +73,7 @@ def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
             avenants += 1
             elements = ", ".join(amended(plan.amending))
             draft = (
-                " (projet : délibérations à renseigner — « deliberation_avenant » de epci/ et de departement.yaml)"
+                (" (projet — à renseigner : " + " ; ".join(m.describe() for m in plan.missing) + ")")
                 if plan.draft
                 else ""
             )
@@ -100,7 +100,6 @@ def build_avenants(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Report:
     """Validate everything, then draft the avenants the changes require; return the report."""
-    from convgen.recipes.project import check_project, run_jobs
 
     project = check_project(root, cached=True)
     plan = plan_amendments(project, root, slugs)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from convgen.acts.avenant import lint_context
+from convgen.acts.convention import convention_jobs
+from convgen.data.load import load_project
 from convgen.data.model import Project
+from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
 from convgen.files import write_atomic
 from convgen.runner.engine import Runner
@@ -38,15 +42,12 @@ def check_project(root: Path, *, cached: bool = False) -> Project:
     redone (marker in ``build/.cache/``): a no-op build stays well under half a second. ``convgen check``
     always checks.
     """
-    from convgen.data.load import load_project
 
     project = load_project(root)
     cache = root / "build" / ".cache"
     marker = cache / f"modeles-{lint_key(root)}.ok" if cached and cache.parent.is_dir() else None
     if marker is not None and marker.is_file():
         return project
-    from convgen.acts.avenant import lint_context
-    from convgen.documents.lint import lint_templates
 
     problems = lint_templates(root / "templates", lint_context(project))
     if problems:
@@ -96,6 +97,30 @@ def formats_of(formats: Sequence[str]) -> tuple[Format, ...]:
     return tuple(f for f in ("docx", "pdf") if f in formats)
 
 
+@contextlib.contextmanager
+def locked_runner(
+    root: Path,
+    *,
+    formats: Sequence[str] = ("docx", "pdf"),
+    jobs: int | None = None,
+    wait: float = 600,
+    echo: Echo = print,
+    converter_factory: Callable[[int], Any] | None = None,
+) -> Iterator[Runner]:
+    """Yield a runner of ``build/`` printing progress, once ``build/`` is known writable and its lock is held."""
+    build_dir = root / "build"
+    runner = Runner(
+        build_dir,
+        formats=formats_of(formats),
+        jobs=jobs,
+        progress=progress_printer(echo),
+        converter_factory=converter_factory,
+    )
+    check_writable(build_dir)
+    with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
+        yield runner
+
+
 def run_jobs(
     root: Path,
     plan: Sequence[Job],
@@ -108,17 +133,9 @@ def run_jobs(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Report:
     """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary."""
-    build_dir = root / "build"
-    runner = Runner(
-        build_dir,
-        formats=formats_of(formats),
-        jobs=jobs,
-        progress=progress_printer(echo),
-        converter_factory=converter_factory,
-    )
-
-    check_writable(build_dir)
-    with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
+    with locked_runner(
+        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory
+    ) as runner:
         report = runner.run(plan, force=force)
     summarize(report, echo)
     sys.stdout.flush()
@@ -136,7 +153,6 @@ def build_conventions(
     echo: Echo = print,
 ) -> Report:
     """Validate everything, then build the conventions that are stale; return the report."""
-    from convgen.acts.convention import convention_jobs
 
     project = check_project(root, cached=True)
     plan = convention_jobs(project, root, slugs)

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from convgen.acts.avenant import avenant_job
 from convgen.acts.consolidated import consolidated_job
+from convgen.acts.convention import convention_jobs, select
 from convgen.acts.plan import plan_avenant, reportable
 from convgen.acts.register import (
     Acte,
@@ -19,7 +19,6 @@ from convgen.acts.register import (
     act_label,
     load_register,
     new_act,
-    pdf_name,
     register_path,
     signed_word,
     write_register,
@@ -28,9 +27,7 @@ from convgen.data.model import Epci, Programme, Project
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
 from convgen.files import sha256_file
-from convgen.recipes.project import Echo
-from convgen.runner.engine import Runner
-from convgen.runner.folder import project_lock
+from convgen.recipes.project import Echo, check_project, locked_runner
 from convgen.runner.job import Job
 
 
@@ -60,7 +57,6 @@ class Pending:
 
 def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date, today: dt.date) -> Pending:
     """Return the act of ``slug`` to sign on ``date_signature``; AmendError in French when it cannot be."""
-    from convgen.acts.convention import convention_jobs, select
 
     epci = select(project, [slug])[slug]
     registre = load_register(root, slug)
@@ -68,12 +64,12 @@ def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date
     what = f"{act_label(numero)} ne peut pas être {signed_word(numero)}"
     if date_signature > today:
         raise AmendError(
-            f"{slug} : date de signature {date_words(date_signature)} dans le futur (nous sommes le "
-            f"{date_words(today)}) — enregistrez la signature le jour où elle a eu lieu."
+            f"{slug} : date de signature {date_in_words(date_signature)} dans le futur (nous sommes le "
+            f"{date_in_words(today)}) — enregistrez la signature le jour où elle a eu lieu."
         )
     last = registre.last
     if last is not None and date_signature < last.date_signature:
-        raise AmendError(f"{slug} : {what} le {date_words(date_signature)}, avant {last.signed} — vérifiez la date.")
+        raise AmendError(f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date.")
     if numero == 0:
         if epci.deliberation is None:
             raise AmendError(
@@ -91,19 +87,13 @@ def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date
             f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
             + (f" Modifications sans avenant :{extra}" if extra else "")
         )
-    if plan.deliberation is None:
-        stale = epci.deliberation_avenant is not None
+    if plan.missing:
         raise AmendError(
-            f"{slug} : l’avenant n° {numero} est un projet — la délibération autorisant sa signature n’est pas "
-            f"renseignée (clé « deliberation_avenant » de epci/{slug}.yaml"
-            + (", qui porte encore la date de la délibération d’un avenant déjà signé)." if stale else ").")
+            f"{slug} : l’avenant n° {numero} est un projet — à renseigner : "
+            + " ; ".join(m.describe() for m in plan.missing)
+            + "."
         )
-    if plan.departement_authorisation is None:
-        raise AmendError(
-            f"{slug} : l’avenant n° {numero} est un projet — la délibération de la Commission permanente qui "
-            "l’autorise n’est pas renseignée (clé « deliberation_avenant » de departement.yaml, "
-            f"postérieure à {plan.last.signed})."
-        )
+    assert plan.deliberation is not None and plan.departement_authorisation is not None
     _not_before_deliberation(slug, what, date_signature, max(plan.deliberation, plan.departement_authorisation))
     return Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre)
 
@@ -112,14 +102,9 @@ def _not_before_deliberation(slug: str, what: str, date_signature: dt.date, deli
     """Refuse a signature before the deliberation that authorises it."""
     if date_signature < deliberation:
         raise AmendError(
-            f"{slug} : {what} le {date_words(date_signature)}, avant la délibération "
-            f"qui l’autorise ({date_words(deliberation)}) — vérifiez la date."
+            f"{slug} : {what} le {date_in_words(date_signature)}, avant la délibération "
+            f"qui l’autorise ({date_in_words(deliberation)}) — vérifiez la date."
         )
-
-
-def date_words(date: dt.date) -> str:
-    """Return "2 avril 2024"."""
-    return date_in_words(date)
 
 
 def sign(
@@ -133,21 +118,13 @@ def sign(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Acte:
     """Record that the pending act of ``slug`` was signed on ``date_signature``; return the act recorded."""
-    from convgen.recipes.project import WAITING, check_project, progress_printer
-    from convgen.runner.folder import check_writable
-
     project = check_project(root, cached=True)
     pending = pending_act(project, root, slug, date_signature, today or dt.date.today())
-    build_dir = root / "build"
-    runner = Runner(
-        build_dir, formats=("docx", "pdf"), jobs=1, progress=progress_printer(echo), converter_factory=converter_factory
-    )
-    check_writable(build_dir)
-    with project_lock(build_dir, timeout=wait, on_wait=partial(echo, WAITING)):
+    with locked_runner(root, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
         report = runner.run([pending.job])
         if report.failed:
             raise AmendError(f"{slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}")
-        pdf = build_dir / slug / pdf_name(slug, pending.numero)
+        pdf = runner.build_dir / slug / pending.job.pdf_name
         acte = new_act(
             slug,
             pending.numero,
@@ -160,7 +137,7 @@ def sign(
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
         echo(
-            f"Signature enregistrée : {acte.label} de {slug}, signée le {date_words(date_signature)} "
+            f"Signature enregistrée : {acte.label} de {slug}, signée le {date_in_words(date_signature)} "
             f"({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…) dans {register_path(root, slug).relative_to(root)}."
         )
         if registre.avenants:

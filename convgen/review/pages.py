@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from convgen.errors import ConversionError, SetupError
+from convgen.pdf.pool import Converter
 
 RESOLUTION = 60
 THRESHOLD = 40
@@ -36,7 +37,6 @@ Box = tuple[int, int, int, int]
 
 def write_annex_pages(out_dir: Path, annexes: Mapping[str, tuple[bytes, bytes]]) -> dict[str, list[Path]]:
     """Write the before/after images of each slug's annex (DOCX bytes before, after); return the files per slug."""
-    from convgen.pdf.pool import Converter
 
     if not annexes:
         return {}

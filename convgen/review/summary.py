@@ -18,11 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from convgen.acts.diff import Change, amended, diff_departement, diff_epci, diff_programme
-from convgen.acts.register import REGISTER_DIR, Registre, parse_register
+from convgen.acts.names import convention_stem
+from convgen.acts.plan import plan_avenant
+from convgen.acts.register import REGISTER_DIR, Registre, load_register, parse_register
+from convgen.data.load import load_sources
 from convgen.data.model import Epci, Project
+from convgen.documents.context import annexe_context, convention_context
+from convgen.documents.docxtext import docx_text, read_parts
 from convgen.documents.french import NBSP, date_in_words, typography
-from convgen.errors import ConvgenError, DataError, Problem, TemplateError
+from convgen.documents.render import render_annexe, render_convention
+from convgen.errors import AmendError, ConvgenError, DataError, Problem, TemplateError
+from convgen.recipes.project import check_project
 from convgen.review.gitdata import Revision, read_revision, read_working_tree, resolve_base, select
+from convgen.review.pages import write_annex_pages
 
 NO_CHANGE = "Aucun changement des données des conventions."
 TITLE = "## Effet sur les conventions"
@@ -97,7 +105,6 @@ def _join_sections(sections: Iterable[list[str]]) -> str:
 
 def _validate_working_tree(root: Path, new: _Side) -> list[str] | None:
     """Return the Markdown of the errors of the new data and registers, or None when all is valid."""
-    from convgen.recipes.project import check_project
 
     try:
         new.project = check_project(root)
@@ -134,7 +141,6 @@ def _error_block(message: str, count: str) -> list[str]:
 
 def _load_quietly(files: Mapping[str, bytes]) -> tuple[Project | None, list[Problem]]:
     """Return the project of the base files, or None and the problems when the base data was invalid."""
-    from convgen.data.load import load_sources
 
     data = {path: content for path, content in files.items() if not path.startswith((REGISTER_DIR, TEMPLATES_DIR))}
     try:
@@ -145,7 +151,6 @@ def _load_quietly(files: Mapping[str, bytes]) -> tuple[Project | None, list[Prob
 
 def _registers(root: Path, new: _Side) -> dict[str, Registre]:
     """Return the register of every intercommunality and of every register file (empty when nothing is signed)."""
-    from convgen.acts.register import load_register
 
     assert new.project is not None
     slugs = set(new.project.epcis) | {Path(path).stem for path in select(new.files, REGISTER_DIR)}
@@ -239,7 +244,6 @@ def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, by
 
 def _words(docx: bytes) -> str | None:
     """Return the text of a DOCX, or None when it cannot be read."""
-    from convgen.documents.docxtext import docx_text
 
     try:
         return docx_text(docx)
@@ -278,7 +282,7 @@ def _documents_line(root: Path, slug: str, project: Project, before: Epci, after
         body, annexe = _changed_documents(root / TEMPLATES_DIR, project, before, after)
     except ConvgenError as exc:
         return typography(f"**Documents** : non déterminés (rendu impossible : {exc}).")
-    files = f"`build/{slug}/convention-{slug}.docx` et `.pdf`"
+    files = f"`build/{slug}/{convention_stem(slug)}.docx` et `.pdf`"
     if body and annexe:
         return typography(f"**Documents modifiés** : la convention et son annexe ({files}).")
     if body:
@@ -292,8 +296,6 @@ def _documents_line(root: Path, slug: str, project: Project, before: Epci, after
 
 def _changed_documents(templates_dir: Path, project: Project, before: Epci, after: Epci) -> tuple[bool, bool]:
     """Return whether the text of the convention outside its annex, and of the annex, differs between states."""
-    from convgen.documents.context import annexe_context, convention_context
-    from convgen.documents.render import render_annexe, render_convention
 
     def texts(epci: Epci) -> tuple[list[str], list[str]]:
         args = (project.departement, project.programme, epci)
@@ -308,7 +310,6 @@ def _changed_documents(templates_dir: Path, project: Project, before: Epci, afte
 
 def _lines(docx: bytes, *, body: bool = False) -> list[str]:
     """Return the non-empty paragraphs of a DOCX, each story introduced by its label (only the body if asked)."""
-    from convgen.documents.docxtext import read_parts
 
     lines: list[str] = []
     for part in read_parts(docx):
@@ -342,32 +343,26 @@ def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, chang
                 "(clé « deliberation ») n’est pas renseignée."
             )
         return _with_warnings(lines, warnings)
-    last = registre.last
-    assert last is not None
-    since = diff_epci(last.donnees.epci, epci) + diff_programme(last.donnees.programme, project.programme)
     signed_on = f"signée le {date_in_words(signed.date_signature)}"
-    if any(c.amends == "nouvelle convention" for c in since):
+    try:
+        plan = plan_avenant(
+            slug, registre, epci, project.programme, project.departement.deliberation_avenant
+        )  # the same plan as ``convgen amend``
+    except AmendError:
+        plan = None
+    if plan is None:
         lines.append(
             typography(
                 f"Une nouvelle convention sera à signer : la convention {signed_on} lie une autre personne morale."
             )
         )
         warnings += [f"{c.label} : {c.reason}." for c in changes if c.amends == "nouvelle convention"]
-    elif amended(since):
-        what = _join([_AMENDED_WORDS[element] for element in amended(since)])
-        lines.append(typography(f"Un avenant {NUMERO}{registre.next_numero} sera à signer : il modifiera {what}."))
-        if epci.deliberation_avenant is None:
-            warnings.append(
-                "la date de la délibération autorisant l’avenant (clé « deliberation_avenant ») n’est pas "
-                "renseignée : l’avenant sera produit en projet."
-            )
-        departement_deliberation = project.departement.deliberation_avenant
-        if departement_deliberation is None or departement_deliberation <= last.date_signature:
-            warnings.append(
-                "la délibération de la Commission permanente autorisant l’avenant (clé « deliberation_avenant » "
-                "de departement.yaml, postérieure au dernier acte signé) n’est pas renseignée : l’avenant sera "
-                "produit en projet."
-            )
+    elif plan.amending:
+        what = _join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
+        state = "en projet" if plan.draft else "prêt à signer"
+        lines.append(typography(f"Un avenant {NUMERO}{plan.numero} sera à signer ({state}) : il modifiera {what}."))
+        for missing in plan.missing:
+            warnings.append(typography(f"à renseigner : {missing.describe()} — l’avenant sera produit en projet."))
     else:
         lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))
     for change in changes:
@@ -398,7 +393,7 @@ def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Regis
         lines += [f"### Intercommunalité ajoutée : {_inline(epci.nom)} — `{slug}`", ""]
         lines.append(
             typography(
-                f"Une nouvelle convention sera produite (`build/{slug}/convention-{slug}.docx` et `.pdf`) "
+                f"Une nouvelle convention sera produite (`build/{slug}/{convention_stem(slug)}.docx` et `.pdf`) "
                 "avec ces données."
             )
         )
@@ -519,9 +514,6 @@ def _invalid_base(old: _Side, new: _Side) -> list[str]:
 
 def _pages_section(root: Path, out_dir: Path, old: _Side, new: _Side) -> list[str]:
     """Render the annex of every changed intercommunality before and after, and list the page images."""
-    from convgen.documents.context import annexe_context
-    from convgen.documents.render import render_annexe
-    from convgen.review.pages import write_annex_pages
 
     assert old.project is not None and new.project is not None
     slugs = [

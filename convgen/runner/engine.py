@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
-import pickle
 import shutil
-import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from convgen.errors import ConvgenError, RenderError
 from convgen.files import STAGE_PREFIX, sha256_file
+from convgen.pdf.finish import finalize_pdf
+from convgen.pdf.pool import Converter
 from convgen.runner.folder import Manifest, check_writable, safe_output_dir
 from convgen.runner.job import Format, Job, Outcome, Progress, Report
+from convgen.runner.renderers import RENDER_TIMEOUT, Renderers, render_checked
 
 
 class Runner:
@@ -39,14 +38,16 @@ class Runner:
         jobs: int | None = None,
         progress: Progress | None = None,
         converter_factory: Callable[[int], Any] | None = None,
+        render_timeout: float = RENDER_TIMEOUT,
     ) -> None:
         self.build_dir = build_dir
+        self.render_timeout = render_timeout
         self.formats = tuple(formats)
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.progress = progress
         self.converter_factory = converter_factory
         self._stop = threading.Event()
-        self._renderers: ProcessPoolExecutor | None = None
+        self._renderers: Renderers | None = None
 
     def run(self, jobs: Sequence[Job], *, force: bool = False) -> Report:
         """Build every stale job; return the report. Other runs are kept out by the caller's lock."""
@@ -96,9 +97,8 @@ class Runner:
     ) -> float:
         want_pdf = "pdf" in self.formats
         converter: Any = None
-        # Rendering is pure Python: in the main process it would hold the interpreter lock that the
-        # conversions' bookkeeping needs. Forked before any thread starts, a few processes render in parallel.
-        self._renderers = _render_pool(min(self.jobs, len(todo))) if len(todo) >= RENDER_POOL_MIN else None
+        # Forked before any thread starts: see renderers.py.
+        self._renderers = Renderers(min(self.jobs, len(todo)), timeout=self.render_timeout)
         if want_pdf:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)
@@ -124,18 +124,18 @@ class Runner:
                                 # collector does not see: without this, 1,255 documents keep about 800 MB.
                                 gc.collect()
                 except BaseException:
+                    # Stop now: running renderings and conversions fail at once, the threads end, nothing waits.
                     self._stop.set()
                     for future in pending:
                         future.cancel()
+                    self._renderers.close()
                     if converter is not None:
                         converter.close()
                     raise
         finally:
             if converter is not None:
                 converter.close()
-            if self._renderers is not None:
-                self._renderers.shutdown(wait=True, cancel_futures=True)
-                self._renderers = None
+            self._renderers.close()
         peak = 0.0
         if converter is not None and hasattr(converter, "stats"):
             with contextlib.suppress(Exception):
@@ -163,17 +163,9 @@ class Runner:
             return Outcome(job, "échec", time.perf_counter() - started, f"erreur inattendue ({detail})")
 
     def _render(self, job: Job) -> tuple[bytes, list[str]]:
-        """Render and check one job's DOCX, in a rendering process when the job can be sent to one."""
-        pool = self._renderers
-        if pool is not None:
-            try:
-                pickle.dumps((job.render, job.context))
-            except (pickle.PicklingError, AttributeError, TypeError):
-                pool = None  # a closure (some avenant parts): rendered here
-        if pool is not None:
-            with contextlib.suppress(BrokenProcessPool, RuntimeError):
-                return pool.submit(render_checked, job.render, job.draft, job.context).result()
-        return render_checked(job.render, job.draft, job.context)
+        """Render and check one job's DOCX in a rendering process (bounded in time, retried once)."""
+        assert self._renderers is not None
+        return self._renderers.call(f"{job.slug} ({job.label})", render_checked, job.render, job.draft, job.context)
 
     def _produce(self, job: Job, stage: Path, converter: Any) -> list[tuple[str, Path]]:
         """Render and convert one job into ``stage``; return (final name, staged file) pairs."""
@@ -189,64 +181,19 @@ class Runner:
             files.append((f"{job.stem}.docx", docx_path))
             for suffix, render_extra in sorted(job.extras.items()):
                 extra = work / f"{suffix}.docx"
-                extra.write_bytes(render_extra())
+                assert self._renderers is not None
+                extra.write_bytes(self._renderers.call(f"{job.slug} ({suffix})", render_extra))
                 files.append((f"{suffix}.docx", extra))
         if "pdf" in self.formats:
-            from convgen.pdf.finish import SignatureField, finalize_pdf
-
             raw = work / f"{job.stem}.brut.pdf"
             converter.convert(docx_path, raw, expect_text=job.expect_text)
             if self._stop.is_set():
                 return files
-            final = work / (job.pdf_name or f"{job.stem}.pdf")
-            fields = (
-                None
-                if job.draft or not job.signatures
-                else [SignatureField(name=s.name, anchor=s.anchor, bookmark=s.bookmark) for s in job.signatures]
-            )
+            final = work / job.pdf_name
+            fields = None if job.draft else list(job.signatures)
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
         return files
-
-
-RENDER_POOL_MIN = 4  # below this, starting rendering processes costs more than it saves
-_rendered = 0
-
-
-def render_checked(
-    render: Callable[[], bytes], draft: bool, context: Mapping[str, Any] | None
-) -> tuple[bytes, list[str]]:
-    """Return a job's DOCX and the problems ``check_rendered`` finds in it (run in a rendering process)."""
-    from convgen.documents.render import check_rendered
-
-    global _rendered
-    docx = render()
-    problems = check_rendered(docx, allow_fill_in=draft, context=context)
-    _rendered += 1
-    if _rendered % 10 == 0:
-        gc.collect()  # see Runner._run_stale: python-docx's cycles hold lxml memory the collector does not see
-    return docx, problems
-
-
-def _ignore_interrupts() -> None:
-    """Leave Ctrl-C to the main process: it stops the rendering processes itself, without their tracebacks."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _render_pool(workers: int) -> ProcessPoolExecutor | None:
-    """Return started rendering processes (forked now, before any thread), or None where fork is unavailable."""
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return None
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
-    )
-    try:
-        pool.submit(int).result()  # with fork, every process starts at the first submission
-    except BrokenProcessPool:
-        pool.shutdown(wait=False, cancel_futures=True)
-        return None
-    return pool
 
 
 def _warm_up(converter: Any) -> None:
@@ -256,6 +203,5 @@ def _warm_up(converter: Any) -> None:
 
 
 def _default_converter(workers: int) -> Any:
-    from convgen.pdf.pool import Converter
 
     return Converter(workers=workers)

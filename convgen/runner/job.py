@@ -9,23 +9,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from convgen.files import sha256_text
+from convgen.pdf.finish import SignatureField
 
 Format = Literal["docx", "pdf"]
 Status = Literal["construit", "inchangé", "échec"]
 
 
 @dataclass(frozen=True)
-class SignatureSpec:
-    """An empty signature field to place above the signatory's name line (bookmark, else text ``anchor``)."""
-
-    name: str
-    anchor: str
-    bookmark: str | None = None
-
-
-@dataclass(frozen=True)
 class Job:
-    """One document to produce: ``build/<slug>/<stem>.docx`` and, when asked, ``.pdf``."""
+    """One document to produce: ``build/<slug>/<stem>.docx`` and, when asked, ``.pdf``.
+
+    ``context`` is the data rendered (the template context): whether the document is a draft (``projet``)
+    and the text its PDF must contain (the intercommunality's name) derive from it, and its values are not
+    held against the template by the rendering checks. ``render`` and ``extras`` must be picklable (module
+    functions with ``functools.partial``): they run in a rendering process.
+    """
 
     slug: str
     stem: str
@@ -33,13 +31,26 @@ class Job:
     render: Callable[[], bytes]
     inputs: Mapping[str, str]
     metadata: Mapping[str, str]
-    expect_text: str
-    draft: bool
     epoch: dt.datetime
-    signatures: tuple[SignatureSpec, ...] = ()
+    context: Mapping[str, Any]
+    signatures: tuple[SignatureField, ...] = ()
     extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
-    pdf_name: str | None = None
-    context: Mapping[str, Any] | None = None  # the data rendered: its text is not held against the template
+
+    @property
+    def draft(self) -> bool:
+        """Return True for a PROJET (no signature field; fill-in blanks allowed)."""
+        return bool(self.context.get("projet"))
+
+    @property
+    def expect_text(self) -> str | None:
+        """Return the text the PDF must contain: the intercommunality's name, when the context has one."""
+        epci = self.context.get("epci")
+        return str(epci["nom"]) if isinstance(epci, Mapping) and "nom" in epci else None
+
+    @property
+    def pdf_name(self) -> str:
+        """Return the name of the PDF: ``<stem>.pdf``."""
+        return f"{self.stem}.pdf"
 
     @property
     def digest(self) -> str:
@@ -51,7 +62,7 @@ class Job:
         names = [f"{self.stem}.docx"] if "docx" in formats else []
         names += [f"{suffix}.docx" for suffix in sorted(self.extras)] if "docx" in formats else []
         if "pdf" in formats:
-            names.append(self.pdf_name or f"{self.stem}.pdf")
+            names.append(self.pdf_name)
         return names
 
 

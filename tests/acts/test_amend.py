@@ -530,7 +530,10 @@ def test_sign_refuses_a_draft_avenant(root: Path) -> None:
     edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     output = refused(root, SLUG, "--date", "2025-03-20")
     assert f"{SLUG} : l’avenant n° 1 est un projet" in output
-    assert f"clé « deliberation_avenant » de epci/{SLUG}.yaml)." in output
+    assert (
+        f"la délibération du conseil communautaire autorisant l’avenant (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
+        in output
+    )
 
 
 def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None:
@@ -539,7 +542,7 @@ def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None
     record(root, SLUG, "2025-03-20")
     edit_epci(root, referent__telephone="02 61 91 00 01")
     output = refused(root, SLUG, "--date", "2025-10-01")
-    assert "qui porte encore la date de la délibération d’un avenant déjà signé" in output
+    assert "la date inscrite étant celle d’un avenant déjà signé" in output
 
 
 def test_sign_refuses_a_date_before_the_previous_act(root: Path) -> None:
@@ -616,7 +619,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     edit_epci(root, deliberation_avenant="2025-03-11")
     result = cli(root, "sign", SLUG, "--date", "2025-03-20")
     assert result.exit_code == 1
-    assert "la délibération de la Commission permanente qui l’autorise n’est pas renseignée" in result.output
+    assert "à renseigner : la délibération de la Commission permanente autorisant l’avenant" in result.output
     set_departement_deliberation(root, "2025-03-10")
     result = cli(root, "sign", SLUG, "--date", "2025-03-20")
     assert result.exit_code == 0, result.output

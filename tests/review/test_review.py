@@ -15,6 +15,7 @@ from convgen.acts.register import dump_register, empty_register, new_act
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.errors import SetupError
+from convgen.recipes.amend import plan_amendments
 from convgen.review.gitdata import GitError, read_revision, resolve_base
 from convgen.review.summary import NO_CHANGE, _cell, review
 
@@ -119,10 +120,37 @@ def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> N
     markdown, code = review(repo, "main")
     text = plain(markdown)
     assert code == 0
-    assert "Un avenant n° 1 sera à signer : il modifiera l’annexe" in text
+    assert "Un avenant n° 1 sera à signer (en projet) : il modifiera l’annexe" in text
     assert "pas encore signée" not in text
-    assert "deliberation_avenant" in text  # the avenant is a draft until its deliberation is dated
-    assert "la délibération de la Commission permanente autorisant l’avenant" in text  # the Département’s too
+    # The avenant is a draft until both deliberations are dated: each is named with its file and key.
+    assert (
+        "à renseigner : la délibération du conseil communautaire autorisant l’avenant "
+        f"(clé « deliberation_avenant » de epci/{SLUG}.yaml) — l’avenant sera produit en projet." in text
+    )
+    assert (
+        "à renseigner : la délibération de la Commission permanente autorisant l’avenant, postérieure à la "
+        "convention signée le" in text
+    )
+
+
+def test_review_and_amend_agree_on_a_stale_deliberation(repo: Path) -> None:
+    """Avenant 1 signed under a deliberation; a resource added later needs a new one: both commands say so."""
+    edit(repo, EPCI_FILE, "deliberation: 2024-04-11\n", "deliberation: 2024-04-11\ndeliberation_avenant: 2025-01-10\n")
+    sign_convention(repo, SLUG, 1)
+    commit_all(repo, "Convention et avenant signés")
+    git(repo, "branch", "-f", "main")
+    edit(repo, EPCI_FILE, "  communication:\n", "  communication:\n    - Affiche dans les mairies\n")
+    markdown, _ = review(repo, "main")
+    text = plain(markdown)
+    assert "Un avenant n° 2 sera à signer (en projet)" in text
+    stale = (
+        "la délibération du conseil communautaire autorisant l’avenant, la date inscrite étant celle d’un avenant "
+        f"déjà signé (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
+    )
+    assert stale in text
+    plan = plan_amendments(load_project(repo), repo, [SLUG])
+    assert plan.avenants == 1
+    assert any("avenant n° 2 à rédiger" in note and stale in note for note in plan.notes), plan.notes
 
 
 def test_next_avenant_number_comes_from_the_register(repo: Path) -> None:

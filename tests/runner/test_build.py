@@ -8,8 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import multiprocessing
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import docx
@@ -34,18 +39,38 @@ def make_docx(text: str) -> bytes:
     return out.getvalue()
 
 
+def fixed(data: bytes) -> bytes:
+    """Return ``data`` (a render function a rendering process can receive, with functools.partial)."""
+    return data
+
+
+def broken() -> bytes:
+    """Fail like a buggy template."""
+    raise RuntimeError("panne simulée")
+
+
+def hang() -> bytes:
+    """Never finish, like a rendering stuck in a loop."""
+    while True:
+        time.sleep(1)
+
+
+def die() -> bytes:
+    """Kill the rendering process, like a native crash."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return b""
+
+
 def job(slug: str, text: str = "Communauté de communes Exemple", *, render: Callable[[], bytes] | None = None) -> Job:
     """Return a DOCX-only job for ``slug`` whose inputs are its text."""
-    data = make_docx(text)
     return Job(
         slug=slug,
         stem=f"convention-{slug}",
         label="convention",
-        render=render or (lambda: data),
+        render=render or partial(fixed, make_docx(text)),
         inputs={"donnees": text},
         metadata={},
-        expect_text=text,
-        draft=False,
+        context={"projet": False},
         epoch=EPOCH,
     )
 
@@ -89,16 +114,40 @@ def test_one_failure_does_not_stop_the_others_and_keeps_the_old_output(tmp_path:
     build_dir = tmp_path / "build"
     run(build_dir, [job("cc-a"), job("cc-b")])
     old = (build_dir / "cc-b" / "convention-cc-b.docx").read_bytes()
-
-    def broken() -> bytes:
-        raise RuntimeError("panne simulée")
-
     report = Runner(build_dir, formats=("docx",), jobs=2).run([job("cc-a", "Nouveau"), job("cc-b", "x", render=broken)])
     statuses = [(o.job.slug, o.status) for o in report.outcomes]
     assert statuses == [("cc-a", "construit"), ("cc-b", "échec")]
     assert "panne simulée" in report.failed[0].error
     assert (build_dir / "cc-b" / "convention-cc-b.docx").read_bytes() == old
     assert not list(build_dir.rglob(f"{STAGE_PREFIX}*"))
+
+
+@pytest.mark.parametrize(("render", "reason"), [(hang, "rendu interrompu après 1 s"), (die, "s'est arrêté")])
+def test_a_stuck_or_dead_rendering_process_is_killed_retried_once_then_reported(
+    tmp_path: Path, render: Callable[[], bytes], reason: str
+) -> None:
+    build_dir = tmp_path / "build"
+    runner = Runner(build_dir, formats=("docx",), jobs=2, render_timeout=1.0)
+    started = time.monotonic()
+    report = runner.run([job("cc-a"), job("cc-b", render=render), job("cc-c")])
+    assert time.monotonic() - started < 30
+    statuses = [(o.job.slug, o.status) for o in report.outcomes]
+    assert statuses == [("cc-a", "construit"), ("cc-b", "échec"), ("cc-c", "construit")], [
+        o.error for o in report.outcomes
+    ]
+    error = report.failed[0].error
+    assert error.startswith("cc-b (convention) : le rendu a échoué deux fois (")
+    assert error.count(reason) == 2, error
+    assert (build_dir / "cc-c" / "convention-cc-c.docx").is_file()
+    assert not list(build_dir.rglob(f"{STAGE_PREFIX}*"))
+    assert not multiprocessing.active_children()  # every rendering process was stopped
+
+
+def test_a_render_function_that_cannot_reach_a_rendering_process_is_refused(tmp_path: Path) -> None:
+    data = make_docx("x")
+    report = Runner(tmp_path / "build", formats=("docx",), jobs=1).run([job("cc-a", render=lambda: data)])
+    assert report.outcomes[0].status == "échec"
+    assert "le rendu ne peut pas être confié à un processus" in report.outcomes[0].error
 
 
 def test_a_rendered_document_with_a_leftover_tag_is_refused(tmp_path: Path) -> None:

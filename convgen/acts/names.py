@@ -1,0 +1,28 @@
+"""The names of the documents of one intercommunality, in ``build/<slug>/``: one place decides them."""
+
+from __future__ import annotations
+
+
+def convention_stem(slug: str) -> str:
+    """Return ``convention-<slug>``."""
+    return f"convention-{slug}"
+
+
+def avenant_stem(slug: str, numero: int) -> str:
+    """Return ``avenant-01-<slug>`` for avenant 1."""
+    return f"avenant-{numero:02d}-{slug}"
+
+
+def act_stem(slug: str, numero: int) -> str:
+    """Return the stem of an act: the convention (numéro 0) or avenant ``numero``."""
+    return convention_stem(slug) if numero == 0 else avenant_stem(slug, numero)
+
+
+def comparatif_stem(slug: str, numero: int) -> str:
+    """Return ``avenant-01-<slug>-comparatif``."""
+    return f"{avenant_stem(slug, numero)}-comparatif"
+
+
+def consolidated_stem(slug: str) -> str:
+    """Return ``convention-<slug>-consolidee``."""
+    return f"{convention_stem(slug)}-consolidee"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import shutil
 import subprocess
 import sys
@@ -292,6 +293,14 @@ def test_trust_is_none_without_anchors_and_false_with_an_unrelated_root(signed: 
 
 
 @pytest.mark.libreoffice
+def test_nothing_about_the_signers_is_logged(signed: Signed, pki: Pki, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        inspect(signed.two, signed, trust=(pki.other_root,))  # pyHanko logs the subject of an untrusted chain
+        sign_field(signed.act, signed.act.parent / "journal.pdf", p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
+    assert "Exemple" not in caplog.text and "Modèle" not in caplog.text
+
+
+@pytest.mark.libreoffice
 def test_one_field_signed_is_incomplete_and_names_the_missing_field(signed: Signed, pki: Pki) -> None:
     result = inspect(signed.one, signed, trust=(pki.root,))
     assert not result.complete
@@ -425,6 +434,19 @@ def test_a_signature_in_an_unexpected_field_is_refused(signed: Signed, pki: Pki,
     intruder = tmp_path / "intruse.pdf"
     intruder.write_bytes(out.getvalue())
     assert "signature dans un champ inattendu (« signature_intruse »)" in refused(intruder, signed)
+
+
+@pytest.mark.libreoffice
+def test_a_signature_with_a_weak_digest_is_refused(signed: Signed, pki: Pki, tmp_path: Path) -> None:
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed.act.read_bytes()))
+    meta = signers.PdfSignatureMetadata(
+        field_name=EPCI_FIELD, md_algorithm="sha1", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer_for(pki.epci)).sign_pdf(writer, existing_fields_only=True, output=out)
+    weak = tmp_path / "sha1.pdf"
+    weak.write_bytes(out.getvalue())
+    assert "algorithme cryptographique trop faible" in refused(weak, signed)
 
 
 @pytest.mark.libreoffice

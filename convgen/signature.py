@@ -73,21 +73,23 @@ SINCE_ACT_POLICY = StandardDiffPolicy(
 class SignatureInfo:
     """One signature found in a signed act."""
 
-    field: str
-    signer: str
+    field: str  # the signature field's name
+    signer: str  # subject of the signer's certificate, RFC 4514 (``CN=…,O=…,C=FR``)
+    # Time the signer claims (not a timestamp): the CMS signingTime attribute, else the signature dictionary's /M,
+    # which PAdES uses instead and which the signature covers; None if neither is there.
     signing_time: datetime | None
-    trusted: bool | None
+    trusted: bool | None  # chain up to one of the trust anchors; None when no anchor was given
 
 
 @dataclass(frozen=True)
 class SignedAct:
     """What a signed file holds, once checked against the act convgen built."""
 
-    sha256: str
-    signatures: tuple[SignatureInfo, ...]
-    missing: tuple[str, ...]
-    complete: bool
-    last_signing_date: date | None
+    sha256: str  # of the signed file as a whole
+    signatures: tuple[SignatureInfo, ...]  # oldest first
+    missing: tuple[str, ...]  # expected fields not signed yet, in the order given
+    complete: bool  # every expected field is signed
+    last_signing_date: date | None  # date, in Paris, of the latest signing time; None if no signature has one
 
 
 class _SealStamp(BaseStamp):

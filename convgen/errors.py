@@ -62,6 +62,10 @@ class AmendError(ConvgenError):
     """Raised when a change cannot be made by avenant, or a signature cannot be recorded."""
 
 
+class SignatureError(ConvgenError):
+    """Raised when a PDF cannot be signed, or a signed PDF is not the act built or carries an invalid signature."""
+
+
 class Interrupted(ConvgenError):
     """Raised when the run is stopped by SIGINT or SIGTERM; the exit code follows the signal."""
 

@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants check test lint golden bench clean all
+.PHONY: help system conventions avenants check test lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -47,6 +47,9 @@ golden: system $(STAMP) ## Régénère les textes de référence de tests/golden
 
 bench: system $(STAMP) ## Mesure les temps de construction (voir docs/bench.md)
 	@$(VENV)/bin/python scripts/bench.py
+
+stress: system $(STAMP) ## Épreuve du moteur : builds à froid, concurrents, tués (SIGKILL), interrompus (N=50)
+	@$(VENV)/bin/python scripts/stress.py --n $(or $(N),50)
 
 all: lint test ## Style, types et tests
 

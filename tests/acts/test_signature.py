@@ -31,10 +31,10 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
+from convgen.acts.signature import SignedAct, inspect_signed, sign_field
 from convgen.errors import ConvgenError, SignatureError
-from convgen.signature import SignedAct, inspect_signed, sign_field
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 EPCI_FIELD = "signature_intercommunalite"
 DEPT_FIELD = "signature_departement"

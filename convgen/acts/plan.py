@@ -146,14 +146,20 @@ def plan_avenant(
 
 
 def signed_baseline(plan: AvenantPlan) -> tuple[Epci, Programme]:
-    """Return the signed data with the changes that need no avenant applied, to compare only what is amended."""
-    signed = plan.last.donnees.epci
-    keep = ("nom_court", "siege", "president", "deliberation", "deliberation_avenant")
-    baseline = signed.model_copy(update={key: getattr(plan.epci, key) for key in keep})
+    """Return the signed data with the changes that need no avenant applied, to compare only what is amended.
+
+    Which changes need no avenant is decided by ``diff`` alone (``amends == "aucun"``): this only applies them.
+    """
+
+    def key(change: Change) -> str:
+        return change.path.removeprefix("programme.").split(".")[0].split("[")[0]
+
+    amended_keys = {key(c) for c in plan.changes if c.amends != "aucun"}
+    informative = [c for c in plan.changes if c.amends == "aucun" and key(c) not in amended_keys]
+    epci_keys = {key(c) for c in informative if not c.path.startswith("programme.")}
+    programme_keys = {key(c) for c in informative if c.path.startswith("programme.")}
+    baseline = plan.last.donnees.epci.model_copy(update={k: getattr(plan.epci, k) for k in sorted(epci_keys)})
     programme = plan.last.donnees.programme.model_copy(
-        update={
-            "convention_etat": plan.programme.convention_etat,
-            "convention_etat_coordinateur": plan.programme.convention_etat_coordinateur,
-        }
+        update={k: getattr(plan.programme, k) for k in sorted(programme_keys)}
     )
     return baseline, programme

@@ -20,6 +20,7 @@ import pypdfium2
 import pytest
 
 from tests.documents.test_fidelity import SEED, lcs_length, words
+from tests.processes import marked, marked_env
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
@@ -43,6 +44,7 @@ def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
         check=False,
+        env=marked_env(str(project)),
     )
 
 
@@ -189,4 +191,4 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     assert f"2 construit(s), {len(slugs()) - 1} inchangé(s)" not in one.stdout
     assert f"1 construit(s), {len(slugs()) - 1} inchangé(s)" in one.stdout
     assert "Affiche ajoutée" in pdftotext(project / "build" / slugs()[0] / f"convention-{slugs()[0]}.pdf")
-    assert not subprocess.run(["pgrep", "-f", "soffice.bin.*convgen"], capture_output=True, check=False).stdout
+    assert not marked(str(project))  # no LibreOffice, bridge or rendering process left by these builds

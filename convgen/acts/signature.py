@@ -12,9 +12,7 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -51,6 +49,7 @@ from pyhanko.stamp import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from convgen.errors import SignatureError
+from convgen.files import write_atomic
 
 PARIS = ZoneInfo("Europe/Paris")
 TRAILER = re.compile(rb"startxref[\0\t\n\f\r ]+(\d{1,15})[\0\t\n\f\r ]+%%EOF(?:\r\n|\n|\r)?\Z")
@@ -197,21 +196,6 @@ def _load_signer(p12: Path, password: bytes) -> signers.SimpleSigner:
     return signer
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _read_pdf(path: Path, hint: str) -> tuple[bytes, PdfFileReader]:
     """Return the bytes of a PDF and a reader over them, or raise a French error ending with ``hint``."""
     try:
@@ -293,7 +277,7 @@ def _sign(
         raise SignatureError(
             f"{source} : la signature du champ « {field} » a échoué (détail technique : {exc}) — rien n'a été écrit."
         ) from None
-    _atomic_write(target, out.getvalue())
+    write_atomic(target, out.getvalue())
 
 
 def _signer_name(cert: asn1_x509.Certificate) -> str:

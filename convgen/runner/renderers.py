@@ -13,7 +13,9 @@ run, uses ``spawn``. Every child watches its parent and exits when the parent di
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import importlib
 import multiprocessing
 import os
 import pickle
@@ -95,7 +97,7 @@ class Renderers:
             raise RenderError(f"{label} : le rendu ne peut pas être confié à un processus ({error})") from None
         problems: list[str] = []
         for shared in (True, False):
-            pool = self._current() if shared else self._solo()
+            pool = self._current() if shared else self._solo(_modules(function, *args))
             try:
                 try:
                     future: Future[T] = pool.submit(function, *args)
@@ -118,11 +120,14 @@ class Renderers:
                 break
         raise RenderError(f"{label} : le rendu a échoué deux fois ({' ; puis '.join(problems)})")
 
-    def _solo(self) -> ProcessPoolExecutor:
-        """Return a new one-process pool, started with ``spawn`` (threads are running by now)."""
+    def _solo(self, modules: tuple[str, ...]) -> ProcessPoolExecutor:
+        """Return a new one-process pool, started with ``spawn`` (threads are running by now).
+
+        Its process imports ``modules`` before the rendering's time limit starts.
+        """
         if self._closed:
             raise RenderError("construction interrompue")
-        return _started(1, "spawn")
+        return _started(1, "spawn", modules)
 
     def _current(self) -> ProcessPoolExecutor:
         """Return the live pool."""
@@ -152,12 +157,24 @@ class Renderers:
             _kill(pool)
 
 
-def _ready() -> None:
-    """Keep a new rendering process busy for a moment, so that every process of a pool gets started."""
+def _modules(*callables: Any) -> tuple[str, ...]:
+    """Return the modules of the functions (and of the functions inside ``functools.partial``) among ``callables``."""
+    found = {__name__}
+    for item in callables:
+        function = item.func if isinstance(item, functools.partial) else item
+        if callable(function) and isinstance(getattr(function, "__module__", None), str):
+            found.add(function.__module__)
+    return tuple(sorted(found))
+
+
+def _ready(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` and stay busy a moment, so that every process of a pool gets started."""
+    for module in modules:
+        importlib.import_module(module)
     time.sleep(0.05)
 
 
-def _started(workers: int, method: str) -> ProcessPoolExecutor:
+def _started(workers: int, method: str, modules: tuple[str, ...] = (__name__,)) -> ProcessPoolExecutor:
     """Return a pool whose processes have all started (so the time limit of a rendering never counts a start)."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
@@ -166,7 +183,7 @@ def _started(workers: int, method: str) -> ProcessPoolExecutor:
         initargs=(os.getpid(),),
     )
     # With fork, every process starts at the first submission; with spawn, one per submission while none is idle.
-    warm = [pool.submit(_ready) for _ in range(workers)]
+    warm = [pool.submit(_ready, modules) for _ in range(workers)]
     try:
         for future in warm:
             future.result(timeout=START_TIMEOUT)

@@ -14,6 +14,7 @@ import pikepdf
 import pytest
 
 from convgen.runner.engine import STAGE_PREFIX
+from tests.processes import marked, marked_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,13 +34,13 @@ def start(project: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=marked_env(str(project)),
     )
 
 
-def soffice_running(project: Path) -> list[str]:
-    """Return the LibreOffice processes still running (any started by convgen)."""
-    found = subprocess.run(["pgrep", "-af", "soffice"], capture_output=True, text=True, check=False).stdout
-    return [line for line in found.splitlines() if "convgen" in line]
+def soffice_running(project: Path) -> list[int]:
+    """Return the processes still running that a build of ``project`` started (LibreOffice, bridges, renderers)."""
+    return marked(str(project))
 
 
 def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 120) -> list[str]:

@@ -244,7 +244,9 @@ def main() -> int:
                 run_once(scenario, Path(tmp), number, args, tally)
                 print(f"\r{scenario} : {number + 1}/{args.n}", end="", file=sys.stderr, flush=True)
             print(file=sys.stderr)
-    print("| scénario | exécutions | plantages | blocages | processus restants | sorties incomplètes | échecs | médiane |")
+    print(
+        "| scénario | exécutions | plantages | blocages | processus restants | sorties incomplètes | échecs | médiane |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for scenario, tally in tallies.items():
         median = f"{statistics.median(tally.seconds):.1f} s".replace(".", ",") if tally.seconds else "—"

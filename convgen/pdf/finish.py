@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from convgen import __version__
 from convgen.errors import RenderError
+from convgen.pdf.streams import settle_streams, streams_ending_in_cr
 
 __all__ = ["SignatureField", "check_pdf", "finalize_pdf"]
 
@@ -294,7 +295,7 @@ def _fix_icc_dates(pdf: pikepdf.Pdf, moment: datetime) -> None:
         if not isinstance(profile, pikepdf.Stream) or profile.objgen in seen:
             continue
         seen.add(profile.objgen)
-        data = bytearray(profile.read_bytes())
+        data = bytearray(profile.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized))
         if len(data) < 128:
             continue
         utc = moment.astimezone(UTC)
@@ -350,6 +351,43 @@ def _add_signature_fields(pdf: pikepdf.Pdf, placements: list[tuple[SignatureFiel
     for key in ("/NeedAppearances", "/SigFlags"):
         if key in form:
             del form[key]
+
+
+# Layouts tried in turn until no stream ends with CR: (object streams, linearized).
+_LAYOUTS = (
+    (pikepdf.ObjectStreamMode.generate, False),
+    (pikepdf.ObjectStreamMode.generate, True),
+    (pikepdf.ObjectStreamMode.disable, False),
+)
+
+
+def _save(pdf: pikepdf.Pdf, path: Path, label: str) -> None:
+    """Save reproducibly, with no stream whose data ends with CR.
+
+    convgen encodes the page streams itself (``settle_streams``); qpdf writes the object streams and the
+    cross-reference stream while saving, and one of them ends with CR in about one file in twenty. That file is
+    then saved linearized (the same objects in another order, so in other object streams) and, should that
+    fail too, without object streams. The choice depends only on the content: the bytes stay reproducible.
+    """
+    settle_streams(pdf)
+    found: list[tuple[int, int]] = []
+    for mode, linearize in _LAYOUTS:
+        pdf.save(
+            path,
+            deterministic_id=True,
+            object_stream_mode=mode,
+            compress_streams=True,
+            fix_metadata_version=True,
+            linearize=linearize,
+        )
+        found = streams_ending_in_cr(path)
+        if not found:
+            return
+    number, generation = found[0]
+    raise RenderError(
+        f"{label} : le flux {number} {generation} R du PDF se termine par un retour chariot, "
+        "ce que PDF/A-2b interdit (ISO 19005-2 § 6.1.7.1)"
+    )
 
 
 def finalize_pdf(
@@ -424,14 +462,7 @@ def finalize_pdf(
             _fix_icc_dates(pdf, moment)
             _inline_named_destinations(pdf)
             _add_signature_fields(pdf, placements)
-            pdf.save(
-                temporary,
-                deterministic_id=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                compress_streams=True,
-                fix_metadata_version=True,
-                linearize=False,
-            )
+            _save(pdf, temporary, label)
         check_pdf(temporary, name=label)
         os.replace(temporary, target)
     finally:

@@ -44,6 +44,12 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
     )
 
 
+def _matrix(values: list[Any]) -> Matrix:
+    """Return six PDF numbers as a matrix."""
+    a, b, c, d, e, f = (float(value) for value in values)
+    return (a, b, c, d, e, f)
+
+
 def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     """Return the point (x, y) transformed by ``m``."""
     return x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5]
@@ -188,7 +194,7 @@ class _Reader:
             elif operator == "Q" and stack:
                 state = stack.pop()
             elif operator == "cm" and len(operands) == 6:
-                state.ctm = _multiply(tuple(float(v) for v in operands), state.ctm)  # type: ignore[arg-type]
+                state.ctm = _multiply(_matrix(operands), state.ctm)
             elif operator in ("BMC", "BDC"):
                 properties: Any = operands[1] if len(operands) > 1 else None
                 if isinstance(properties, pikepdf.Name):
@@ -221,7 +227,7 @@ class _Reader:
                     state.leading = -ty
                 line = text = _multiply((1, 0, 0, 1, tx, ty), line)
             elif operator == "Tm" and len(operands) == 6:
-                line = text = tuple(float(v) for v in operands)  # type: ignore[assignment]
+                line = text = _matrix(operands)
             elif operator in ("T*", "'", '"'):
                 if operator == '"' and len(operands) == 3:
                     state.word_spacing, state.char_spacing = float(operands[0]), float(operands[1])
@@ -270,7 +276,7 @@ class _Reader:
             inner = state.copy()
             matrix = _numbers(xobject.get("/Matrix"))
             if len(matrix) == 6:
-                inner.ctm = _multiply(tuple(matrix), state.ctm)  # type: ignore[arg-type]
+                inner.ctm = _multiply(_matrix(matrix), state.ctm)
             self.run(xobject, xobject.get("/Resources", resources), inner, depth + 1)
 
 

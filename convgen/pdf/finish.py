@@ -22,15 +22,15 @@ from pypdf import PdfReader
 
 from convgen import __version__
 from convgen.errors import RenderError
+from convgen.pdf.accessibility import declare_pdfua, mark_accessible, tag_widget
+from convgen.pdf.layout import Box, page_boxes
+from convgen.pdf.placement import Placement, PlacementError, align_rows, find_name_line, place_field
+from convgen.pdf.streams import settle_streams, streams_ending_in_cr
 
 __all__ = ["SignatureField", "check_pdf", "finalize_pdf"]
 
 A4_POINTS = (595.28, 841.89)
 A4_TOLERANCE = 1.0
-CM = 72 / 2.54
-SIGNATURE_WIDTH = 6.5 * CM
-SIGNATURE_HEIGHT = 2.5 * CM
-SIGNATURE_GAP = 2.0  # points between the top of the anchor text and the bottom of the field
 METADATA_KEYS = ("Title", "Author", "Subject", "Keywords")
 PDFIUM_LOCK = threading.Lock()  # one PDFium call at a time in this process: see _contains_text
 
@@ -275,26 +275,6 @@ def _inline_named_destinations(pdf: pikepdf.Pdf) -> None:
     del pdf.Root["/Dests"]
 
 
-def _rect_above(left: float, top: float) -> list[float]:
-    """Return the signature field's rectangle just above a line whose top is at ``top``."""
-    bottom = top + SIGNATURE_GAP
-    return [round(value, 2) for value in (left, bottom, left + SIGNATURE_WIDTH, bottom + SIGNATURE_HEIGHT)]
-
-
-def _signature_rect(anchor: _Anchor, fragments: list[_Fragment], field: SignatureField, label: str) -> list[float]:
-    """Return the field's rectangle just above the anchor, checking that the space is blank."""
-    bottom = anchor.y + anchor.size * 0.9 + SIGNATURE_GAP
-    left, right, top = anchor.x, anchor.x + SIGNATURE_WIDTH, bottom + SIGNATURE_HEIGHT
-    for fragment in fragments:
-        inside_y = bottom < fragment.y + 0.25 * fragment.size and fragment.y < top
-        if inside_y and left - 1 <= fragment.x < right:
-            raise RenderError(
-                f"{label} : pas assez de place pour la signature au-dessus de « {field.anchor} » "
-                f"(le texte « {fragment.text.strip()[:40]} » gêne) — prévoyez un blanc d'au moins 2,6 cm"
-            )
-    return [round(value, 2) for value in (left, bottom, right, top)]
-
-
 def _pdf_date(moment: datetime) -> str:
     """Return a PDF date string in UTC: ``D:20240223000000Z``."""
     return moment.astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
@@ -308,7 +288,7 @@ def _fix_icc_dates(pdf: pikepdf.Pdf, moment: datetime) -> None:
         if not isinstance(profile, pikepdf.Stream) or profile.objgen in seen:
             continue
         seen.add(profile.objgen)
-        data = bytearray(profile.read_bytes())
+        data = bytearray(profile.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized))
         if len(data) < 128:
             continue
         utc = moment.astimezone(UTC)
@@ -322,11 +302,63 @@ def _fix_icc_dates(pdf: pikepdf.Pdf, moment: datetime) -> None:
         profile.write(zlib.compress(bytes(data), 9), filter=pikepdf.Name.FlateDecode)
 
 
-def _add_signature_fields(pdf: pikepdf.Pdf, placements: list[tuple[SignatureField, _Anchor, list[float]]]) -> None:
-    """Add one empty /Sig field with a printable widget per placement."""
+def _probes(
+    source: Path, fields: Sequence[SignatureField], label: str
+) -> list[tuple[SignatureField, int, float, float]]:
+    """Return, for each field, its page and a point just inside the first letters of the signatory's name."""
+    probes: list[tuple[SignatureField, int, float, float]] = []
+    if not fields:
+        return probes
+    reader = PdfReader(source)
+    cache: dict[int, list[_Fragment]] = {}
+    destinations = _named_destinations(source)
+    for field in fields:
+        if field.bookmark and field.bookmark in destinations:
+            page, left, top = destinations[field.bookmark]  # the left and top of the name line
+            probes.append((field, page, left + 1.0, top - 3.0))
+            continue
+        anchor = _find_anchor(reader, cache, field.anchor)
+        if anchor is None:
+            raise RenderError(
+                f"{label} : le texte « {field.anchor} » qui situe la signature {field.name} est introuvable "
+                "dans le PDF — vérifiez le nom du signataire dans le bloc de signature"
+            )
+        probes.append((field, anchor.page, anchor.x + 1.0, anchor.y + 0.3 * anchor.size))
+    return probes
+
+
+def _locate_fields(
+    pdf: pikepdf.Pdf, probes: list[tuple[SignatureField, int, float, float]], label: str
+) -> list[tuple[SignatureField, int, Placement]]:
+    """Place each field in its column of the signature table, from a point on the signatory's name line."""
+    boxes: dict[int, list[Box]] = {}
+    placed: list[tuple[SignatureField, int, Placement]] = []
+    for field, page, x, y in probes:
+        if page not in boxes:
+            boxes[page] = page_boxes(pdf.pages[page])
+        line = find_name_line(boxes[page], x, y)
+        if not line:
+            raise RenderError(
+                f"{label} : le nom « {field.anchor} » qui situe la signature {field.name} n'est pas du texte "
+                f"lisible à la page {page + 1} — vérifiez le bloc de signature du modèle"
+            )
+        try:
+            placed.append((field, page, place_field(pdf, page, boxes[page], line)))
+        except PlacementError as error:
+            raise RenderError(
+                f"{label} : signature {field.name} au-dessus de « {field.anchor} » (page {page + 1}) : {error} — "
+                "prévoyez, dans la colonne du signataire, un blanc d'au moins 2,6 cm de haut sur 6,5 cm de large"
+            ) from None
+    aligned = align_rows([(page, placement) for _, page, placement in placed])
+    return [(field, page, placement) for (field, page, _), placement in zip(placed, aligned, strict=True)]
+
+
+def _add_signature_fields(pdf: pikepdf.Pdf, placed: list[tuple[SignatureField, int, Placement]]) -> None:
+    """Add one empty /Sig field with a printable widget per placement, tagged as a Form element."""
     fields = []
-    for field, anchor, rect in placements:
-        page = pdf.pages[anchor.page]
+    for field, index, placement in placed:
+        page = pdf.pages[index]
+        rect = list(placement.rect)
         width, height = rect[2] - rect[0], rect[3] - rect[1]
         appearance = pdf.make_stream(
             b"q Q\n",  # draws nothing: an unsigned field has a blank appearance
@@ -334,13 +366,14 @@ def _add_signature_fields(pdf: pikepdf.Pdf, placements: list[tuple[SignatureFiel
             Subtype=pikepdf.Name.Form,
             BBox=pikepdf.Array([0, 0, round(width, 2), round(height, 2)]),
         )
+        description = f"Signature : {field.anchor}"
         widget = pdf.make_indirect(
             pikepdf.Dictionary(
                 Type=pikepdf.Name.Annot,
                 Subtype=pikepdf.Name.Widget,
                 FT=pikepdf.Name.Sig,
                 T=pikepdf.String(field.name),
-                TU=pikepdf.String(f"Signature : {field.anchor}"),
+                TU=pikepdf.String(description),
                 F=4,
                 Rect=pikepdf.Array(rect),
                 P=page.obj,
@@ -350,7 +383,7 @@ def _add_signature_fields(pdf: pikepdf.Pdf, placements: list[tuple[SignatureFiel
         if "/Annots" not in page.obj:
             page.obj.Annots = pdf.make_indirect(pikepdf.Array())
         page.obj.Annots.append(widget)
-        page.obj.Tabs = pikepdf.Name.S
+        tag_widget(pdf, widget, page.obj, placement.parent, placement.before, description)
         fields.append(widget)
     if not fields:
         return
@@ -364,6 +397,43 @@ def _add_signature_fields(pdf: pikepdf.Pdf, placements: list[tuple[SignatureFiel
     for key in ("/NeedAppearances", "/SigFlags"):
         if key in form:
             del form[key]
+
+
+# Layouts tried in turn until no stream ends with CR: (object streams, linearized).
+_LAYOUTS = (
+    (pikepdf.ObjectStreamMode.generate, False),
+    (pikepdf.ObjectStreamMode.generate, True),
+    (pikepdf.ObjectStreamMode.disable, False),
+)
+
+
+def _save(pdf: pikepdf.Pdf, path: Path, label: str) -> None:
+    """Save reproducibly, with no stream whose data ends with CR.
+
+    convgen encodes the page streams itself (``settle_streams``); qpdf writes the object streams and the
+    cross-reference stream while saving, and one of them ends with CR in about one file in twenty. That file is
+    then saved linearized (the same objects in another order, so in other object streams) and, should that
+    fail too, without object streams. The choice depends only on the content: the bytes stay reproducible.
+    """
+    settle_streams(pdf)
+    found: list[tuple[int, int]] = []
+    for mode, linearize in _LAYOUTS:
+        pdf.save(
+            path,
+            deterministic_id=True,
+            object_stream_mode=mode,
+            compress_streams=True,
+            fix_metadata_version=True,
+            linearize=linearize,
+        )
+        found = streams_ending_in_cr(path)
+        if not found:
+            return
+    number, generation = found[0]
+    raise RenderError(
+        f"{label} : le flux {number} {generation} R du PDF se termine par un retour chariot, "
+        "ce que PDF/A-2b interdit (ISO 19005-2 § 6.1.7.1)"
+    )
 
 
 def finalize_pdf(
@@ -382,26 +452,7 @@ def finalize_pdf(
     moment = epoch if epoch.tzinfo is not None else epoch.replace(tzinfo=UTC)
     moment = moment.astimezone(UTC).replace(microsecond=0)
     label = target.name
-    placements: list[tuple[SignatureField, _Anchor, list[float]]] = []
-    if signature_fields:
-        reader = PdfReader(source)
-        cache: dict[int, list[_Fragment]] = {}
-        destinations = _named_destinations(source)
-        for field in signature_fields:
-            if field.bookmark and field.bookmark in destinations:
-                page, left, top = destinations[field.bookmark]
-                size = 10.0  # the destination gives the top of the name line: the field starts just above it
-                placements.append((field, _Anchor(page, left, top - 0.9 * size, size), _rect_above(left, top)))
-                continue
-            anchor = _find_anchor(reader, cache, field.anchor)
-            if anchor is None:
-                raise RenderError(
-                    f"{label} : le texte « {field.anchor} » qui situe la signature {field.name} est introuvable "
-                    "dans le PDF — vérifiez le nom du signataire dans le bloc de signature"
-                )
-            rect = _signature_rect(anchor, cache[anchor.page], field, label)
-            placements.append((field, anchor, rect))
-
+    probes = _probes(source, signature_fields or [], label)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -424,6 +475,7 @@ def finalize_pdf(
                 xmp["xmp:CreateDate"] = iso
                 xmp["xmp:ModifyDate"] = iso
                 xmp["xmp:MetadataDate"] = iso
+                xmp["pdfuaid:part"] = "1"
             for key in METADATA_KEYS:
                 if key in metadata:
                     pdf.docinfo[f"/{key}"] = pikepdf.String(metadata[key])
@@ -435,17 +487,12 @@ def finalize_pdf(
             for key in ("/DocChecksum", "/ID"):  # both vary from run to run; qpdf derives /ID from content
                 if key in pdf.trailer:
                     del pdf.trailer[key]
+            declare_pdfua(pdf)
             _fix_icc_dates(pdf, moment)
             _inline_named_destinations(pdf)
-            _add_signature_fields(pdf, placements)
-            pdf.save(
-                temporary,
-                deterministic_id=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                compress_streams=True,
-                fix_metadata_version=True,
-                linearize=False,
-            )
+            mark_accessible(pdf)
+            _add_signature_fields(pdf, _locate_fields(pdf, probes, label))
+            _save(pdf, temporary, label)
         check_pdf(temporary, name=label)
         os.replace(temporary, target)
     finally:

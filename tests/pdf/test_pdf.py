@@ -238,7 +238,7 @@ def word_boxes(path: Path, page: int) -> list[tuple[str, float, float, float, fl
 
 @pytest.mark.libreoffice
 @needs_libreoffice
-def test_two_signature_fields_above_their_anchors(sample: Sample) -> None:
+def test_two_signature_fields_in_their_columns_above_their_anchors(sample: Sample) -> None:
     with pikepdf.open(sample.final) as pdf:
         form = pdf.Root.AcroForm
         assert "/SigFlags" not in form and "/NeedAppearances" not in form
@@ -258,11 +258,15 @@ def test_two_signature_fields_above_their_anchors(sample: Sample) -> None:
             assert y1 - y0 == pytest.approx(2.5 / 2.54 * 72, abs=0.1)
             first_word = spec.anchor.split()[0]
             box = next(word for word in words if word[0] == first_word)
-            assert x0 == pytest.approx(box[1], abs=1.5)  # left-aligned with the name
-            assert box[4] <= y0 <= box[4] + 6  # just above the name line
+            assert box[4] <= y0  # above the name line
+            margin = 20 / 25.4 * 72  # the sample's page margins
+            assert margin <= x0 and x1 <= float(pdf.pages[last].mediabox[2]) - margin
             above = [word for word in words if word[2] >= y1 and x0 - 1 <= word[1] < x1]
             assert above, "the signatory's title should stand above the blank space"
-            assert all(not (y0 < word[2] < y1 and x0 <= word[1] < x1) for word in words)
+            assert all(not (word[1] < x1 and x0 < word[3] and word[2] < y1 and y0 < word[4]) for word in words)
+        left, right = (fields[spec.name].Rect for spec in SIGNATURES)
+        middle = float(pdf.pages[last].mediabox[2]) / 2
+        assert float(left[2]) < middle < float(right[0])  # each field in its own column of the table
 
 
 @pytest.mark.libreoffice

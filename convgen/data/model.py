@@ -198,9 +198,11 @@ def _parse_date(value: object) -> object:
         raise error("date manquante", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
     if isinstance(value, str):
         text = value.strip()
-        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
         if match:
             year, month, day = (int(g) for g in match.groups())
+            if year == 0:
+                raise error(f"date impossible « {text} » : il n'y a pas d'année 0", "vérifiez l'année")
             if not 1 <= month <= 12:
                 raise error(f"date impossible « {text} » : il n'y a pas de mois {month}", "format AAAA-MM-JJ")
             days = calendar.monthrange(year, month)[1]

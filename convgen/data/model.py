@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -49,6 +50,88 @@ MONTHS = (
 _ALLOWED_EDGE_SPACES = " \t\r\n\u00a0\u202f"
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
 
+# Editors check the data files against the JSON Schema generated from these models. Every rule that a
+# regular expression can state is given there as a ``pattern`` (ECMA-262, the dialect of JSON Schema),
+# built from the constants its validator uses; the patterns only reach the schema (``json_schema_extra``),
+# so validation stays with the validators. Characters beyond U+FFFF are left to ``convgen check``.
+_BMP = range(0x10000)
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def _ecma_char(point: int) -> str:
+    """Return a code point as written in a character class: printable ASCII as itself, the rest escaped."""
+    char = chr(point)
+    if char in "\\[]^-":
+        return "\\" + char
+    return char if 0x20 <= point < 0x7F else f"\\u{point:04x}"
+
+
+def _ecma_literal(char: str) -> str:
+    """Return a character as written outside a character class."""
+    return "\\" + char if char in "^$\\.*+?()[]{}|/" else char
+
+
+def _ecma_class(points: Iterable[int]) -> str:
+    """Return the inside of a character class matching exactly ``points`` (BMP code points)."""
+    ranges: list[list[int]] = []
+    for point in sorted(set(points)):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    parts: list[str] = []
+    for first, last in ranges:
+        if last == first:
+            parts.append(_ecma_char(first))
+        elif last == first + 1:
+            parts.append(_ecma_char(first) + _ecma_char(last))
+        else:
+            parts.append(f"{_ecma_char(first)}-{_ecma_char(last)}")
+    return "".join(parts)
+
+
+def _codes(text: str) -> set[int]:
+    """Return the code points of ``text``."""
+    return {ord(char) for char in text}
+
+
+@functools.cache
+def _forbidden_points() -> frozenset[int]:
+    """Return the BMP code points refused in any text: control, format, private-use, line separators."""
+    return frozenset(
+        point
+        for point in _BMP
+        if point not in _SURROGATES and unicodedata.category(chr(point)) in _FORBIDDEN_CATEGORIES
+    )
+
+
+def _text_pattern(refused: frozenset[int]) -> str:
+    """Return the pattern of a text as ``_clean_text`` reads it, refusing ``refused`` inside it."""
+    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    first = _ecma_class(refused | _codes(_ALLOWED_EDGE_SPACES))
+    return f"^[{edges}]*[^{first}][^{_ecma_class(refused)}]*[{edges}]*$"
+
+
+def _schema_rule(pattern: Callable[[], str], message: str, expected: str) -> Callable[[dict[str, Any]], None]:
+    """Return a ``json_schema_extra`` hook giving editors a rule's pattern and its French messages.
+
+    ``message`` is shown when the text breaks the pattern, ``expected`` when the value is not a text
+    (``errorMessage``, which VS Code also shows for a wrong type).
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        """Add the pattern and its messages to the JSON Schema of a field."""
+        schema["pattern"] = pattern()
+        schema["patternErrorMessage"] = message
+        schema["errorMessage"] = expected
+
+    return extra
+
+
+_TEXT_EXPECTED = (
+    "un texte est attendu, sur la ligne de la clé (entre guillemets s'il ressemble à un nombre ou à une date)"
+)
+
 
 def error(message: str, hint: str = "", at: tuple[str | int, ...] = ()) -> PydanticCustomError:
     """Return a validation error carrying a French message, a hint and an optional sub-path."""
@@ -79,32 +162,74 @@ def _clean_text(value: object) -> object:
     return text
 
 
-ShortText = Annotated[str, Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX), BeforeValidator(_clean_text)]
+@functools.cache
+def _plain_text_pattern() -> str:
+    """Return the pattern of any text: not empty, no tabulation, line break or invisible character."""
+    return _text_pattern(_forbidden_points())
+
+
+_TEXT_RULE = _schema_rule(
+    _plain_text_pattern,
+    "texte vide, ou caractère interdit (tabulation, retour à la ligne, caractère invisible)",
+    _TEXT_EXPECTED,
+)
+ShortText = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX, json_schema_extra=_TEXT_RULE),
+    BeforeValidator(_clean_text),
+]
 _NAME_PUNCTUATION = " \u00a0\u202f'’-."
+_NAME_HINT = "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points"
+# Blocks whose letters are settled in every Unicode version Python 3.11 and later know: Latin up to the
+# combining diacritics, general punctuation, currency signs. Elsewhere the editor leaves names to check.
+_NAME_CHECKED_BLOCKS = (range(0x0000, 0x0370), range(0x2000, 0x2070), range(0x20A0, 0x20D0))
+
+
+def _name_char(char: str) -> bool:
+    """Return True for a character allowed in a person's name: a letter, a mark or name punctuation."""
+    return char in _NAME_PUNCTUATION or unicodedata.category(char)[0] in "LM"
 
 
 def _check_person_name(value: str) -> str:
     """Refuse in a person's name anything but letters, spaces, apostrophes, hyphens and periods."""
     for char in value:
-        if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LM":
-            raise error(
-                f"caractère « {char} » inattendu dans un nom de personne",
-                "un prénom ou un nom ne contient que des lettres, des espaces, des apostrophes, des tirets et des points",
-            )
+        if not _name_char(char):
+            raise error(f"caractère « {char} » inattendu dans un nom de personne", _NAME_HINT)
     return value
 
 
-PersonName = Annotated[ShortText, AfterValidator(_check_person_name)]
-LongText = Annotated[str, Field(strict=True, min_length=1, max_length=LONG_TEXT_MAX), BeforeValidator(_clean_text)]
+@functools.cache
+def _name_pattern() -> str:
+    """Return the pattern of a person's name, exact on ``_NAME_CHECKED_BLOCKS``."""
+    refused = {point for block in _NAME_CHECKED_BLOCKS for point in block if not _name_char(chr(point))}
+    return _text_pattern(_forbidden_points() | refused)
+
+
+PersonName = Annotated[
+    ShortText,
+    AfterValidator(_check_person_name),
+    Field(json_schema_extra=_schema_rule(_name_pattern, _NAME_HINT, _TEXT_EXPECTED)),
+]
+LongText = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=LONG_TEXT_MAX, json_schema_extra=_TEXT_RULE),
+    BeforeValidator(_clean_text),
+]
+
+
+_SIREN_SPACES = " \u00a0\u202f"
+_SIREN_DIGITS = 9
 
 
 def _check_siren(value: str) -> str:
     """Return the SIREN without spaces; refuse anything but 9 digits with a valid Luhn key."""
-    compact = re.sub(r"[ \u00a0\u202f]", "", value)
+    compact = "".join(char for char in value if char not in _SIREN_SPACES)
     if not re.fullmatch(r"[0-9]+", compact):
         raise error(f"SIREN « {value} » invalide : il ne doit contenir que des chiffres", 'exemple : "200072676"')
-    if len(compact) != 9:
-        raise error(f"SIREN « {value} » invalide : {len(compact)} chiffres au lieu de 9", 'exemple : "200072676"')
+    if len(compact) != _SIREN_DIGITS:
+        raise error(
+            f"SIREN « {value} » invalide : {len(compact)} chiffres au lieu de {_SIREN_DIGITS}", 'exemple : "200072676"'
+        )
     if not luhn_valid(compact):
         raise error(
             f"SIREN « {value} » invalide : la clé de contrôle (Luhn) est fausse",
@@ -133,36 +258,105 @@ def _check_email(value: str) -> str:
     return str(info.normalized)
 
 
+_PHONE_SEPARATORS = " .-\u00a0\u202f"
+_PHONE_TRUNK = "(0)"  # the national 0 that some write after +33: +33 (0)2 43 12 34 56
+_PHONE_PREFIXES = ("+33", "0033")
+_PHONE_HINT = "10 chiffres commençant par 0, par exemple 02 43 12 34 56"
+
+
 def _normalise_phone(value: str) -> str:
     """Return a French phone number as ``02 43 12 34 56``; refuse anything else."""
-    compact = re.sub(r"[ .\-\u00a0\u202f]", "", value).replace("(0)", "")
-    if compact.startswith("+33"):
-        compact = "0" + compact[3:]
-    elif compact.startswith("0033"):
-        compact = "0" + compact[4:]
+    compact = "".join(char for char in value if char not in _PHONE_SEPARATORS).replace(_PHONE_TRUNK, "")
+    for prefix in _PHONE_PREFIXES:
+        if compact.startswith(prefix):
+            compact = "0" + compact[len(prefix) :]
+            break
     if not re.fullmatch(r"0[1-9][0-9]{8}", compact):
-        raise error(
-            f"numéro de téléphone invalide « {value} »",
-            "10 chiffres commençant par 0, par exemple 02 43 12 34 56",
-        )
+        raise error(f"numéro de téléphone invalide « {value} »", _PHONE_HINT)
     return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
+
+
+@functools.cache
+def _siren_pattern() -> str:
+    """Return the pattern of a SIREN: nine digits, spaces allowed between them."""
+    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    spaces = _ecma_class(_codes(_SIREN_SPACES))
+    return f"^[{edges}]*[0-9](?:[{spaces}]*[0-9]){{{_SIREN_DIGITS - 1}}}[{edges}]*$"
+
+
+@functools.cache
+def _email_pattern() -> str:
+    """Return a pattern every address ``_check_email`` accepts matches: dotted atoms, @, a dotted domain.
+
+    The domain's IDNA rules, its special-use names and the length of its labels in bytes are left to check.
+    """
+    refused = set(_forbidden_points()) | {p for p in _BMP if unicodedata.category(chr(p)) == "Zs"}
+    local = _ecma_class(refused | set(range(0x21)) | _codes('"(),.:;<>@[\\]'))
+    ascii_not_hostname = {p for p in range(0x80) if not (chr(p).isalnum() or chr(p) == "-")}
+    idna_dots = _codes(".\u3002\uff0e\uff61")  # IDNA reads the ideographic and full-width full stops as dots
+    label_char = _ecma_class(refused | ascii_not_hostname | idna_dots)
+    label_edge = _ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")})
+    tld_end = _ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")} | _codes("0123456789"))
+    label = f"[^{label_edge}](?:[^{label_char}]{{0,61}}[^{label_edge}])?"
+    tld = f"(?:[^{label_edge}][^{label_char}]{{0,61}})?[^{tld_end}]"
+    dot = f"[{_ecma_class(idna_dots)}]"
+    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    return f"^[{edges}]*[^{local}]+(?:\\.[^{local}]+)*@(?:{label}{dot})+{tld}[{edges}]*$"
+
+
+@functools.cache
+def _phone_pattern() -> str:
+    """Return the pattern of the phone numbers ``_normalise_phone`` accepts, and only of them."""
+    separator = f"[{_ecma_class(_codes(_PHONE_SEPARATORS))}]"
+    trunk = f"{separator}*".join(_ecma_literal(char) for char in _PHONE_TRUNK)
+    filler = f"(?:{separator}|{trunk})*"  # what _normalise_phone removes, anywhere
+    starts = "|".join(filler.join(_ecma_literal(char) for char in start) for start in ("0", *_PHONE_PREFIXES))
+    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    return f"^[{edges}]*{filler}(?:{starts}){filler}[1-9](?:{filler}[0-9]){{8}}{filler}[{edges}]*$"
 
 
 Siren = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=20),
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=20,
+        json_schema_extra=_schema_rule(
+            _siren_pattern,
+            'SIREN invalide : 9 chiffres, par exemple "200072676"',
+            'le SIREN s\'écrit entre guillemets, par exemple "200072676"',
+        ),
+    ),
     BeforeValidator(_clean_text),
     AfterValidator(_check_siren),
 ]
 Courriel = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=254),
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=254,
+        json_schema_extra=_schema_rule(
+            _email_pattern,
+            "adresse invalide — exemple : prenom.nom@cc-exemple.fr",
+            "une adresse est attendue, par exemple prenom.nom@cc-exemple.fr",
+        ),
+    ),
     BeforeValidator(_clean_text),
     AfterValidator(_check_email),
 ]
 Telephone = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=30),
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=30,
+        json_schema_extra=_schema_rule(
+            _phone_pattern,
+            f"numéro de téléphone invalide — {_PHONE_HINT}",
+            'le numéro s\'écrit entre guillemets, par exemple "02 43 12 34 56"',
+        ),
+    ),
     BeforeValidator(_clean_text),
     AfterValidator(_normalise_phone),
 ]
@@ -198,9 +392,11 @@ def _parse_date(value: object) -> object:
         raise error("date manquante", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
     if isinstance(value, str):
         text = value.strip()
-        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
         if match:
             year, month, day = (int(g) for g in match.groups())
+            if year == 0:
+                raise error(f"date impossible « {text} » : il n'y a pas d'année 0", "vérifiez l'année")
             if not 1 <= month <= 12:
                 raise error(f"date impossible « {text} » : il n'y a pas de mois {month}", "format AAAA-MM-JJ")
             days = calendar.monthrange(year, month)[1]
@@ -228,8 +424,73 @@ def _parse_optional_date(value: object) -> object:
     return None if value is None else _parse_date(value)
 
 
-Date = Annotated[dt.date, BeforeValidator(_parse_date)]
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_parse_optional_date)]
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # 0001 to 9999
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+
+
+@functools.cache
+def _date_pattern() -> str:
+    """Return the pattern of the dates ``_parse_date`` reads from a text: real calendar days, AAAA-MM-JJ."""
+    spaces = _ecma_class(point for point in _BMP if chr(point).isspace())  # what str.strip() removes
+    return f"^[{spaces}]*(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)[{spaces}]*$"
+
+
+# YAML 1.2, which editors read, gives a date as a text: the schema checks that text.
+_DateText = Annotated[
+    dt.date,
+    Field(
+        json_schema_extra=_schema_rule(
+            _date_pattern,
+            "date impossible ou mal écrite — format attendu AAAA-MM-JJ, par exemple 2024-03-12",
+            "une date est attendue, au format AAAA-MM-JJ, par exemple 2024-03-12",
+        )
+    ),
+]
+Date = Annotated[_DateText, BeforeValidator(_parse_date)]
+OptionalDate = Annotated[_DateText | None, BeforeValidator(_parse_optional_date)]
+
+
+# Examples shown by editors for the keys that hold other keys; fictitious people and numbers.
+_PRESIDENT_EXAMPLE = {"civilite": "Madame", "prenom": "Anne", "nom": "Exemple"}
+_REFERENT_EXAMPLE = {
+    "civilite": "Monsieur",
+    "prenom": "Jean",
+    "nom": "Modèle",
+    "fonction": "Chargé de mission numérique",
+    "courriel": "jean.modele@exemple.fr",
+    "telephone": "02 61 91 12 34",
+}
+_SUPPLEANT_EXAMPLE = {
+    "civilite": "Madame",
+    "prenom": "Claire",
+    "nom": "Factice",
+    "fonction": "Directrice des services à la population",
+    "courriel": "claire.factice@exemple.fr",
+    "telephone": "02 61 91 12 35",
+}
+_RESSOURCES_EXAMPLE = {
+    "materiels": ["Salle de réunion du siège communautaire équipée d'un vidéoprojecteur"],
+    "communication": ["Article dans le magazine intercommunal"],
+}
+_DEPARTEMENT_EXAMPLE = {
+    "nom": "Département de la Sarthe",
+    "president": _PRESIDENT_EXAMPLE,
+    "deliberation": "2024-02-23",
+    "lieu_signature": "Le Mans",
+    "adresse": "Hôtel du Département – 72072 Le Mans Cedex 9",
+    "referent": _REFERENT_EXAMPLE,
+    "suppleant": _SUPPLEANT_EXAMPLE,
+}
+_PROGRAMME_EXAMPLE = {
+    "debut": "2023-12-01",
+    "fin": "2026-11-30",
+    "convention_etat": "2024-02-23",
+    "convention_etat_coordinateur": "2024-02-23",
+}
 
 
 class StrictModel(BaseModel):
@@ -245,11 +506,23 @@ class Personne(StrictModel):
         title="Personne", json_schema_extra={"description": "Personne nommée dans la convention."}
     )
 
-    civilite: Civilite = Field(title="Civilité", description="« Madame » ou « Monsieur ».", examples=["Madame"])
-    prenom: PersonName = Field(title="Prénom", description="Prénom, tel qu'il doit être imprimé.", examples=["Claire"])
+    civilite: Civilite = Field(
+        title="Civilité",
+        description="« Madame » ou « Monsieur ».",
+        examples=["Madame"],
+        json_schema_extra={"errorMessage": "écrivez « Madame » ou « Monsieur »"},
+    )
+    prenom: PersonName = Field(
+        title="Prénom",
+        description="Prénom, tel qu'il doit être imprimé : lettres, espaces, apostrophes, tirets et points.",
+        examples=["Claire"],
+    )
     nom: PersonName = Field(
         title="Nom",
-        description="Nom de famille en minuscules accentuées ; les capitales sont mises à l'impression.",
+        description=(
+            "Nom de famille en minuscules accentuées ; les capitales sont mises à l'impression. "
+            "Lettres, espaces, apostrophes, tirets et points."
+        ),
         examples=["Exemple"],
     )
 
@@ -272,11 +545,16 @@ class Contact(Personne):
         examples=["Directrice des services à la population"],
     )
     courriel: Courriel = Field(
-        title="Courriel", description="Adresse électronique.", examples=["prenom.nom@cc-exemple.fr"]
+        title="Courriel",
+        description="Adresse électronique ; le domaine est réécrit en minuscules.",
+        examples=["prenom.nom@cc-exemple.fr"],
     )
     telephone: Telephone = Field(
         title="Téléphone",
-        description="Numéro de téléphone français entre guillemets, réécrit sous la forme 02 43 12 34 56.",
+        description=(
+            "Numéro de téléphone français entre guillemets : 10 chiffres commençant par 0, "
+            "ou +33 suivi de 9 chiffres ; espaces, points et tirets permis. Réécrit sous la forme 02 43 12 34 56."
+        ),
         examples=["02 43 12 34 56"],
     )
 
@@ -297,20 +575,34 @@ class Ressources(StrictModel):
 
     model_config = ConfigDict(
         title="Ressources",
-        json_schema_extra={"description": "Ressources prêtées gracieusement au conseiller numérique (article 3.2)."},
+        json_schema_extra={
+            "description": "Ressources prêtées gracieusement au conseiller numérique (article 3.2).",
+            "anyOf": [  # _not_empty: at least one resource across both lists
+                {"required": ["materiels"], "properties": {"materiels": {"minItems": 1}}},
+                {"required": ["communication"], "properties": {"communication": {"minItems": 1}}},
+            ],
+        },
     )
 
     materiels: tuple[LongText, ...] = Field(
         title="Matériels et locaux",
         default=(),
-        description="Locaux, matériels et accès prêtés, un élément par ligne.",
+        description=(
+            "Locaux, matériels et accès prêtés, un élément par ligne précédé de « - », 500 caractères au plus, "
+            "sans doublon ; au moins un élément ici ou sous « communication »."
+        ),
         examples=[["Salle de réunion du siège communautaire équipée d'un vidéoprojecteur"]],
+        json_schema_extra={"uniqueItems": True},  # the exact repeats of _check_items; case and accents: check
     )
     communication: tuple[LongText, ...] = Field(
         title="Communication",
         default=(),
-        description="Supports de communication mobilisés, un élément par ligne.",
+        description=(
+            "Supports de communication mobilisés, un élément par ligne précédé de « - », 500 caractères au plus, "
+            "sans doublon ; au moins un élément ici ou sous « materiels »."
+        ),
         examples=[["Article dans le magazine intercommunal"]],
+        json_schema_extra={"uniqueItems": True},
     )
 
     @field_validator("materiels", "communication")
@@ -357,28 +649,45 @@ class Epci(StrictModel):
         title="Nom court", description="Nom court (pied de page, titres de fichiers).", examples=["CC Maine Saosnois"]
     )
     siren: Siren = Field(
-        title="SIREN", description="Numéro SIREN (9 chiffres), entre guillemets.", examples=["200072676"]
+        title="SIREN",
+        description="Numéro SIREN entre guillemets : 9 chiffres, le dernier étant la clé de contrôle (Luhn).",
+        examples=["200072676"],
     )
     siege: ShortText = Field(title="Siège", description="Commune du siège.", examples=["Marolles-les-Braults"])
     president: Personne = Field(
-        title="Président ou présidente", description="Président ou présidente, signataire de la convention."
+        title="Président ou présidente",
+        description="Président ou présidente, signataire de la convention.",
+        examples=[_PRESIDENT_EXAMPLE],
     )
     deliberation: OptionalDate = Field(
         title="Délibération",
         default=None,
-        description="Date de la délibération autorisant la signature (AAAA-MM-JJ) ; absente : projet.",
+        description=(
+            "Date de la délibération autorisant la signature (AAAA-MM-JJ), au plus tard la fin du programme ; "
+            "absente : projet."
+        ),
         examples=["2024-03-12"],
     )
     deliberation_avenant: OptionalDate = Field(
         title="Délibération du prochain avenant",
         default=None,
-        description="Date de la délibération autorisant le prochain avenant (AAAA-MM-JJ).",
+        description=(
+            "Date de la délibération autorisant le prochain avenant (AAAA-MM-JJ), au plus tard la fin du programme."
+        ),
         examples=["2025-03-11"],
     )
-    referent: Contact = Field(title="Référent", description="Référent de l'intercommunalité (article 4.2).")
-    suppleant: Contact = Field(title="Suppléant", description="Suppléant du référent (article 4.2).")
+    referent: Contact = Field(
+        title="Référent", description="Référent de l'intercommunalité (article 4.2).", examples=[_REFERENT_EXAMPLE]
+    )
+    suppleant: Contact = Field(
+        title="Suppléant",
+        description="Suppléant du référent (article 4.2) : une autre personne que le référent.",
+        examples=[_SUPPLEANT_EXAMPLE],
+    )
     ressources: Ressources = Field(
-        title="Ressources", description="Ressources mises à disposition (article 3.2 et annexe)."
+        title="Ressources",
+        description="Ressources mises à disposition (article 3.2 et annexe).",
+        examples=[_RESSOURCES_EXAMPLE],
     )
 
     @model_validator(mode="after")
@@ -398,11 +707,15 @@ class Departement(StrictModel):
 
     nom: ShortText = Field(title="Nom", description="Nom de la collectivité.", examples=["Département de la Sarthe"])
     president: Personne = Field(
-        title="Président ou présidente", description="Président ou présidente du Conseil départemental."
+        title="Président ou présidente",
+        description="Président ou présidente du Conseil départemental.",
+        examples=[_PRESIDENT_EXAMPLE],
     )
     deliberation: Date = Field(
         title="Délibération",
-        description="Date de la délibération de la Commission permanente (AAAA-MM-JJ).",
+        description=(
+            "Date de la délibération de la Commission permanente (AAAA-MM-JJ), au plus tard la fin du programme."
+        ),
         examples=["2024-02-23"],
     )
     deliberation_avenant: OptionalDate = Field(
@@ -419,10 +732,14 @@ class Departement(StrictModel):
         title="Adresse", description="Adresse postale.", examples=["Hôtel du Département – 72072 Le Mans Cedex 9"]
     )
     referent: Contact = Field(
-        title="Référent", description="Référent du Département : chef du service DNUT (article 4.2)."
+        title="Référent",
+        description="Référent du Département : chef du service DNUT (article 4.2).",
+        examples=[_REFERENT_EXAMPLE],
     )
     suppleant: Contact = Field(
-        title="Suppléant", description="Suppléant : conseiller numérique coordinateur (article 4.2)."
+        title="Suppléant",
+        description="Suppléant : conseiller numérique coordinateur (article 4.2), une autre personne que le référent.",
+        examples=[_SUPPLEANT_EXAMPLE],
     )
 
     @model_validator(mode="after")
@@ -443,7 +760,9 @@ class Programme(StrictModel):
     debut: Date = Field(
         title="Début", description="Début de la période couverte (AAAA-MM-JJ).", examples=["2023-12-01"]
     )
-    fin: Date = Field(title="Fin", description="Fin de la période couverte (AAAA-MM-JJ).", examples=["2026-11-30"])
+    fin: Date = Field(
+        title="Fin", description="Fin de la période couverte (AAAA-MM-JJ), après son début.", examples=["2026-11-30"]
+    )
     convention_etat: Date = Field(
         title="Convention avec l'État",
         description="Date de la convention de subvention « conseiller numérique France services ».",
@@ -476,8 +795,12 @@ class DepartementFile(StrictModel):
         json_schema_extra={"description": "Données du Département et du programme (fichier departement.yaml)."},
     )
 
-    departement: Departement = Field(title="Département", description="Le Département de la Sarthe.")
-    programme: Programme = Field(title="Programme", description="Le programme conseiller numérique 2024-2026.")
+    departement: Departement = Field(
+        title="Département", description="Le Département de la Sarthe.", examples=[_DEPARTEMENT_EXAMPLE]
+    )
+    programme: Programme = Field(
+        title="Programme", description="Le programme conseiller numérique 2024-2026.", examples=[_PROGRAMME_EXAMPLE]
+    )
 
     @model_validator(mode="after")
     def _deliberation_in_period(self) -> DepartementFile:

@@ -39,11 +39,29 @@ def test_epci_schema_is_draft_2020_12_in_french() -> None:
         "ressources",
     ]
     assert schema["properties"]["siren"]["title"] == "SIREN"
-    assert schema["properties"]["deliberation"]["anyOf"][0] == {"format": "date", "type": "string"}
+    date = schema["properties"]["deliberation"]["anyOf"][0]
+    assert (date["type"], date["format"]) == ("string", "date")
+    assert date["patternErrorMessage"].startswith("date impossible ou mal écrite")
+    assert schema["properties"]["deliberation"]["anyOf"][1] == {"type": "null"}
+    assert schema["properties"]["siren"]["pattern"].startswith("^")
     contact = schema["$defs"]["Contact"]
     assert contact["properties"]["civilite"]["enum"] == ["Madame", "Monsieur"]
     assert contact["properties"]["telephone"]["title"] == "Téléphone"
-    assert schema["$defs"]["Ressources"]["properties"]["materiels"]["items"]["maxLength"] == 500
+    ressources = schema["$defs"]["Ressources"]
+    assert ressources["properties"]["materiels"]["items"]["maxLength"] == 500
+    assert ressources["properties"]["materiels"]["uniqueItems"] is True
+    assert [part["required"] for part in ressources["anyOf"]] == [["materiels"], ["communication"]]
+
+
+@pytest.mark.parametrize("kind", ["epci", "departement"])
+def test_every_text_has_a_pattern_and_a_french_message(kind: Literal["epci", "departement"]) -> None:
+    schema = json_schema(kind)
+    for model in [schema, *schema["$defs"].values()]:
+        for name, field in model["properties"].items():
+            for leaf in [field.get("items", field), *field.get("anyOf", ())]:
+                if leaf.get("type") == "string" and "enum" not in leaf:
+                    assert leaf["pattern"].startswith("^") and leaf["pattern"].endswith("$"), name
+                    assert leaf["patternErrorMessage"], name
 
 
 def test_departement_schema_names_both_parts() -> None:

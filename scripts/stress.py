@@ -54,6 +54,7 @@ class Tally:
     leftovers: int = 0
     partial: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
 
@@ -99,14 +100,24 @@ def marked(tag: str) -> list[int]:
     return found
 
 
-def leftovers(tag: str, grace: float = 5.0) -> int:
-    """Count the marked processes still alive after ``grace`` seconds, then kill them."""
+def command_line(pid: int) -> str:
+    """Return the command line of a process (for the report), or "?"."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()[:160]
+    except OSError:
+        return "?"
+
+
+def leftovers(tag: str, tally: Tally, grace: float = 5.0) -> int:
+    """Count the marked processes still alive after ``grace`` seconds, note what they are, then kill them."""
     deadline = time.monotonic() + grace
     pids = marked(tag)
     while pids and time.monotonic() < deadline:
         time.sleep(0.1)
         pids = marked(tag)
     for pid in pids:
+        tally.left.append(command_line(pid))
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return len(pids)
@@ -204,7 +215,7 @@ def run_once(scenario: str, work: Path, number: int, args: argparse.Namespace, t
                 tally.failures.append(f"{scenario} {number} : code {code}\n{output[-2000:]}")
             elif scenario == "sigint" and code != 130:
                 tally.failures.append(f"{scenario} {number} : code {code} au lieu de 130\n{output[-2000:]}")
-        tally.leftovers += leftovers(tag)
+        tally.leftovers += leftovers(tag, tally)
         tally.partial += [f"{scenario} {number} : {item}" for item in whole_outputs(project)]
         if scenario in ("sigkill", "sigint"):
             # The next build must clean what the interrupted one left and finish.
@@ -214,7 +225,7 @@ def run_once(scenario: str, work: Path, number: int, args: argparse.Namespace, t
             stale = [p.name for p in (project / "build").rglob(f"{STAGE_PREFIX}*")]
             if stale:
                 tally.partial.append(f"{scenario} {number} : restes {stale[:3]}")
-            tally.leftovers += leftovers(tag)
+            tally.leftovers += leftovers(tag, tally)
     finally:
         shutil.rmtree(project, ignore_errors=True)
 
@@ -254,7 +265,11 @@ def main() -> int:
             f"| {scenario} | {tally.runs} | {len(tally.crashes)} | {tally.hangs} | {tally.leftovers} | "
             f"{len(tally.partial)} | {len(tally.failures)} | {median} |"
         )
-    problems = [item for tally in tallies.values() for item in (*tally.crashes, *tally.partial, *tally.failures)]
+    problems = [
+        item
+        for tally in tallies.values()
+        for item in (*tally.crashes, *tally.partial, *tally.failures, *(f"processus restant : {c}" for c in tally.left))
+    ]
     for item in problems[:20]:
         print(f"\n--- {item}")
     bad = any(t.crashes or t.hangs or t.leftovers or t.partial or t.failures for t in tallies.values())

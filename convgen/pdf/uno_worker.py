@@ -11,6 +11,7 @@ import ctypes
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,6 +109,13 @@ def remove_sockets(paths: list[str]) -> None:
             os.unlink(path)
 
 
+def remove_own_folder() -> None:
+    """Remove the worker's folder (our working directory: profile, log) once the parent that owns it is gone."""
+    folder = os.getcwd()
+    if os.path.basename(folder).startswith("convgen-lo-"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def watch_parent(parent: int, pgid: int, sockets: list[str]) -> None:
     """Kill LibreOffice and exit when the process that started us is gone."""
     while True:
@@ -115,6 +123,7 @@ def watch_parent(parent: int, pgid: int, sockets: list[str]) -> None:
         if os.getppid() != parent:
             kill_group(pgid)
             remove_sockets(sockets)
+            remove_own_folder()
             os._exit(3)
 
 
@@ -291,17 +300,29 @@ def main() -> int:
         send({"event": "fatal", "kind": "setup", "message": f"{args.soffice} : {error.strerror}"})
         return 2
     pgid = office.pid
-    send({"event": "spawned", "pgid": pgid})
     sockets = office_sockets(args.pipe, args.profile_url)
-    threading.Thread(target=watch_parent, args=(parent, pgid, sockets), daemon=True).start()
+    # Whatever ends this process (stdin closed, the parent gone and our pipe broken, any error), LibreOffice
+    # goes with it: nothing else would kill it once we are gone.
+    try:
+        threading.Thread(target=watch_parent, args=(parent, pgid, sockets), daemon=True).start()
+        send({"event": "spawned", "pgid": pgid})
+        return serve(uno, args, office, pgid)
+    except (BrokenPipeError, ConnectionError):
+        return 3  # the parent is gone
+    finally:
+        kill_group(pgid)
+        remove_sockets(sockets)
+        if os.getppid() != parent:  # orphaned: nobody else will remove our folder
+            remove_own_folder()
 
+
+def serve(uno: Any, args: argparse.Namespace, office: subprocess.Popen[bytes], pgid: int) -> int:
+    """Connect to LibreOffice, then convert one document per request line until stdin closes."""
     try:
         context, desktop = connect(uno, args.pipe, office, args.start_timeout)
         version = product_version(uno, context)
     except Exception as error:
         send({"event": "fatal", "kind": "start", "message": describe(error)})
-        kill_group(pgid)
-        remove_sockets(sockets)
         return 1
     send({"event": "ready", "pgid": pgid, "version": version, "rss_kb": group_rss_kb(pgid)})
 
@@ -332,8 +353,6 @@ def main() -> int:
                 "rss_kb": group_rss_kb(pgid),
             }
         )
-    kill_group(pgid)
-    remove_sockets(sockets)
     return 0
 
 

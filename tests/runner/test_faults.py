@@ -79,6 +79,29 @@ def test_signal_mid_build_stops_cleanly(tmp_path: Path, signum: int, code: int) 
 
 
 @pytest.mark.libreoffice
+def test_a_build_killed_by_sigkill_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL gives the build no chance to clean up: its rendering processes, bridges and LibreOffice must go alone."""
+    project = copy_project(tmp_path)
+    process = start(project, "--format", "pdf")
+    wait_for_line(process, "✓")
+    process.kill()
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert not soffice_running(project)  # waits up to 5 s for the parent watchers
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "convgen", "-C", str(project), "build", "--format", "pdf"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=marked_env(str(project)),
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert not list((project / "build").rglob(f"{STAGE_PREFIX}*"))
+    assert not soffice_running(project)
+
+
+@pytest.mark.libreoffice
 def test_two_builds_at_once_wait_for_each_other(tmp_path: Path) -> None:
     project = copy_project(tmp_path)
     first = start(project, "--format", "pdf")

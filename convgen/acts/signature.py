@@ -212,6 +212,20 @@ def _read_pdf(path: Path, hint: str) -> tuple[bytes, PdfFileReader]:
     return data, reader
 
 
+class _KeepMetadataWriter(IncrementalPdfFileWriter):
+    """An incremental writer that leaves the document's XMP metadata as convgen wrote it.
+
+    pyHanko rewrites the XMP through its own model when it saves, and that rewrite loses what PDF/A and PDF/UA
+    need: the ``pdfuaid`` extension schema comes out with its namespace URI as a resource instead of text
+    (``PDFA2B-XMP-EXTENSION-SCHEMA-PREFIX-001``, measured with page-validation). The signed revision keeps the
+    metadata of the act, unchanged, which is also what a signature should do. (Overrides a private method of
+    pyHanko, whose version is pinned; the PDF/A test of a signed file fails if it stops working.)
+    """
+
+    def _update_meta(self) -> None:
+        """Leave /Metadata and /Info untouched."""
+
+
 def sign_field(
     source: Path,
     target: Path,
@@ -266,7 +280,7 @@ def _sign(
     )
     out = io.BytesIO()
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        writer = _KeepMetadataWriter(io.BytesIO(data))
         pdf_signer = signers.PdfSigner(
             meta, signer=signer, stamp_style=_SealStampStyle(border_width=1, border_color=INK)
         )

@@ -338,6 +338,13 @@ def test_two_signatures_fail_only_the_validators_byterange_rule(signed: Signed) 
     assert {f.rule_id for f in two.failures} <= {"PDFA2B-SIGNATURE-BYTERANGE-001"}
 
 
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("which", ["one", "two"])
+def test_a_signed_file_stays_pdf_ua_1(signed: Signed, which: str) -> None:
+    report = page.validate_pdf(str(getattr(signed, which)), profile="ua1")
+    assert report.is_compliant, [(f.rule_id, f.message) for f in report.failures]
+
+
 # --- files refused by inspect_signed ------------------------------------------------------------------------------
 
 

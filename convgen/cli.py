@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -233,20 +234,66 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
 
 @main.command("sign", context_settings=CONTEXT)
 @click.argument("slug")
-@click.option("--date", "date_text", required=True, metavar="AAAA-MM-JJ", help="Date de la signature.")
+@click.option("--date", "date_text", metavar="AAAA-MM-JJ", help="Date de la signature sur papier (mode manuscrite).")
+@click.option(
+    "--pdf",
+    "pdf",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PDF signé électroniquement (ou, sur papier, le scan de l'original signé, archivé tel quel).",
+)
+@click.option(
+    "--confiance",
+    "trust",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Certificat d'autorité de confiance (PEM ou DER) pour vérifier la chaîne des signataires ; répétable.",
+)
+@click.option(
+    "--certificat",
+    "p12",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Signer soi-même un champ avec ce certificat PKCS#12 (mot de passe : CONVGEN_P12_PASSWORD, ou demandé).",
+)
+@click.option("--champ", "field", metavar="NOM", help="Champ à signer avec --certificat (ex. signature_departement).")
 @WAIT_OPTION
 @click.pass_context
-def sign_command(ctx: click.Context, slug: str, date_text: str, attente: float) -> None:
+def sign_command(
+    ctx: click.Context,
+    slug: str,
+    date_text: str | None,
+    pdf: Path | None,
+    trust: tuple[Path, ...],
+    p12: Path | None,
+    field: str | None,
+    attente: float,
+) -> None:
     """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.
 
-    Le PDF de l'acte est produit s'il manque ou n'est plus à jour ; le registre garde son empreinte
-    sha256 et les données telles que signées.
-    Exemple : convgen sign cc-maine-saosnois --date 2024-04-12
+    Sur papier : --date (et, si on veut, --pdf avec le scan). En électronique : --pdf avec le PDF signé
+    revenu des signataires ; convgen vérifie que c'est bien l'acte produit, que chaque signature est intacte
+    et que rien n'a changé depuis ; l'acte est signé à la date de la dernière signature, une seule signature
+    est enregistrée comme signature incomplète. --certificat et --champ signent d'abord un champ.
+    Exemples : convgen sign cc-maine-saosnois --date 2024-04-12 ;
+    convgen sign cc-maine-saosnois --pdf convention-signee.pdf --confiance autorite.pem
     """
     with handled():
-        from convgen.recipes.sign import parse_date, sign
+        from convgen.recipes.sign import parse_date, sign, sign_with_certificate
 
-        sign(project_root(ctx), slug, parse_date(date_text), wait=attente, echo=click.echo)
+        root = project_root(ctx)
+        if p12 is not None:
+            if field is None or pdf is not None or date_text is not None:
+                raise click.UsageError("--certificat demande --champ, sans --pdf ni --date")
+            password = os.environ.get("CONVGEN_P12_PASSWORD")
+            if password is None:
+                password = click.prompt("Mot de passe du certificat", hide_input=True, err=True)
+            sign_with_certificate(
+                root, slug, p12=p12, password=password.encode(), field=field, trust=trust, wait=attente, echo=click.echo
+            )
+            return
+        if field is not None:
+            raise click.UsageError("--champ ne s'emploie qu'avec --certificat")
+        date = parse_date(date_text) if date_text is not None else None
+        sign(root, slug, date, pdf=pdf, trust=trust, wait=attente, echo=click.echo)
 
 
 @main.command("amend", context_settings=CONTEXT)

@@ -66,6 +66,43 @@ class Donnees(StrictModel):
     departement: Departement | None = None  # absent from registers written before it was recorded
 
 
+Text = Annotated[str, Field(strict=True, min_length=1, max_length=500)]
+Sha256 = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
+Chaine = Literal["vérifiée", "non vérifiée", "refusée"]
+
+
+class SignatureLue(StrictModel):
+    """One electronic signature read in a signed PDF: the field, the signer, when, whether the chain is trusted."""
+
+    model_config = ConfigDict(title="Signature")
+
+    champ: Text
+    signataire: Text  # the certificate's subject (RFC 4514)
+    horodatage: Text  # the signing time the signer declared, ISO 8601
+    chaine_de_confiance: Chaine  # "non vérifiée" when no trusted certificate was given
+
+
+class PdfSigne(StrictModel):
+    """The signed file as it came back, archived under ``registre/<slug>/`` with its sha256."""
+
+    model_config = ConfigDict(title="PDF signé archivé")
+
+    fichier: Text  # relative to the project: registre/<slug>/<name>
+    sha256: Sha256
+    signatures: tuple[SignatureLue, ...] = ()  # empty for a scan of a paper original
+
+
+class SignatureEnCours(StrictModel):
+    """An act signed by one party only: who signed, who is still to sign. The act is not yet signed."""
+
+    model_config = ConfigDict(title="Signature incomplète")
+
+    numero: Annotated[int, Field(strict=True, ge=0, le=99)]
+    pdf_sha256: Sha256  # the act built, as sent for signature
+    pdf_signe: PdfSigne
+    manquantes: tuple[Text, ...]
+
+
 class Acte(StrictModel):
     """One signed act: the convention (numéro 0) or an avenant (numéro 1, 2, …)."""
 
@@ -77,6 +114,7 @@ class Acte(StrictModel):
     pdf: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
     pdf_sha256: Annotated[str, Field(strict=True, min_length=64, max_length=64)]
     donnees: Donnees
+    pdf_signe: PdfSigne | None = None  # absent for acts recorded by date only (paper, before archiving)
 
     @model_validator(mode="after")
     def _consistent(self) -> Acte:
@@ -114,6 +152,7 @@ class Registre(StrictModel):
 
     intercommunalite: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
     actes: tuple[Acte, ...] = ()
+    signature_en_cours: SignatureEnCours | None = None
 
     @model_validator(mode="after")
     def _sequence(self) -> Registre:
@@ -146,6 +185,13 @@ class Registre(StrictModel):
                     RESTORE,
                     ("actes", index, "date_signature"),
                 )
+        if self.signature_en_cours is not None and self.signature_en_cours.numero != len(self.actes):
+            raise error(
+                f"signature en cours de l’acte n° {self.signature_en_cours.numero} : seul l’acte en attente "
+                f"(n° {len(self.actes)}) peut être en cours de signature",
+                RESTORE,
+                ("signature_en_cours", "numero"),
+            )
         return self
 
     @property
@@ -169,8 +215,14 @@ class Registre(StrictModel):
         return len(self.actes)
 
     def with_act(self, acte: Acte) -> Registre:
-        """Return the register with ``acte`` appended (validated again)."""
+        """Return the register with ``acte`` appended (validated again); a signature in progress is closed."""
         return Registre.model_validate({"intercommunalite": self.intercommunalite, "actes": (*self.actes, acte)})
+
+    def with_partial(self, partial: SignatureEnCours) -> Registre:
+        """Return the register recording a signature by one party only, for the pending act."""
+        return Registre.model_validate(
+            {"intercommunalite": self.intercommunalite, "actes": self.actes, "signature_en_cours": partial}
+        )
 
 
 def empty_register(slug: str) -> Registre:
@@ -186,6 +238,7 @@ def new_act(
     epci: Epci,
     programme: Programme,
     departement: Departement | None = None,
+    pdf_signe: PdfSigne | None = None,
 ) -> Acte:
     """Return the act ``numero`` signed on ``date_signature``, with the data as signed."""
     return Acte(
@@ -195,7 +248,13 @@ def new_act(
         pdf=pdf_name(slug, numero),
         pdf_sha256=pdf_sha256,
         donnees=Donnees(epci=epci, programme=programme, departement=departement),
+        pdf_signe=pdf_signe,
     )
+
+
+def archive_dir(slug: str) -> str:
+    """Return the folder, relative to the project, where the signed files of ``slug`` are archived."""
+    return f"{REGISTER_DIR}/{slug}"
 
 
 def load_register(root: Path, slug: str) -> Registre:
@@ -246,10 +305,12 @@ class _Dumper(yaml.SafeDumper):
 
 def dump_register(registre: Registre) -> bytes:
     """Return the register as deterministic YAML: header comment, fixed key order, ISO dates, UTF-8."""
-    body = {
+    body: dict[str, Any] = {
         "intercommunalite": registre.intercommunalite,
         "actes": [_act_data(acte) for acte in registre.actes],
     }
+    if registre.signature_en_cours is not None:
+        body["signature_en_cours"] = model_data(registre.signature_en_cours)
     text = yaml.dump(body, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
     return (HEADER.format(slug=registre.intercommunalite) + text).encode("utf-8")
 
@@ -283,6 +344,7 @@ def _act_data(acte: Acte) -> dict[str, Any]:
             "programme": model_data(acte.donnees.programme),
             **({"departement": model_data(acte.donnees.departement)} if acte.donnees.departement else {}),
         },
+        **({"pdf_signe": model_data(acte.pdf_signe)} if acte.pdf_signe else {}),
     }
 
 

@@ -1,10 +1,21 @@
-"""The recipe of ``convgen sign``: check the pending act, build its PDF, record it in the register."""
+"""The recipe of ``convgen sign``: check the pending act, build its PDF, record it in the register.
+
+Two ways to sign, chosen by the act's signature mode (``mode_signature``):
+- ``manuscrite`` (paper): ``--date`` gives the day of the signature; ``--pdf`` may give a scan of the signed
+  original, archived as it is;
+- ``electronique``: ``--pdf`` gives the signed PDF as it came back. It must be the act convgen built, signed by
+  incremental updates only, every signature intact (``acts/signature.py``). One signature of two is recorded as
+  a signature in progress; the act is signed, at the date of the last signature, when both are there.
+  ``--certificat`` signs one field with a PKCS#12 certificate first, then records the result the same way.
+Nothing is written to ``registre/`` unless every check passed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,19 +26,25 @@ from convgen.acts.convention import convention_jobs, select
 from convgen.acts.plan import plan_avenant, reportable
 from convgen.acts.register import (
     Acte,
+    PdfSigne,
     Registre,
+    SignatureEnCours,
+    SignatureLue,
     act_label,
+    archive_dir,
     load_register,
     new_act,
     register_path,
     signed_word,
     write_register,
 )
+from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, sign_field
 from convgen.data.model import Epci, Programme, Project
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
-from convgen.files import sha256_file
+from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
 from convgen.recipes.project import Echo, check_project, locked_runner
+from convgen.runner.engine import Runner
 from convgen.runner.job import Job
 
 
@@ -53,95 +70,255 @@ class Pending:
     programme: Programme
     job: Job
     registre: Registre
+    authorised_on: dt.date  # the latest deliberation authorising it
+
+    @property
+    def what(self) -> str:
+        """Return « la convention ne peut pas être signée » / « l’avenant n° 1 ne peut pas être signé »."""
+        return f"{act_label(self.numero)} ne peut pas être {signed_word(self.numero)}"
+
+    @property
+    def mode(self) -> str:
+        """Return how this act is signed: ``electronique`` or ``manuscrite``."""
+        signature = self.job.context.get("signature")
+        return str(signature.get("mode", "manuscrite")) if isinstance(signature, Mapping) else "manuscrite"
+
+    @property
+    def fields(self) -> list[str]:
+        """Return the names of the signature fields of the act's PDF."""
+        return [field.name for field in self.job.signatures]
 
 
-def pending_act(project: Project, root: Path, slug: str, date_signature: dt.date, today: dt.date) -> Pending:
-    """Return the act of ``slug`` to sign on ``date_signature``; AmendError in French when it cannot be."""
-
+def pending_act(project: Project, root: Path, slug: str) -> Pending:
+    """Return the act of ``slug`` waiting for signature; AmendError in French when there is none to sign."""
     epci = select(project, [slug])[slug]
     registre = load_register(root, slug)
     numero = registre.next_numero
-    what = f"{act_label(numero)} ne peut pas être {signed_word(numero)}"
-    if date_signature > today:
-        raise AmendError(
-            f"{slug} : date de signature {date_in_words(date_signature)} dans le futur (nous sommes le "
-            f"{date_in_words(today)}) — enregistrez la signature le jour où elle a eu lieu."
-        )
-    last = registre.last
-    if last is not None and date_signature < last.date_signature:
-        raise AmendError(f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date.")
     if numero == 0:
         if epci.deliberation is None:
             raise AmendError(
                 f"{slug} : la convention est un projet — la délibération autorisant sa signature n’est pas "
                 f"renseignée (clé « deliberation » de epci/{slug}.yaml)."
             )
-        _not_before_deliberation(slug, what, date_signature, epci.deliberation)
         job = convention_jobs(project, root, [slug])[0]
-        return Pending(slug, 0, epci, project.programme, job, registre)
-    plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
-    assert plan is not None
-    if not plan.amending:
-        extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
-        raise AmendError(
-            f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
-            + (f" Modifications sans avenant :{extra}" if extra else "")
-        )
-    if plan.missing:
-        raise AmendError(
-            f"{slug} : l’avenant n° {numero} est un projet — à renseigner : "
-            + " ; ".join(m.describe() for m in plan.missing)
-            + "."
-        )
-    assert plan.deliberation is not None and plan.departement_authorisation is not None
-    _not_before_deliberation(slug, what, date_signature, max(plan.deliberation, plan.departement_authorisation))
-    return Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre)
+        pending = Pending(slug, 0, epci, project.programme, job, registre, epci.deliberation)
+    else:
+        plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
+        assert plan is not None
+        if not plan.amending:
+            extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
+            raise AmendError(
+                f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
+                + (f" Modifications sans avenant :{extra}" if extra else "")
+            )
+        if plan.missing:
+            raise AmendError(
+                f"{slug} : l’avenant n° {numero} est un projet — à renseigner : "
+                + " ; ".join(m.describe() for m in plan.missing)
+                + "."
+            )
+        assert plan.deliberation is not None and plan.departement_authorisation is not None
+        authorised = max(plan.deliberation, plan.departement_authorisation)
+        pending = Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre, authorised)
+    if pending.job.draft:
+        reasons = pending.job.context.get("raisons_projet") or ["document en projet"]
+        raise AmendError(f"{slug} : {act_label(numero)} est un projet — " + " ; ".join(str(r) for r in reasons) + ".")
+    return pending
 
 
-def _not_before_deliberation(slug: str, what: str, date_signature: dt.date, deliberation: dt.date) -> None:
-    """Refuse a signature before the deliberation that authorises it."""
-    if date_signature < deliberation:
+def check_date(pending: Pending, date_signature: dt.date, today: dt.date) -> None:
+    """Refuse a signing date in the future, before the last act or before the deliberation that authorises it."""
+    slug, what = pending.slug, pending.what
+    if date_signature > today:
+        raise AmendError(
+            f"{slug} : date de signature {date_in_words(date_signature)} dans le futur (nous sommes le "
+            f"{date_in_words(today)}) — enregistrez la signature le jour où elle a eu lieu."
+        )
+    last = pending.registre.last
+    if last is not None and date_signature < last.date_signature:
+        raise AmendError(f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date.")
+    if date_signature < pending.authorised_on:
         raise AmendError(
             f"{slug} : {what} le {date_in_words(date_signature)}, avant la délibération "
-            f"qui l’autorise ({date_in_words(deliberation)}) — vérifiez la date."
+            f"qui l’autorise ({date_in_words(pending.authorised_on)}) — vérifiez la date."
         )
 
 
 def sign(
     root: Path,
     slug: str,
-    date_signature: dt.date,
+    date_signature: dt.date | None = None,
     *,
+    pdf: Path | None = None,
+    trust: Sequence[Path] = (),
     today: dt.date | None = None,
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
-) -> Acte:
-    """Record that the pending act of ``slug`` was signed on ``date_signature``; return the act recorded."""
+) -> Acte | None:
+    """Record the signature of the pending act of ``slug``; return the act, or None while a signature is missing.
+
+    Paper (``manuscrite``): ``date_signature`` is required, ``pdf`` is an optional scan. Electronic: ``pdf`` is
+    the signed file, checked against the act built; the date is that of the last signature.
+    """
     project = check_project(root, cached=True)
-    pending = pending_act(project, root, slug, date_signature, today or dt.date.today())
+    pending = pending_act(project, root, slug)
+    today = today or dt.date.today()
+    if pending.mode == "electronique":
+        if pdf is None:
+            raise AmendError(
+                f"{slug} : {act_label(pending.numero)} se signe électroniquement — donnez le PDF signé : "
+                f"convgen sign {slug} --pdf FICHIER.pdf (ou signez un champ : --certificat FICHIER.p12 --champ NOM)."
+            )
+        if date_signature is not None:
+            raise AmendError(
+                f"{slug} : en signature électronique, la date de l’acte est celle de la dernière signature du "
+                "PDF — retirez --date."
+            )
+    elif date_signature is None:
+        raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — donnez --date AAAA-MM-JJ.")
+    data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
     with locked_runner(root, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
-        report = runner.run([pending.job])
-        if report.failed:
-            raise AmendError(f"{slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}")
-        pdf = runner.build_dir / slug / pending.job.pdf_name
+        expected = sha256_file(_built_act(runner, pending))
+        archived: PdfSigne | None = None
+        if pending.mode == "electronique":
+            assert data is not None
+            act = _inspect(data, expected, pending, trust)
+            archived = _archived(pending, data, act)
+            if not act.complete:
+                _record_partial(root, pending, expected, archived, data, act, echo)
+                return None
+            assert act.last_signing_date is not None
+            date_signature = act.last_signing_date
+        assert date_signature is not None
+        check_date(pending, date_signature, today)
+        if data is not None and archived is None:
+            archived = _archived(pending, data, None)  # a scan of the paper original, archived as it is
+        if archived is not None:
+            assert data is not None
+            write_atomic(root / archived.fichier, data)
         acte = new_act(
             slug,
             pending.numero,
             date_signature,
-            sha256_file(pdf),
+            expected,
             pending.epci,
             pending.programme,
             project.departement,
+            archived,
         )
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
         echo(
-            f"Signature enregistrée : {acte.label} de {slug}, signée le {date_in_words(date_signature)} "
-            f"({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…) dans {register_path(root, slug).relative_to(root)}."
+            f"Signature enregistrée : {acte.label} de {slug}, {signed_word(acte.numero)} le "
+            f"{date_in_words(acte.date_signature)} ({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…)"
+            + (f", PDF signé archivé dans {archived.fichier}" if archived else "")
+            + f" — {register_path(root, slug).relative_to(root)}."
         )
+        for line in _signature_lines(archived):
+            echo(line)
         if registre.avenants:
             consolidated = runner.run([consolidated_job(project, root, slug, registre)])
             if consolidated.failed:
                 echo(f"Attention : la convention consolidée n’a pas pu être produite — {consolidated.failed[0].error}")
     return acte
+
+
+def sign_with_certificate(
+    root: Path,
+    slug: str,
+    *,
+    p12: Path,
+    password: bytes,
+    field: str,
+    trust: Sequence[Path] = (),
+    today: dt.date | None = None,
+    wait: float = 600,
+    echo: Echo = print,
+    converter_factory: Callable[[int], Any] | None = None,
+) -> Acte | None:
+    """Sign ``field`` of the pending act (the file signed so far, else the act built), then record it as ``sign``."""
+    project = check_project(root, cached=True)
+    pending = pending_act(project, root, slug)
+    if pending.mode != "electronique":
+        raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — --certificat ne s’applique pas.")
+    if field not in pending.fields:
+        raise AmendError(f"{slug} : champ « {field} » inconnu — champs de l’acte : {', '.join(pending.fields)}.")
+    partial = pending.registre.signature_en_cours
+    with locked_runner(root, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
+        source = root / partial.pdf_signe.fichier if partial is not None else _built_act(runner, pending)
+    with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
+        signed = Path(work) / pending.job.pdf_name
+        sign_field(source, signed, p12=p12, password=password, field=field)
+        return sign(
+            root, slug, pdf=signed, trust=trust, today=today, wait=wait, echo=echo, converter_factory=converter_factory
+        )
+
+
+def _built_act(runner: Runner, pending: Pending) -> Path:
+    """Build the act's PDF if it is missing or stale; return its path in ``build/``."""
+    report = runner.run([pending.job])
+    if report.failed:
+        raise AmendError(
+            f"{pending.slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}"
+        )
+    return runner.build_dir / pending.slug / pending.job.pdf_name
+
+
+def _read_file(slug: str, pdf: Path) -> bytes:
+    """Return the bytes of the file given with --pdf; AmendError in French when it cannot be read."""
+    try:
+        return pdf.read_bytes()
+    except OSError as error:
+        raise AmendError(f"{slug} : {pdf} illisible ({error.strerror}) — vérifiez le chemin du PDF signé.") from None
+
+
+def _inspect(data: bytes, expected: str, pending: Pending, trust: Sequence[Path]) -> SignedAct:
+    """Check the signed bytes against the act built (``acts/signature.py``)."""
+    with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
+        copy = Path(work) / pending.job.pdf_name
+        copy.write_bytes(data)
+        return inspect_signed(copy, expected_sha256=expected, fields=pending.fields, trust=trust)
+
+
+def _archived(pending: Pending, data: bytes, act: SignedAct | None) -> PdfSigne:
+    """Return how the signed file is archived: its place under ``registre/<slug>/``, sha256, signatures."""
+    signatures = () if act is None else tuple(_read(info) for info in act.signatures)
+    name = f"{archive_dir(pending.slug)}/{pending.job.stem}-signe.pdf"
+    return PdfSigne(fichier=name, sha256=sha256_bytes(data), signatures=signatures)
+
+
+def _read(info: SignatureInfo) -> SignatureLue:
+    """Return a signature as the register records it."""
+    chain = {True: "vérifiée", False: "refusée", None: "non vérifiée"}[info.trusted]
+    when = info.signing_time.isoformat() if info.signing_time is not None else "inconnu"
+    return SignatureLue(champ=info.field, signataire=info.signer, horodatage=when, chaine_de_confiance=chain)
+
+
+def _record_partial(
+    root: Path, pending: Pending, expected: str, archived: PdfSigne, data: bytes, act: SignedAct, echo: Echo
+) -> None:
+    """Archive a file signed by one party only and record the signature in progress; the act is not signed."""
+    partial = SignatureEnCours(
+        numero=pending.numero, pdf_sha256=expected, pdf_signe=archived, manquantes=tuple(act.missing)
+    )
+    registre = pending.registre.with_partial(partial)
+    write_atomic(root / archived.fichier, data)
+    write_register(root, registre)
+    echo(
+        f"Signature incomplète : {act_label(pending.numero)} de {pending.slug} n’est pas encore "
+        f"{signed_word(pending.numero)} — à signer encore : {', '.join(act.missing)} ; "
+        f"PDF archivé dans {archived.fichier}."
+    )
+    for line in _signature_lines(archived):
+        echo(line)
+
+
+def _signature_lines(archived: PdfSigne | None) -> list[str]:
+    """Return one line per signature read: field, signer, time, trust."""
+    if archived is None:
+        return []
+    return [
+        f"  - {s.champ} : {s.signataire}, le {s.horodatage} (chaîne de confiance {s.chaine_de_confiance})"
+        for s in archived.signatures
+    ]

@@ -548,6 +548,7 @@ def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None
 def test_sign_refuses_a_date_before_the_previous_act(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-03-01")
+    set_departement_deliberation(root, "2024-04-16")
     output = refused(root, SLUG, "--date", "2024-04-10")
     assert (
         f"{SLUG} : l’avenant n° 1 ne peut pas être signé le 10 avril 2024, avant la convention signée le "

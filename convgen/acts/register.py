@@ -17,8 +17,9 @@ import yaml
 from pydantic import ConfigDict, Field, model_validator
 
 from convgen.acts.names import act_stem
-from convgen.data.load import parse_document, validate_document
 from convgen.data.model import SLUG_RE, Date, Departement, Epci, Programme, StrictModel, error
+from convgen.data.validate import validate_document
+from convgen.data.yamlread import parse_document
 from convgen.documents.french import date_in_words
 from convgen.errors import DataError, Problem
 from convgen.files import write_atomic

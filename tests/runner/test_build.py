@@ -22,8 +22,8 @@ import pytest
 
 from convgen.documents.epoch import source_epoch
 from convgen.errors import LockError
-from convgen.files import write_atomic
-from convgen.runner.engine import STAGE_PREFIX, Runner
+from convgen.files import STAGE_PREFIX, write_atomic
+from convgen.runner.engine import Runner
 from convgen.runner.folder import Manifest, project_lock
 from convgen.runner.job import Job
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from convgen.runner.engine import STAGE_PREFIX
+from convgen.files import STAGE_PREFIX
 from tests.processes import marked, marked_env
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,9 +17,15 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from convgen.errors import ConversionError, SetupError
+from convgen.data.model import Project
+from convgen.documents.context import annexe_context
+from convgen.documents.french import typography
+from convgen.documents.render import render_annexe
+from convgen.errors import ConversionError, ConvgenError, SetupError
 from convgen.pdf.pool import Converter
+from convgen.review.gitdata import select
 
+TEMPLATES_DIR = "templates"
 RESOLUTION = 60
 THRESHOLD = 40
 """Grey-level difference (0–255) above which a pixel counts as changed (anti-aliasing stays below)."""
@@ -172,3 +178,38 @@ def _write_pages(out_dir: Path, slug: str, before: list[Image.Image], after: lis
         os.replace(temporary, path)
         paths.append(path)
     return paths
+
+
+def annex_pages_section(
+    root: Path, out_dir: Path, old_files: Mapping[str, bytes], old: Project, new: Project
+) -> list[str]:
+    """Render the annex of every changed intercommunality before and after, and list the page images."""
+
+    slugs = [slug for slug in sorted(set(old.epcis) & set(new.epcis)) if old.epcis[slug] != new.epcis[slug]]
+    if not slugs:
+        return []
+    annexes: dict[str, tuple[bytes, bytes]] = {}
+    with tempfile.TemporaryDirectory(prefix="convgen-revue-") as scratch:
+        old_templates = Path(scratch) / TEMPLATES_DIR
+        old_templates.mkdir()
+        for path, data in select(old_files, TEMPLATES_DIR).items():
+            (old_templates / Path(path).name).write_bytes(data)
+        for slug in slugs:
+            before_context = annexe_context(old.departement, old.programme, old.epcis[slug])
+            try:
+                before = render_annexe(old_templates, before_context)
+            except ConvgenError:
+                before = render_annexe(root / TEMPLATES_DIR, before_context)
+            after_context = annexe_context(new.departement, new.programme, new.epcis[slug])
+            annexes[slug] = (before, render_annexe(root / TEMPLATES_DIR, after_context))
+    written = write_annex_pages(out_dir, annexes)
+    lines = [
+        "### Pages de l’annexe, avant et après",
+        "",
+        typography("À gauche la base, à droite la version modifiée ; les zones qui changent sont encadrées en rouge."),
+        "",
+    ]
+    for slug, paths in written.items():
+        files = ", ".join(f"`{path.as_posix()}`" for path in paths)
+        lines.append(f"- `{slug}` : {files}")
+    return lines

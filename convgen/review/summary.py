@@ -10,8 +10,6 @@ prints them and the exit code is 1.
 from __future__ import annotations
 
 import difflib
-import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,12 +27,12 @@ from convgen.documents.french import NBSP, date_in_words, typography
 from convgen.documents.render import render_annexe, render_convention
 from convgen.errors import AmendError, ConvgenError, DataError, Problem, TemplateError
 from convgen.recipes.project import check_project
-from convgen.review.gitdata import Revision, read_revision, read_working_tree, resolve_base, select
-from convgen.review.pages import write_annex_pages
+from convgen.review.gitdata import read_revision, read_working_tree, resolve_base, select
+from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_list, trim
+from convgen.review.pages import TEMPLATES_DIR, annex_pages_section
 
 NO_CHANGE = "Aucun changement des données des conventions."
 TITLE = "## Effet sur les conventions"
-TEMPLATES_DIR = "templates"
 NUMERO = f"n°{NBSP}"
 
 _AMENDED_WORDS = {
@@ -43,7 +41,6 @@ _AMENDED_WORDS = {
     "annexe": "l’annexe (référents, ressources mises à disposition)",
 }
 _KIND_SUFFIX = {"modifié": "", "ajouté": " (ajouté)", "supprimé": " (supprimé)", "réordonné": " (réordonné)"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
 
 @dataclass
@@ -60,7 +57,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
     revision = resolve_base(root, base)
     old = _Side(read_revision(root, revision.commit))
     new = _Side(read_working_tree(root))
-    head = [TITLE, "", _base_line(revision), ""]
+    head = [TITLE, "", base_line(revision), ""]
 
     # 1. The new data must be valid, exactly as ``convgen check`` says; otherwise nothing else is said.
     errors = _validate_working_tree(root, new)
@@ -88,7 +85,8 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
 
     # 3. On request, images of the annex pages before and after.
     if pages is not None and old.project is not None:
-        notes.append(_pages_section(root, pages, old, new))
+        assert old.project is not None and new.project is not None
+        notes.append(annex_pages_section(root, pages, old.files, old.project, new.project))
 
     if not any(effects):
         effects = [[NO_CHANGE]]
@@ -97,7 +95,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
 
 def _join_sections(sections: Iterable[list[str]]) -> str:
     """Return the non-empty sections separated by a blank line, ending with one newline."""
-    return "\n\n".join("\n".join(_trim(list(section))) for section in sections if section) + "\n"
+    return "\n\n".join("\n".join(trim(list(section))) for section in sections if section) + "\n"
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -131,7 +129,7 @@ def _error_block(message: str, count: str) -> list[str]:
     return [
         typography("**Les données modifiées ne sont pas valides** : `convgen check` signale :"),
         "",
-        *_fenced(message, "text"),
+        *fenced(message, "text"),
         "",
         typography(
             f"{count} : corrigez les fichiers aux lignes et colonnes indiquées ; la revue sera refaite ensuite."
@@ -184,7 +182,7 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
             lines.append(
                 typography(
                     f"- **Avenant** : un avenant sera à signer pour chaque convention signée : {numbers} ; "
-                    f"il modifiera {_join(what)}."
+                    f"il modifiera {join(what)}."
                 )
             )
         elif what:
@@ -200,11 +198,11 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
         if signed:
             lines.append(
                 typography(
-                    f"Conventions déjà signées ({_slug_list(signed)}) : le texte signé ne change pas ; "
+                    f"Conventions déjà signées ({slug_list(signed)}) : le texte signé ne change pas ; "
                     "si ce changement de modèle modifie une stipulation, un avenant est à rédiger."
                 )
             )
-    return _trim(lines)
+    return trim(lines)
 
 
 def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
@@ -238,7 +236,7 @@ def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, by
         if not diff:
             lines += [typography(f"- Modèle modifié : `{path}` — mise en forme seulement, le texte est inchangé."), ""]
             continue
-        lines += [typography(f"- Modèle modifié : `{path}` — texte :"), "", *_fenced("\n".join(diff), "diff"), ""]
+        lines += [typography(f"- Modèle modifié : `{path}` — texte :"), "", *fenced("\n".join(diff), "diff"), ""]
     return lines
 
 
@@ -260,19 +258,19 @@ def _epci_section(root: Path, slug: str, old: Project, new: Project, registre: R
     changes = diff_epci(before, after)
     if not changes:
         return []
-    lines = [f"### {_inline(after.nom)} — `{slug}`", "", *_table(changes), ""]
+    lines = [f"### {inline(after.nom)} — `{slug}`", "", *_table(changes), ""]
     lines.append(_documents_line(root, slug, new, before, after))
     lines.append("")
     lines += _next_act(slug, after, new, registre, changes)
-    return _trim(lines)
+    return trim(lines)
 
 
 def _table(changes: Sequence[Change]) -> list[str]:
     """Return the Markdown table ``Champ | Avant | Après`` of the changes."""
     rows = ["| Champ | Avant | Après |", "|---|---|---|"]
     for change in changes:
-        label = _cell(change.label) + _KIND_SUFFIX[change.kind]
-        rows.append(f"| {label} | {_cell(change.before)} | {_cell(change.after)} |")
+        label = cell(change.label) + _KIND_SUFFIX[change.kind]
+        rows.append(f"| {label} | {cell(change.before)} | {cell(change.after)} |")
     return rows
 
 
@@ -358,7 +356,7 @@ def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, chang
         )
         warnings += [f"{c.label} : {c.reason}." for c in changes if c.amends == "nouvelle convention"]
     elif plan.amending:
-        what = _join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
+        what = join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
         state = "en projet" if plan.draft else "prêt à signer"
         lines.append(typography(f"Un avenant {NUMERO}{plan.numero} sera à signer ({state}) : il modifiera {what}."))
         for missing in plan.missing:
@@ -390,7 +388,7 @@ def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Regis
     by_siren = {old.epcis[slug].siren: slug for slug in removed}
     for slug in added:
         epci = new.epcis[slug]
-        lines += [f"### Intercommunalité ajoutée : {_inline(epci.nom)} — `{slug}`", ""]
+        lines += [f"### Intercommunalité ajoutée : {inline(epci.nom)} — `{slug}`", ""]
         lines.append(
             typography(
                 f"Une nouvelle convention sera produite (`build/{slug}/{convention_stem(slug)}.docx` et `.pdf`) "
@@ -413,7 +411,7 @@ def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Regis
         lines.append("")
     for slug in removed:
         epci = old.epcis[slug]
-        lines += [f"### Intercommunalité retirée : {_inline(epci.nom)} — `{slug}`", ""]
+        lines += [f"### Intercommunalité retirée : {inline(epci.nom)} — `{slug}`", ""]
         lines.append(typography("Sa convention ne sera plus produite."))
         registre = registers.get(slug)
         if registre is not None and registre.convention is not None:
@@ -425,7 +423,7 @@ def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Regis
                 ),
             ]
         lines.append("")
-    return _trim(lines)
+    return trim(lines)
 
 
 def _register_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
@@ -506,92 +504,4 @@ def _invalid_base(old: _Side, new: _Side) -> list[str]:
         "",
     ]
     lines += [f"- `{path}`" for path in changed] or ["- aucun"]
-    return lines
-
-
-# --- images of the annex pages ------------------------------------------------------------------------------
-
-
-def _pages_section(root: Path, out_dir: Path, old: _Side, new: _Side) -> list[str]:
-    """Render the annex of every changed intercommunality before and after, and list the page images."""
-
-    assert old.project is not None and new.project is not None
-    slugs = [
-        slug
-        for slug in sorted(set(old.project.epcis) & set(new.project.epcis))
-        if old.project.epcis[slug] != new.project.epcis[slug]
-    ]
-    if not slugs:
-        return []
-    annexes: dict[str, tuple[bytes, bytes]] = {}
-    with tempfile.TemporaryDirectory(prefix="convgen-revue-") as scratch:
-        old_templates = Path(scratch) / TEMPLATES_DIR
-        old_templates.mkdir()
-        for path, data in select(old.files, TEMPLATES_DIR).items():
-            (old_templates / Path(path).name).write_bytes(data)
-        for slug in slugs:
-            before_context = annexe_context(old.project.departement, old.project.programme, old.project.epcis[slug])
-            try:
-                before = render_annexe(old_templates, before_context)
-            except ConvgenError:
-                before = render_annexe(root / TEMPLATES_DIR, before_context)
-            after_context = annexe_context(new.project.departement, new.project.programme, new.project.epcis[slug])
-            annexes[slug] = (before, render_annexe(root / TEMPLATES_DIR, after_context))
-    written = write_annex_pages(out_dir, annexes)
-    lines = [
-        "### Pages de l’annexe, avant et après",
-        "",
-        typography("À gauche la base, à droite la version modifiée ; les zones qui changent sont encadrées en rouge."),
-        "",
-    ]
-    for slug, paths in written.items():
-        files = ", ".join(f"`{path.as_posix()}`" for path in paths)
-        lines.append(f"- `{slug}` : {files}")
-    return lines
-
-
-# --- Markdown helpers -----------------------------------------------------------------------------------------
-
-
-def _base_line(revision: Revision) -> str:
-    """Return the line naming the revision compared with."""
-    where = "point de départ de la branche depuis " if revision.merge_base else ""
-    return typography(f"Base : {where}`{revision.name}` (commit `{revision.short}`), comparée au dossier de travail.")
-
-
-def _cell(value: str) -> str:
-    """Return a value safe inside a Markdown table cell: ``|`` and newlines escaped, "—" when empty."""
-    if not value.strip():
-        return "—"
-    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"\r\n|\r|\n", "<br>", text)
-
-
-def _inline(value: str) -> str:
-    """Return a value safe in a heading or a sentence (same escaping as a cell)."""
-    return _cell(value)
-
-
-def _fenced(text: str, language: str) -> list[str]:
-    """Return ``text`` as a fenced code block whose fence is longer than any backtick run inside."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [f"{fence}{language}", *text.splitlines(), fence]
-
-
-def _slug_list(slugs: Sequence[str]) -> str:
-    """Return the slugs as code spans separated by commas."""
-    return ", ".join(f"`{slug}`" for slug in slugs)
-
-
-def _join(items: Sequence[str]) -> str:
-    """Return "a", "a et b", "a, b et c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
-
-
-def _trim(lines: list[str]) -> list[str]:
-    """Return the lines without trailing blank lines."""
-    while lines and not lines[-1]:
-        lines.pop()
     return lines

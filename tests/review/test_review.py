@@ -17,7 +17,8 @@ from convgen.data.load import load_project
 from convgen.errors import SetupError
 from convgen.recipes.amend import plan_amendments
 from convgen.review.gitdata import GitError, read_revision, resolve_base
-from convgen.review.summary import NO_CHANGE, _cell, review
+from convgen.review.markdown import cell
+from convgen.review.summary import NO_CHANGE, review
 
 PROJECT = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -369,9 +370,9 @@ def test_no_main_branch_asks_for_base(repo: Path) -> None:
 
 
 def test_cell_escapes_pipes_newlines_and_markup() -> None:
-    assert _cell("a | b\nc") == "a \\| b<br>c"
-    assert _cell("") == "—"
-    assert _cell("<script>*x*_y_") == "&lt;script&gt;\\*x\\*\\_y\\_"
+    assert cell("a | b\nc") == "a \\| b<br>c"
+    assert cell("") == "—"
+    assert cell("<script>*x*_y_") == "&lt;script&gt;\\*x\\*\\_y\\_"
 
 
 def test_cli_review(repo: Path) -> None:

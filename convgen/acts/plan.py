@@ -13,6 +13,7 @@ from convgen.acts.register import (
     Registre,
 )
 from convgen.data.model import Epci, Programme
+from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
 
 
@@ -63,11 +64,22 @@ class AvenantPlan:
         return [c for c in self.changes if c.amends == "aucun"]
 
     @property
+    def end(self) -> dt.date:
+        """Return the end of the convention as last signed (Article 7): after it, nothing can be amended."""
+        return self.last.donnees.programme.fin
+
+    @property
     def deliberation(self) -> dt.date | None:
-        """Return the deliberation authorising this avenant; one already used by a signed avenant is stale."""
+        """Return the council's deliberation authorising this avenant: after the last act, not one already used."""
         date = self.epci.deliberation_avenant
-        used = {a.donnees.epci.deliberation_avenant for a in self.registre.avenants}
-        return None if date is None or date in used else date
+        if date is None or date <= self.last.date_signature or date in self._used:
+            return None
+        return date
+
+    @property
+    def _used(self) -> set[dt.date]:
+        """Return the council deliberations that authorised the avenants already signed."""
+        return {d for a in self.registre.avenants if (d := a.donnees.epci.deliberation_avenant) is not None}
 
     @property
     def departement_authorisation(self) -> dt.date | None:
@@ -77,27 +89,47 @@ class AvenantPlan:
 
     @property
     def missing(self) -> list[MissingDeliberation]:
-        """Return the deliberations authorising this avenant that are still unknown (each party's)."""
+        """Return the deliberations authorising this avenant that are still unknown (each party's).
+
+        A deliberation counts only if it follows the last signed act (an earlier one authorised another text);
+        one dated after the end of the convention cannot authorise anything.
+        """
+        after = f"postérieure à {self.last.signed}"
         missing = []
-        if self.deliberation is None:
-            stale = self.epci.deliberation_avenant is not None
-            missing.append(
-                MissingDeliberation(
-                    f"epci/{self.slug}.yaml",
-                    "deliberation_avenant",
-                    "la délibération du conseil communautaire autorisant l’avenant"
-                    + (", la date inscrite étant celle d’un avenant déjà signé" if stale else ""),
+        for file, what, written, valid in (
+            (f"epci/{self.slug}.yaml", "du conseil communautaire", self.epci.deliberation_avenant, self.deliberation),
+            (
+                "departement.yaml",
+                "de la Commission permanente",
+                self.departement_deliberation,
+                self.departement_authorisation,
+            ),
+        ):
+            if valid is None:
+                stale = ""
+                if written is not None and file.startswith("epci/") and written in self._used:
+                    stale = f" (la date inscrite, {date_in_words(written)}, est celle d’un avenant déjà signé)"
+                elif written is not None:
+                    stale = f" (la date inscrite, {date_in_words(written)}, ne l’est pas)"
+                missing.append(
+                    MissingDeliberation(
+                        file, "deliberation_avenant", f"la délibération {what} autorisant l’avenant, {after}{stale}"
+                    )
                 )
-            )
-        if self.departement_authorisation is None:
-            missing.append(
-                MissingDeliberation(
-                    "departement.yaml",
-                    "deliberation_avenant",
-                    f"la délibération de la Commission permanente autorisant l’avenant, postérieure à {self.last.signed}",
-                )
-            )
         return missing
+
+    @property
+    def late_deliberations(self) -> list[str]:
+        """Return the deliberations dated after the end of the convention (refused: a new convention is needed)."""
+        dates = (
+            ("du conseil communautaire", self.deliberation),
+            ("de la Commission permanente", self.departement_authorisation),
+        )
+        return [
+            f"la délibération {what} du {date_in_words(date)}"
+            for what, date in dates
+            if date is not None and date > self.end
+        ]
 
     @property
     def draft(self) -> bool:

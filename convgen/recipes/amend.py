@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +12,13 @@ from convgen.acts.avenant import avenant_job
 from convgen.acts.consolidated import consolidated_job
 from convgen.acts.convention import select
 from convgen.acts.diff import amended
-from convgen.acts.plan import plan_avenant, reportable
+from convgen.acts.plan import AvenantPlan, plan_avenant, reportable
 from convgen.acts.register import (
     Registre,
     load_register,
 )
 from convgen.data.model import Project
+from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, DataError, Problem
 from convgen.recipes.project import Echo, check_project, run_jobs
 from convgen.runner.job import Job, Report
@@ -46,8 +48,35 @@ class AmendPlan:
     signed: int
 
 
-def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> AmendPlan:
+EXPIRY_WARNING = dt.timedelta(days=60)  # « la convention expire le … » within this of its end
+
+
+def expiry_notes(slug: str, plan: AvenantPlan, today: dt.date) -> list[str]:
+    """Return the warnings about the end of the convention (from today's date: messages only, never documents)."""
+    end = date_in_words(plan.end)
+    notes = []
+    if today > plan.end:
+        notes.append(
+            f"{slug} : attention — la convention a expiré le {end} : elle ne peut plus être modifiée par avenant, "
+            "il faut une nouvelle convention."
+        )
+    elif today >= plan.end - EXPIRY_WARNING:
+        notes.append(
+            f"{slug} : attention — la convention expire le {end} : l’avenant doit être signé avant cette date."
+        )
+    for late in plan.late_deliberations:
+        notes.append(
+            f"{slug} : attention — {late} est postérieure à la fin de la convention ({end}) : elle ne peut pas "
+            "autoriser l’avenant."
+        )
+    return notes
+
+
+def plan_amendments(
+    project: Project, root: Path, slugs: Sequence[str] = (), *, today: dt.date | None = None
+) -> AmendPlan:
     """Return the avenant and consolidated-convention jobs; AmendError listing every SIREN change."""
+    today = today or dt.date.today()
 
     selected = select(project, slugs)
     registres = load_registers(root, list(selected))
@@ -78,6 +107,7 @@ def plan_amendments(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 else ""
             )
             notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
+            notes += expiry_notes(slug, plan, today)
             jobs.append(avenant_job(project, root, plan))
         elif not plan.informative and slugs:
             notes.append(f"{slug} : aucune modification depuis {plan.last.signed} — rien à amender.")

@@ -78,6 +78,12 @@ class Pending:
         return f"{act_label(self.numero)} ne peut pas être {signed_word(self.numero)}"
 
     @property
+    def end(self) -> dt.date:
+        """Return the end of the convention (Article 7): as last signed for an avenant, else as drafted."""
+        last = self.registre.last
+        return last.donnees.programme.fin if last is not None else self.programme.fin
+
+    @property
     def mode(self) -> str:
         """Return how this act is signed: ``electronique`` or ``manuscrite``."""
         signature = self.job.context.get("signature")
@@ -117,6 +123,13 @@ def pending_act(project: Project, root: Path, slug: str) -> Pending:
                 + " ; ".join(m.describe() for m in plan.missing)
                 + "."
             )
+        if plan.late_deliberations:
+            raise AmendError(
+                f"{slug} : l’avenant n° {numero} ne peut pas être autorisé par "
+                + " ni par ".join(plan.late_deliberations)
+                + f", postérieure à la fin de la convention ({date_in_words(plan.end)}) — une convention expirée "
+                "ne peut être ni prolongée ni modifiée : il faut une nouvelle convention."
+            )
         assert plan.deliberation is not None and plan.departement_authorisation is not None
         authorised = max(plan.deliberation, plan.departement_authorisation)
         pending = Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre, authorised)
@@ -137,6 +150,13 @@ def check_date(pending: Pending, date_signature: dt.date, today: dt.date) -> Non
     last = pending.registre.last
     if last is not None and date_signature < last.date_signature:
         raise AmendError(f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date.")
+    end = pending.end
+    if date_signature > end:
+        raise AmendError(
+            f"{slug} : {what} le {date_in_words(date_signature)}, après la fin de la convention "
+            f"({date_in_words(end)}, article 7 – Durée) — une convention expirée ne peut être ni prolongée ni "
+            "modifiée : il faut une nouvelle convention."
+        )
     if date_signature < pending.authorised_on:
         raise AmendError(
             f"{slug} : {what} le {date_in_words(date_signature)}, avant la délibération "

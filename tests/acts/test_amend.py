@@ -531,8 +531,8 @@ def test_sign_refuses_a_draft_avenant(root: Path) -> None:
     output = refused(root, SLUG, "--date", "2025-03-20")
     assert f"{SLUG} : l’avenant n° 1 est un projet" in output
     assert (
-        f"la délibération du conseil communautaire autorisant l’avenant (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
-        in output
+        "la délibération du conseil communautaire autorisant l’avenant, postérieure à la convention signée le "
+        f"15 avril 2024 (clé « deliberation_avenant » de epci/{SLUG}.yaml)" in output
     )
 
 
@@ -542,12 +542,15 @@ def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None
     record(root, SLUG, "2025-03-20")
     edit_epci(root, referent__telephone="02 61 91 00 01")
     output = refused(root, SLUG, "--date", "2025-10-01")
-    assert "la date inscrite étant celle d’un avenant déjà signé" in output
+    assert (
+        "postérieure à l’avenant n° 1 signé le 20 mars 2025 (la date inscrite, 11 mars 2025, est celle d’un avenant déjà signé)"
+        in output
+    )
 
 
 def test_sign_refuses_a_date_before_the_previous_act(root: Path) -> None:
     record(root, SLUG, "2024-04-15")
-    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-03-01")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-04-16")
     set_departement_deliberation(root, "2024-04-16")
     output = refused(root, SLUG, "--date", "2024-04-10")
     assert (
@@ -700,3 +703,55 @@ def test_the_signed_convention_keeps_the_departement_as_signed(root: Path) -> No
     assert result.exit_code == 0, result.output
     text = text_of(root, f"convention-{SLUG}.docx")
     assert "Dominique LE MÈNER" in text and "Dominique-Claire" not in text
+
+
+def test_a_deliberation_before_the_last_signed_act_authorises_nothing(root: Path) -> None:
+    """A council deliberation older than the convention it would amend cannot have approved the avenant."""
+    record(root, SLUG, "2024-05-02")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-04-15")
+    set_departement_deliberation(root, "2024-06-01")
+    output = refused(root, SLUG, "--date", "2024-06-10")
+    assert "l’avenant n° 1 est un projet" in output
+    assert "postérieure à la convention signée le 2 mai 2024 (la date inscrite, 15 avril 2024, ne l’est pas)" in output
+
+
+def test_no_avenant_after_the_convention_has_expired(root: Path) -> None:
+    """Article 7 ends the convention on 30 November 2026: an avenant signed after it is refused."""
+    record(root, SLUG, "2024-05-02")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2026-11-20")
+    set_departement_deliberation(root, "2026-11-20")
+    output = refused(root, SLUG, "--date", "2026-12-01")
+    assert (
+        f"{SLUG} : l’avenant n° 1 ne peut pas être signé le 1er décembre 2026, après la fin de la convention "
+        "(30 novembre 2026, article 7 – Durée) — une convention expirée ne peut être ni prolongée ni modifiée : "
+        "il faut une nouvelle convention." in output
+    )
+    assert not (root / "registre" / f"{SLUG}.yaml").read_text(encoding="utf-8").count("numero: 1")
+
+
+def test_a_deliberation_after_the_end_cannot_authorise_an_avenant(root: Path) -> None:
+    record(root, SLUG, "2024-05-02")
+    set_programme_fin(root, "2027-11-30")  # the programme is extended; the convention as signed is not
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2026-12-03")
+    set_departement_deliberation(root, "2026-11-20")
+    output = refused(root, SLUG, "--date", "2026-11-25")
+    assert "ne peut pas être autorisé par la délibération du conseil communautaire du 3 décembre 2026" in output
+    assert "il faut une nouvelle convention" in output
+
+
+def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:
+    from convgen.data.load import load_project
+    from convgen.recipes.amend import plan_amendments
+
+    record(root, SLUG, "2024-05-02")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
+    project = load_project(root)
+    near = plan_amendments(project, root, [SLUG], today=dt.date(2026, 11, 1)).notes
+    assert (
+        f"{SLUG} : attention — la convention expire le 30 novembre 2026 : l’avenant doit être signé avant cette date."
+        in near
+    )
+    past = plan_amendments(project, root, [SLUG], today=dt.date(2026, 12, 1)).notes
+    assert any("la convention a expiré le 30 novembre 2026" in note for note in past)
+    early = plan_amendments(project, root, [SLUG], today=dt.date(2025, 1, 1)).notes
+    assert not any("expir" in note for note in early)

@@ -125,8 +125,9 @@ def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> N
     assert "pas encore signée" not in text
     # The avenant is a draft until both deliberations are dated: each is named with its file and key.
     assert (
-        "à renseigner : la délibération du conseil communautaire autorisant l’avenant "
-        f"(clé « deliberation_avenant » de epci/{SLUG}.yaml) — l’avenant sera produit en projet." in text
+        "à renseigner : la délibération du conseil communautaire autorisant l’avenant, postérieure à la convention "
+        f"signée le 2 mai 2024 (clé « deliberation_avenant » de epci/{SLUG}.yaml) — l’avenant sera produit en projet."
+        in text
     )
     assert (
         "à renseigner : la délibération de la Commission permanente autorisant l’avenant, postérieure à la "
@@ -145,8 +146,8 @@ def test_review_and_amend_agree_on_a_stale_deliberation(repo: Path) -> None:
     text = plain(markdown)
     assert "Un avenant n° 2 sera à signer (en projet)" in text
     stale = (
-        "la délibération du conseil communautaire autorisant l’avenant, la date inscrite étant celle d’un avenant "
-        f"déjà signé (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
+        "la délibération du conseil communautaire autorisant l’avenant, postérieure à l’avenant n° 1 signé le "
+        f"3 mai 2024 (la date inscrite, 10 janvier 2025, est celle d’un avenant déjà signé) (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
     )
     assert stale in text
     plan = plan_amendments(load_project(repo), repo, [SLUG])

@@ -70,7 +70,13 @@ def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, P
 
 
 def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
-    """Return the two signature fields of an act, each placed by the bookmark on its signatory's name."""
+    """Return the two signature fields of an act, each placed by the bookmark on its signatory's name.
+
+    An act signed on paper (``mode_signature: manuscrite``) has none.
+    """
+    signature = context.get("signature")
+    if isinstance(signature, Mapping) and not signature.get("electronique"):
+        return ()
     return (
         SignatureField(
             "signature_intercommunalite", context["epci"]["president"]["signature"], "SignatureIntercommunalite"

@@ -41,7 +41,7 @@ from convgen.acts.register import (
 from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, sign_field
 from convgen.data.model import Epci, Programme, Project
 from convgen.documents.french import date_in_words
-from convgen.errors import AmendError
+from convgen.errors import AmendError, SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
 from convgen.recipes.project import Echo, check_project, locked_runner
 from convgen.runner.engine import Runner
@@ -203,7 +203,8 @@ def sign(
         archived: PdfSigne | None = None
         if pending.mode == "electronique":
             assert data is not None
-            act = _inspect(data, expected, pending, trust)
+            assert pdf is not None
+            act = _inspect(data, pdf, expected, pending, trust)
             archived = _archived(pending, data, act)
             if not act.complete:
                 _record_partial(root, pending, expected, archived, data, act, echo)
@@ -293,12 +294,15 @@ def _read_file(slug: str, pdf: Path) -> bytes:
         raise AmendError(f"{slug} : {pdf} illisible ({error.strerror}) — vérifiez le chemin du PDF signé.") from None
 
 
-def _inspect(data: bytes, expected: str, pending: Pending, trust: Sequence[Path]) -> SignedAct:
-    """Check the signed bytes against the act built (``acts/signature.py``)."""
+def _inspect(data: bytes, given: Path, expected: str, pending: Pending, trust: Sequence[Path]) -> SignedAct:
+    """Check the signed bytes (a private copy of the file ``given``) against the act built (``acts/signature.py``)."""
     with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
         copy = Path(work) / pending.job.pdf_name
         copy.write_bytes(data)
-        return inspect_signed(copy, expected_sha256=expected, fields=pending.fields, trust=trust)
+        try:
+            return inspect_signed(copy, expected_sha256=expected, fields=pending.fields, trust=trust)
+        except SignatureError as error:
+            raise SignatureError(str(error).replace(str(copy), str(given))) from None
 
 
 def _archived(pending: Pending, data: bytes, act: SignedAct | None) -> PdfSigne:

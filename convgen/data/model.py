@@ -432,6 +432,78 @@ class Departement(StrictModel):
         return self
 
 
+FIGURES_DIR = "templates/figures"
+_FIGURE_FILE = re.compile(r"templates/figures/[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.(?:png|jpe?g)")
+
+
+def _check_figure_file(value: str) -> str:
+    """Refuse a figure file outside ``templates/figures/`` or that is not a PNG or JPEG image."""
+    if not _FIGURE_FILE.fullmatch(value):
+        raise error(
+            f"fichier de figure « {value} » refusé : une image PNG ou JPEG du dossier {FIGURES_DIR}/ est attendue",
+            f"exemple : {FIGURES_DIR}/carte-offres.png (minuscules, chiffres et tirets, sans espace)",
+        )
+    return value
+
+
+FigureFile = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_figure_file),
+]
+
+
+class Figure(StrictModel):
+    """A figure of the convention: its image file and the text that describes it (alternative text)."""
+
+    model_config = ConfigDict(
+        title="Figure",
+        json_schema_extra={"description": "Image insérée dans la convention, avec son texte alternatif."},
+    )
+
+    fichier: FigureFile = Field(
+        title="Fichier",
+        description=f"Image PNG ou JPEG du dossier {FIGURES_DIR}/ ; absente, les conventions restent en projet.",
+        examples=[f"{FIGURES_DIR}/carte-offres.png"],
+    )
+    texte_alternatif: LongText = Field(
+        title="Texte alternatif",
+        description="Ce que montre l'image, lu à la place de l'image par les lecteurs d'écran (PDF accessible).",
+        examples=["Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique."],
+    )
+
+
+NUAGE = Figure(
+    fichier=f"{FIGURES_DIR}/nuage-de-mots.png",
+    texte_alternatif=("Nuage des mots les plus souvent cités par les collectivités ayant répondu à la concertation."),
+)
+CARTE = Figure(
+    fichier=f"{FIGURES_DIR}/carte-offres.png",
+    texte_alternatif="Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique.",
+)
+
+
+class Figures(StrictModel):
+    """The two figures of the synthesis of the consultation (annex 4)."""
+
+    model_config = ConfigDict(
+        title="Figures",
+        json_schema_extra={"description": "Les deux figures de la synthèse de la concertation (annexe 4)."},
+    )
+
+    nuage: Figure = Field(
+        default=NUAGE,
+        title="Nuage de mots",
+        description="Après « Les mots les plus souvent cités par les collectivités ayant répondu sont les suivants : ».",
+    )
+    carte: Figure = Field(
+        default=CARTE,
+        title="Carte des offres",
+        description="Sous la légende « Carte des 228 offres d'accès à un accompagnement numérique en Sarthe ».",
+    )
+
+
 class Programme(StrictModel):
     """The programme: contract period and the two State conventions."""
 
@@ -453,6 +525,12 @@ class Programme(StrictModel):
         title="Convention avec l'État (coordinateur)",
         description="Date de la convention de subvention « conseiller numérique coordinateur ».",
         examples=["2024-02-23"],
+    )
+
+    figures: Figures = Field(
+        default=Figures(),
+        title="Figures de l'annexe 4",
+        description="Images de la synthèse de la concertation : nuage de mots et carte des offres.",
     )
 
     @model_validator(mode="after")

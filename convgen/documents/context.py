@@ -6,11 +6,14 @@ Every text value is set in French typography (see ``french.typography``); templa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from convgen.data.model import Contact, Departement, Epci, Personne, Programme
+from convgen.data.model import FIGURES_DIR, Contact, Departement, Epci, Figure, Personne, Programme
 from convgen.documents.french import (
     NBSP,
     date_in_words,
@@ -28,14 +31,27 @@ from convgen.errors import RenderError
 _FEMININE_BODIES = re.compile(r"(?i)^(communauté|métropole)\b")
 _DEPARTEMENT_PREFIX = re.compile(r"(?i)^département\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+)")
 
+SAMPLE_FIGURE_KEY = "Exemple"
+"""PNG text key of the sample figures shipped in ``templates/figures/`` (to be replaced before signature)."""
 
-def convention_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
-    """Return the context of the convention of one intercommunality, every text set in French typography."""
+
+def convention_context(
+    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+) -> dict[str, Any]:
+    """Return the context of the convention of one intercommunality, every text set in French typography.
+
+    With ``templates_dir``, the figures' files are checked (a missing one makes the convention a draft) and
+    their sha256 is part of the context; without it, the rendering checks them (``with_figures_checked``).
+    """
+    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
+    reasons = draft_reasons(epci) + figure_reasons(figures)
     context: dict[str, Any] = {
-        "projet": epci.deliberation is None,
+        "projet": bool(reasons),
+        "raisons_projet": reasons,
         "departement": _departement(departement),
         "programme": _programme(programme),
         "epci": _epci(epci),
+        "figures": figures,
     }
     context = _typeset(context)
     assert_no_none(context)
@@ -45,6 +61,84 @@ def convention_context(departement: Departement, programme: Programme, epci: Epc
 def annexe_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
     """Return the context of the annex: the convention's own (the annex template uses a subset)."""
     return convention_context(departement, programme, epci)
+
+
+def draft_reasons(epci: Epci) -> list[str]:
+    """Return why the data of an intercommunality make its convention a draft (PROJET), in French."""
+    reasons = []
+    if epci.deliberation is None:
+        reasons.append("délibération de l'intercommunalité à renseigner")
+    return reasons
+
+
+# ---------------------------------------------------------------------------------------------- figures
+FIGURES = ("nuage", "carte")
+"""The figures of annex 4, by the name the data and the template give them (``figures.nuage``)."""
+
+
+def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
+    """Return the context of one figure: its file as named in the data, its alternative text, its state.
+
+    ``image`` is the file relative to ``templates_dir`` (the rendering inserts the picture there);
+    ``present`` is False when the file is missing or is not an image (``probleme`` says which); ``exemple``
+    is True for a sample figure; ``empreinte`` is the file's sha256 ("" when not checked).
+    """
+    state: dict[str, Any] = {
+        "fichier": figure.fichier,
+        "image": figure.fichier.removeprefix(FIGURES_DIR.split("/")[0] + "/"),
+        "texte_alternatif": figure.texte_alternatif,
+        "present": True,
+        "probleme": "",
+        "exemple": False,
+        "empreinte": "",
+    }
+    if templates_dir is None:
+        return state
+    try:
+        data = (templates_dir / state["image"]).read_bytes()
+    except OSError:
+        return {**state, "present": False, "probleme": "introuvable"}
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise UnidentifiedImageError(image.format)
+            sample = SAMPLE_FIGURE_KEY in (getattr(image, "text", None) or {})
+            image.load()
+    except (OSError, ValueError, SyntaxError):
+        return {**state, "present": False, "probleme": "illisible (image PNG ou JPEG attendue)"}
+    return {**state, "exemple": sample, "empreinte": hashlib.sha256(data).hexdigest()}
+
+
+def figure_reasons(figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Return the reasons the figures make a document a draft: one per figure missing or unreadable."""
+    return [f"figure {f['probleme']} : {f['fichier']}" for f in figures.values() if not f["present"]]
+
+
+def with_figures_checked(context: Mapping[str, Any], templates_dir: Path) -> dict[str, Any]:
+    """Return the context with its figures checked against ``templates_dir``: a missing one makes a draft.
+
+    The rendering calls it, so that a document never goes without a figure unless it says PROJET; it
+    changes nothing when the context was made with the same ``templates_dir``.
+    """
+    if "figures" not in context:
+        return dict(context)
+    figures = {
+        name: _typeset(
+            figure_state(Figure(fichier=f["fichier"], texte_alternatif=f["texte_alternatif"]), templates_dir)
+        )
+        for name, f in context["figures"].items()
+    }
+    before = {typography(r) for r in figure_reasons(context["figures"])}
+    kept = [r for r in context.get("raisons_projet", []) if r not in before]
+    reasons = kept + [typography(r) for r in figure_reasons(figures)]
+    return {
+        **context,
+        "figures": figures,
+        "raisons_projet": reasons,
+        "projet": bool(context.get("projet")) or bool(figure_reasons(figures)),
+    }
 
 
 def document_metadata(departement: Departement, programme: Programme, epci: Epci) -> dict[str, str]:

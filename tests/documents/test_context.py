@@ -125,6 +125,7 @@ def test_convention_context_contract() -> None:
 
     assert context == {
         "projet": False,
+        "raisons_projet": [],
         "departement": {
             "nom": "Département de la Sarthe",
             "nom_majuscules": "DÉPARTEMENT DE LA SARTHE",
@@ -232,13 +233,34 @@ def test_convention_context_contract() -> None:
                 "communication": [f"Article dans le magazine intercommunal «{NB}Le Saosnois{NB}»"],
             },
         },
+        "figures": {
+            "nuage": {
+                "fichier": "templates/figures/nuage-de-mots.png",
+                "image": "figures/nuage-de-mots.png",
+                "texte_alternatif": "Nuage des mots les plus souvent cités par les collectivités ayant répondu à "
+                "la concertation.",
+                "present": True,
+                "probleme": "",
+                "exemple": False,
+                "empreinte": "",
+            },
+            "carte": {
+                "fichier": "templates/figures/carte-offres.png",
+                "image": "figures/carte-offres.png",
+                "texte_alternatif": "Carte de la Sarthe situant les 228 offres d’accès à un accompagnement numérique.",
+                "present": True,
+                "probleme": "",
+                "exemple": False,
+                "empreinte": "",
+            },
+        },
     }
 
 
 def test_convention_context_keys_and_types() -> None:
     context = convention_context(*build())
 
-    assert set(context) == {"projet", "departement", "programme", "epci"}
+    assert set(context) == {"projet", "raisons_projet", "departement", "programme", "epci", "figures"}
     assert set(context["departement"]) == {
         "nom",
         "nom_majuscules",

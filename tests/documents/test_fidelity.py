@@ -315,6 +315,11 @@ ADDITIONS: list[tuple[str, str, str]] = [
         "ANNEXE 4 – SYNTHÈSE DE LA CONCERTATION DES COMMUNES ET INTERCOMMUNALITÉS",
         "ANNEXE 4 – SYNTHÈSE DE LA CONCERTATION DES COMMUNES ET INTERCOMMUNALITÉS",
     ),
+    (
+        DECISIONS_SECTION,
+        "[Figure manquante : ‹fichier›]",
+        "[Figure manquante : {figures.nuage.fichier|figures.carte.fichier}]",
+    ),
     (DECISIONS_SECTION, "« PROJET »", "PROJET"),
     (
         DECISIONS_SECTION,
@@ -390,14 +395,16 @@ def readme_section(title: str) -> str:
     return text[start : min(ends, default=len(text))]
 
 
-def rendered_text_of(name: str, **epci_changes: Any) -> tuple[str, dict[str, Any]]:
-    """Return the text of a sample convention and its context."""
+def rendered_text_of(name: str, templates: Path | None = None, **epci_changes: Any) -> tuple[str, dict[str, Any]]:
+    """Return the text of a sample convention and its context (its figures checked against ``templates``)."""
+    from convgen.documents.context import with_figures_checked
     from convgen.documents.docxtext import docx_text
     from convgen.documents.render import render_convention
     from tests.documents.test_render import TEMPLATES, make_context
 
-    context = make_context(name, **epci_changes)
-    return docx_text(render_convention(TEMPLATES, context)), context
+    folder = templates or TEMPLATES
+    context = with_figures_checked(make_context(name, **epci_changes), folder)
+    return docx_text(render_convention(folder, context)), context
 
 
 @pytest.mark.parametrize(
@@ -407,6 +414,19 @@ def rendered_text_of(name: str, **epci_changes: Any) -> tuple[str, dict[str, Any
 )
 def test_every_sentence_rendered_is_in_the_seed_or_listed(name: str, changes: dict[str, Any]) -> None:
     text, context = rendered_text_of(name, **changes)
+    assert unlisted_sentences(text, context) == []
+
+
+def test_every_sentence_of_a_draft_without_figures_is_in_the_seed_or_listed(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.documents.test_render import TEMPLATES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("*.png"))
+    text, context = rendered_text_of("monsieur", templates)
+    assert context["projet"] is True
+    assert "Figure manquante" in text
     assert unlisted_sentences(text, context) == []
 
 

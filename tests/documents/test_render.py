@@ -303,6 +303,7 @@ def test_template_resaved_by_libreoffice_still_renders(tmp_path: Path) -> None:
         capture_output=True,
         timeout=180,
     )
+    shutil.copytree(TEMPLATES / "figures", resaved / "figures")
     context = make_context("madame", deliberation=None)
     data = render_convention(resaved, context)
     all_xml_parses(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -340,6 +341,51 @@ def _distinct_contacts(referent: Contact, suppleant: Contact) -> None:
         )
 
 
+def _check_key_path(value: str) -> str:
+    """Refuse a key to confirm that is not written as a key: lowercase words and dots (``president.nom``)."""
+    if not re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)*", value):
+        raise error(
+            f"« {value} » n'est pas une clé",
+            "écrivez la clé telle qu'elle figure dans le fichier, par exemple siege ou president.nom",
+        )
+    return value
+
+
+KeyPath = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_key_path),
+]
+
+
+def keys_of(model: BaseModel, prefix: str = "") -> list[str]:
+    """Return the keys written in the file a model was read from, nested ones dotted, in the model's order."""
+    keys: list[str] = []
+    for name in model.__class__.model_fields:
+        if name not in model.model_fields_set:
+            continue
+        keys.append(prefix + name)
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            keys += keys_of(value, f"{prefix}{name}.")
+    return keys
+
+
+def _check_keys_to_confirm(model: BaseModel, keys: tuple[str, ...]) -> None:
+    """Refuse a key to confirm that is not a key of the file, or that is listed twice."""
+    known = [k for k in keys_of(model) if k != "a_confirmer"]
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise error(f"clé « {key} » en double", "supprimez l'une des deux lignes", ("a_confirmer", index))
+        seen.add(key)
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+            hint = "clés voisines : " + ", ".join(close) if close else "clés du fichier : " + ", ".join(known[:12])
+            raise error(f"« {key} » n'est pas une clé de ce fichier", hint, ("a_confirmer", index))
+
+
 class Epci(StrictModel):
     """One communauté de communes: the content of ``epci/<slug>.yaml``."""
 
@@ -380,6 +426,22 @@ class Epci(StrictModel):
     ressources: Ressources = Field(
         title="Ressources", description="Ressources mises à disposition (article 3.2 et annexe)."
     )
+
+    a_confirmer: tuple[KeyPath, ...] | None = Field(
+        title="Valeurs à confirmer",
+        default=None,
+        description=(
+            "Clés de ce fichier dont la valeur reste à confirmer (siege, nom, president.nom…) ; "
+            "tant que la liste n'est pas vide, la convention et ses avenants restent en projet."
+        ),
+        examples=[["siege", "nom"]],
+    )
+
+    @model_validator(mode="after")
+    def _keys_to_confirm(self) -> Epci:
+        """Require every key to confirm to be a key of this file, listed once."""
+        _check_keys_to_confirm(self, self.a_confirmer or ())
+        return self
 
     @model_validator(mode="after")
     def _distinct(self) -> Epci:

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from convgen.data.model import FIGURES_DIR, Contact, Departement, Epci, Figure, Personne, Programme
+from pydantic import BaseModel
+
+from convgen.data.model import FIGURES_DIR, Contact, Departement, Epci, Figure, Personne, Programme, model_fields_at
 from convgen.documents.french import (
     NBSP,
     date_in_words,
@@ -68,7 +70,27 @@ def draft_reasons(epci: Epci) -> list[str]:
     reasons = []
     if epci.deliberation is None:
         reasons.append("délibération de l'intercommunalité à renseigner")
+    labels = confirmation_labels(epci)
+    if labels:
+        reasons.append(f"{'valeurs' if len(labels) > 1 else 'valeur'} à confirmer : {', '.join(labels)}")
     return reasons
+
+
+def confirmation_labels(epci: Epci) -> list[str]:
+    """Return the French names of the values still to confirm (``a_confirmer``): "siège", "nom (référent)"."""
+    return [key_label(Epci, key) for key in epci.a_confirmer or ()]
+
+
+def key_label(model: type[BaseModel], key: str) -> str:
+    """Return the French name of a dotted key, from the fields' titles: ``president.nom`` → "nom (président…)"."""
+    titles: list[str] = []
+    current: type[BaseModel] | None = model
+    for part in key.split("."):
+        field = current.model_fields[part] if current is not None else None
+        title = (field.title if field is not None else None) or part
+        titles.append(title if title.isupper() else title[:1].lower() + title[1:])
+        current = model_fields_at(current, (part,)) if current is not None else None
+    return titles[-1] if len(titles) == 1 else f"{titles[-1]} ({', '.join(reversed(titles[:-1]))})"
 
 
 # ---------------------------------------------------------------------------------------------- figures
@@ -229,6 +251,7 @@ def _epci(epci: Epci) -> dict[str, Any]:
             "materiels": list(epci.ressources.materiels),
             "communication": list(epci.ressources.communication),
         },
+        "a_confirmer": confirmation_labels(epci),
     }
 
 

@@ -232,6 +232,7 @@ def test_convention_context_contract() -> None:
                 ],
                 "communication": [f"Article dans le magazine intercommunal «{NB}Le Saosnois{NB}»"],
             },
+            "a_confirmer": [],
         },
         "figures": {
             "nuage": {

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 Civilite = Literal["Madame", "Monsieur"]
+ModeSignature = Literal["electronique", "manuscrite"]
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 500
@@ -436,6 +437,12 @@ class Epci(StrictModel):
         ),
         examples=[["siege", "nom"]],
     )
+    mode_signature: ModeSignature | None = Field(
+        default=None,
+        title="Mode de signature",
+        description="« electronique » ou « manuscrite » ; absent : celui du programme (departement.yaml).",
+        examples=["manuscrite"],
+    )
 
     @model_validator(mode="after")
     def _keys_to_confirm(self) -> Epci:
@@ -593,6 +600,15 @@ class Programme(StrictModel):
         default=Figures(),
         title="Figures de l'annexe 4",
         description="Images de la synthèse de la concertation : nuage de mots et carte des offres.",
+    )
+    mode_signature: ModeSignature = Field(
+        default="electronique",
+        title="Mode de signature",
+        description=(
+            "« electronique » : chaque partie signe électroniquement le même PDF ; « manuscrite » : deux "
+            "exemplaires signés à la main (« Fait au Mans, le … »). Un fichier epci/ peut le changer pour sa convention."
+        ),
+        examples=["electronique"],
     )
 
     @model_validator(mode="after")

@@ -54,6 +54,7 @@ def convention_context(
         "programme": _programme(programme),
         "epci": _epci(epci),
         "figures": figures,
+        "signature": signature_mode(programme, epci),
     }
     context = _typeset(context)
     assert_no_none(context)
@@ -63,6 +64,12 @@ def convention_context(
 def annexe_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
     """Return the context of the annex: the convention's own (the annex template uses a subset)."""
     return convention_context(departement, programme, epci)
+
+
+def signature_mode(programme: Programme, epci: Epci) -> dict[str, Any]:
+    """Return how the parties sign: ``mode`` ("electronique" or "manuscrite", the EPCI's own first), as flags."""
+    mode = epci.mode_signature or programme.mode_signature
+    return {"mode": mode, "electronique": mode == "electronique", "manuscrite": mode == "manuscrite"}
 
 
 def draft_reasons(epci: Epci) -> list[str]:

@@ -62,6 +62,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         "epci.president.signature",
         "figures.nuage.image",
         "figures.carte.image",
+        "signature.electronique",
         ANNEXE_FIELD,
     ),
     ANNEXE: (
@@ -108,6 +109,8 @@ _FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
 FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
 """A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
 _SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
+_HANDWRITTEN = re.compile(r"\bFait en \w+ exemplaires\b|^\s*Fait\b.{0,80},\s*le\b")
+_ELECTRONIC = re.compile(r"\bsigné(?:e|s|es)? électroniquement\b")
 _DELIBERATION_BLANK = re.compile(r"délibération\b[^.…_]{0,100}?\ben\s+date\s+du\s*(?:[.…_]\s*){2,}")
 
 
@@ -416,9 +419,12 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
     """Return the problems of a rendered document, in French; an empty list when it is fit to print.
 
     Looks for "None", a template tag left over, "Président-e", "Le-La", and blanks to fill in by hand
-    ("……", "....."). The signing date ("Fait au Mans, le ……") is always a blank; the deliberation date
-    of the intercommunality may be one only when ``allow_fill_in`` (a draft). Text that comes from
-    the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is legitimate.
+    ("……", "....."). The signing date ("Fait au Mans, le ……") is a blank of an act signed by hand; the
+    deliberation date of the intercommunality may be one only when ``allow_fill_in`` (a draft). With a
+    ``context`` that says how the act is signed (``signature.electronique``), a closing formula of the other
+    mode is a problem (« Fait en deux exemplaires », « Fait au Mans, le » in an act signed electronically).
+    Text that comes from the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is
+    legitimate.
     """
     problems: list[str] = []
     try:
@@ -427,6 +433,7 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
         return [f"document illisible : {exc}"]
     masks = _data_masks(context)
+    electronic = _electronic(context)
     for part in parts:
         for number, raw in enumerate(part.paragraphs, start=1):
             text = _mask(raw, masks)
@@ -434,11 +441,30 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
             for pattern, message in _FORBIDDEN:
                 if pattern.search(text):
                     problems.append(f"{message} ({where}) : « {_excerpt(raw, pattern)} »")
-            if FILL_IN.search(text):
+            if FILL_IN.search(text) and not (electronic and _SIGNING_DATE.match(text)):
                 problem = _fill_in_problem(text, allow_fill_in)
                 if problem:
                     problems.append(f"{problem} ({where}) : « {_excerpt(raw, FILL_IN)} »")
+            problems += [
+                f"{message} ({where}) : « {_excerpt(raw, pattern)} »"
+                for pattern, message in _signature_problems(text, electronic)
+            ]
     return problems
+
+
+def _electronic(context: Mapping[str, Any] | None) -> bool | None:
+    """Return True when the context says the act is signed electronically, False by hand, None when unknown."""
+    signature = context.get("signature") if context is not None else None
+    return bool(signature.get("electronique")) if isinstance(signature, Mapping) else None
+
+
+def _signature_problems(text: str, electronic: bool | None) -> list[tuple[re.Pattern[str], str]]:
+    """Return the closing formulas of a paragraph that do not suit the act's signature mode."""
+    if electronic is True and _HANDWRITTEN.search(text):
+        return [(_HANDWRITTEN, "formule de signature manuscrite dans un acte signé électroniquement")]
+    if electronic is False and _ELECTRONIC.search(text):
+        return [(_ELECTRONIC, "formule de signature électronique dans un acte signé à la main")]
+    return []
 
 
 def _check_xml(docx: bytes) -> None:

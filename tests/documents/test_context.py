@@ -255,13 +255,14 @@ def test_convention_context_contract() -> None:
                 "empreinte": "",
             },
         },
+        "signature": {"mode": "electronique", "electronique": True, "manuscrite": False},
     }
 
 
 def test_convention_context_keys_and_types() -> None:
     context = convention_context(*build())
 
-    assert set(context) == {"projet", "raisons_projet", "departement", "programme", "epci", "figures"}
+    assert set(context) == {"projet", "raisons_projet", "departement", "programme", "epci", "figures", "signature"}
     assert set(context["departement"]) == {
         "nom",
         "nom_majuscules",

@@ -320,6 +320,13 @@ ADDITIONS: list[tuple[str, str, str]] = [
         "[Figure manquante : ‹fichier›]",
         "[Figure manquante : {figures.nuage.fichier|figures.carte.fichier}]",
     ),
+    (
+        DECISIONS_SECTION,
+        "« La présente convention est signée électroniquement par chacune des parties ; elle est datée du jour de "
+        "la dernière signature. »",
+        "La présente convention est signée électroniquement par chacune des parties ; elle est datée du jour de la "
+        "dernière signature.",
+    ),
     (DECISIONS_SECTION, "« PROJET »", "PROJET"),
     (
         DECISIONS_SECTION,
@@ -409,8 +416,13 @@ def rendered_text_of(name: str, templates: Path | None = None, **epci_changes: A
 
 @pytest.mark.parametrize(
     ("name", "changes"),
-    [("madame", {}), ("monsieur", {}), ("madame", {"deliberation": None})],
-    ids=["madame", "monsieur", "projet"],
+    [
+        ("madame", {}),
+        ("monsieur", {}),
+        ("madame", {"deliberation": None}),
+        ("monsieur", {"mode_signature": "manuscrite"}),
+    ],
+    ids=["madame", "monsieur", "projet", "manuscrite"],
 )
 def test_every_sentence_rendered_is_in_the_seed_or_listed(name: str, changes: dict[str, Any]) -> None:
     text, context = rendered_text_of(name, **changes)

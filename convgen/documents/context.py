@@ -170,8 +170,28 @@ def with_figures_checked(context: Mapping[str, Any], templates_dir: Path) -> dic
     }
 
 
-def document_metadata(departement: Departement, programme: Programme, epci: Epci) -> dict[str, str]:
-    """Return the document properties (title, author, subject, keywords, language) of a convention."""
+DRAFT_TITLE_PREFIX = "PROJET – "
+"""How the title of a draft begins, in the DOCX core properties and in the PDF."""
+
+
+def is_draft(context: Mapping[str, Any]) -> bool:
+    """Return True when a context is a draft's: ``projet``, or values still to confirm.
+
+    An avenant's ``projet`` says whether its deliberations are known; values to confirm make it a draft too.
+    """
+    epci = context.get("epci")
+    return bool(context.get("projet")) or bool(isinstance(epci, Mapping) and epci.get("a_confirmer"))
+
+
+def document_metadata(
+    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+) -> dict[str, str]:
+    """Return the document properties (title, author, subject, keywords, language) of a convention.
+
+    The title of a draft begins with « PROJET – » (with ``templates_dir``, a missing figure counts too).
+    """
+    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
+    draft = bool(draft_reasons(epci) or figure_reasons(figures))
     keywords = (
         "convention",
         "conseiller numérique",
@@ -180,7 +200,10 @@ def document_metadata(departement: Departement, programme: Programme, epci: Epci
         epci.nom_court,
     )
     return {
-        "Title": typography(f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"),
+        "Title": typography(
+            (DRAFT_TITLE_PREFIX if draft else "")
+            + f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"
+        ),
         "Author": typography(departement.nom),
         "Subject": typography(
             f"Organisation de l'intervention d'un conseiller numérique sur le territoire {with_article_de(epci.nom)}"

@@ -205,12 +205,14 @@ def render_document(
         raise RenderError(f"{name} : champ absent du contexte ({exc.message})") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{name} : rendu impossible ({exc.message})") from exc
+    from convgen.documents.context import is_draft
+
     out = io.BytesIO()
     with warnings.catch_warnings():
         # A template re-saved by LibreOffice makes python-docx write core.xml twice (dropped below).
         warnings.filterwarnings("ignore", message="Duplicate name", category=UserWarning)
         tpl.save(out)
-    return normalize_docx(out.getvalue(), epoch=epoch)
+    return normalize_docx(out.getvalue(), epoch=epoch, draft=is_draft(context))
 
 
 FIGURE_BOX_EMU = (5_760_000, 3_960_000)
@@ -292,10 +294,11 @@ def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
     return max(as_utc(epoch), _FIXED_EPOCH)
 
 
-def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None) -> bytes:
+def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, draft: bool = False) -> bytes:
     """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
 
-    Also sets core.xml's dates and revision, and raises "1er" ordinals in superscript.
+    Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »), and
+    raises "1er" ordinals in superscript.
     """
     when = source_date(epoch)
     stamp = when.timetuple()[:6]
@@ -310,7 +313,7 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None) -> bytes:
             if info.filename not in entries:
                 entries[info.filename] = src.read(info)
     if _CORE in entries:
-        entries[_CORE] = _fix_core(entries[_CORE], when)
+        entries[_CORE] = _fix_core(entries[_CORE], when, draft=draft)
     for entry, blob in entries.items():
         if _STORY.match(entry):
             entries[entry] = _superscript_ordinals(blob)
@@ -326,9 +329,20 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None) -> bytes:
     return out.getvalue()
 
 
-def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
-    """Return core.xml with fixed creation and modification dates, revision 1, no print date."""
+def _fix_core(xml: bytes, when: dt.datetime, *, draft: bool = False) -> bytes:
+    """Return core.xml with fixed creation and modification dates, revision 1, no print date.
+
+    A draft's title begins with « PROJET – ».
+    """
+    from convgen.documents.context import DRAFT_TITLE_PREFIX
+
     root = etree.fromstring(xml, _PARSER)
+    if draft:
+        title = root.find("dc:title", _NS)
+        if title is None:
+            title = etree.SubElement(root, f"{{{_NS['dc']}}}title")
+        if not (title.text or "").startswith(DRAFT_TITLE_PREFIX):
+            title.text = DRAFT_TITLE_PREFIX + (title.text or "")
     text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     for tag in ("created", "modified"):
         element = root.find(f"dcterms:{tag}", _NS)
@@ -449,6 +463,40 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
                 f"{message} ({where}) : « {_excerpt(raw, pattern)} »"
                 for pattern, message in _signature_problems(text, electronic)
             ]
+    if context is not None:
+        problems += _draft_problems(docx, parts, context)
+    return problems
+
+
+def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -> list[str]:
+    """Return what keeps a draft from being unmistakable: its header, its title, names to sign under."""
+    from convgen.documents.context import DRAFT_TITLE_PREFIX, is_draft
+
+    if not is_draft(context):
+        return []
+    problems = []
+    headers = [text for part in parts if part.label == "en-tête" for text in part.paragraphs]
+    if not any(re.search(r"\bPROJET\b", text) for text in headers):
+        problems.append("projet sans la mention PROJET en en-tête")
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        core = etree.fromstring(archive.read(_CORE), _PARSER) if _CORE in archive.namelist() else None
+    title = str(core.findtext("dc:title", default="", namespaces=_NS)) if core is not None else ""
+    if not title.startswith(DRAFT_TITLE_PREFIX):
+        problems.append(
+            f"projet dont le titre (propriétés du document) ne commence pas par « {DRAFT_TITLE_PREFIX}» : « {title} »"
+        )
+    names = [
+        str(party["president"]["signature"])
+        for party in (context.get("epci"), context.get("departement"))
+        if isinstance(party, Mapping) and isinstance(party.get("president"), Mapping)
+    ]
+    for part in parts:
+        for number, text in enumerate(part.paragraphs, start=1):
+            cells = text.split("\t")
+            if any(cell.endswith(f" / {name}") for cell in cells for name in names):
+                problems.append(
+                    f"nom à signer dans le bloc de signature d’un projet ({part.label}, paragraphe {number})"
+                )
     return problems
 
 

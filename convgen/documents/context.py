@@ -31,6 +31,7 @@ from convgen.documents.french import (
 from convgen.errors import RenderError
 
 _FEMININE_BODIES = re.compile(r"(?i)^(communauté|métropole)\b")
+_COMPOUND = re.compile(r"[^\s()«»,;:/]+(?:-[^\s()«»,;:/-]+)+")
 _DEPARTEMENT_PREFIX = re.compile(r"(?i)^département\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+)")
 
 SAMPLE_FIGURE_KEY = "Exemple"
@@ -213,6 +214,29 @@ def document_metadata(
     }
 
 
+def proper_names(context: Mapping[str, Any]) -> list[str]:
+    """Return the hyphenated words of the proper names of a context, longest first: "Sablé-sur-Sarthe".
+
+    People (presidents, referents, deputies), places (seat, place of signature) and bodies (names of the
+    intercommunality and the Département): the rendering never breaks a line at their own hyphens.
+    """
+    values: list[object] = []
+    for party in ("epci", "departement"):
+        data = context.get(party)
+        if not isinstance(data, Mapping):
+            continue
+        values += [data.get(key) for key in ("nom", "nom_majuscules", "nom_court", "siege", "lieu_signature")]
+        for role in ("president", "referent", "suppleant"):
+            person = data.get(role)
+            if isinstance(person, Mapping):
+                values += [person.get("prenom"), person.get("nom")]
+    avenant = context.get("avenant")
+    if isinstance(avenant, Mapping):
+        values.append(avenant.get("ancien_nom"))
+    words = {word for value in values if isinstance(value, str) for word in _COMPOUND.findall(value)}
+    return sorted(words, key=lambda word: (-len(word), word))
+
+
 def millesime(programme: Programme) -> str:
     """Return the years the programme is named after, "2024-2026" (a December start counts as next year)."""
     first = programme.debut.year + (1 if programme.debut.month == 12 else 0)
@@ -240,7 +264,7 @@ def _departement(departement: Departement) -> dict[str, Any]:
     """Return the Département's part of the context."""
     return {
         "nom": departement.nom,
-        "nom_majuscules": upper_text(departement.nom),
+        "nom_majuscules": NBSP.join(upper_text(departement.nom).split()),  # a title's words: never split
         "lieu_signature": departement.lieu_signature,
         "lieu_signature_prepose": with_place_preposition(departement.lieu_signature),
         "adresse": departement.adresse,

@@ -16,7 +16,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from convgen.documents.docxtext import W, read_parts
 from convgen.documents.epoch import as_utc
+from convgen.documents.french import NBSP, UNITS, WEB_ADDRESS
 from convgen.errors import RenderError, TemplateError
 
 CONVENTION = "convention.docx"
@@ -95,6 +96,8 @@ _NS = {
     "w": W,
 }
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+_TITLE_STYLES = ("Title", "Subtitle")
+_NO_BREAK_HYPHEN = "\u2011"  # how the checks read ``w:noBreakHyphen``
 _ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
 _RPR_AFTER_VERTALIGN = ("rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
@@ -205,14 +208,14 @@ def render_document(
         raise RenderError(f"{name} : champ absent du contexte ({exc.message})") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{name} : rendu impossible ({exc.message})") from exc
-    from convgen.documents.context import is_draft
+    from convgen.documents.context import is_draft, proper_names
 
     out = io.BytesIO()
     with warnings.catch_warnings():
         # A template re-saved by LibreOffice makes python-docx write core.xml twice (dropped below).
         warnings.filterwarnings("ignore", message="Duplicate name", category=UserWarning)
         tpl.save(out)
-    return normalize_docx(out.getvalue(), epoch=epoch, draft=is_draft(context))
+    return normalize_docx(out.getvalue(), epoch=epoch, draft=is_draft(context), names=proper_names(context))
 
 
 FIGURE_BOX_EMU = (5_760_000, 3_960_000)
@@ -294,11 +297,15 @@ def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
     return max(as_utc(epoch), _FIXED_EPOCH)
 
 
-def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, draft: bool = False) -> bytes:
+def normalize_docx(
+    data: bytes, *, epoch: dt.datetime | None = None, draft: bool = False, names: Sequence[str] = ()
+) -> bytes:
     """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
 
-    Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »), and
-    raises "1er" ordinals in superscript.
+    Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »),
+    raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
+    proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
+    word of a title never stands alone on its line.
     """
     when = source_date(epoch)
     stamp = when.timetuple()[:6]
@@ -316,7 +323,7 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, draft: bool
         entries[_CORE] = _fix_core(entries[_CORE], when, draft=draft)
     for entry, blob in entries.items():
         if _STORY.match(entry):
-            entries[entry] = _superscript_ordinals(blob)
+            entries[entry] = _unbreakable(_superscript_ordinals(blob), names)
     order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
@@ -400,6 +407,122 @@ def _superscript_ordinals(xml: bytes) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
+@functools.lru_cache(maxsize=64)
+def _unbreakable_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Return what must not break at its hyphens: the proper names given, web and e-mail addresses."""
+    alternatives = [re.escape(name) for name in sorted(names, key=len, reverse=True) if "-" in name]
+    if not alternatives:
+        return WEB_ADDRESS
+    named = r"(?<![\w\u2011-])(?:" + "|".join(alternatives) + r")(?![\w\u2011-])"
+    return re.compile(named + "|" + WEB_ADDRESS.pattern, re.VERBOSE)
+
+
+def _unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
+    """Return the story with unbreakable hyphens in names and addresses, and titles without a lone last word.
+
+    A proper name or an e-mail address gets ``w:noBreakHyphen`` (Word's own non-breaking hyphen). A web
+    address keeps its hyphens, each followed by a word joiner (U+2060: no break after it), and gets a
+    zero-width space after each « / » (a line may break there): LibreOffice would not break a long address
+    anywhere else than in the middle of a word if its hyphens were ``w:noBreakHyphen``. Neither character
+    is printed or extracted from the PDF.
+    """
+    pattern = _unbreakable_pattern(tuple(names))
+    root = etree.fromstring(xml, _PARSER)
+    changed = False
+    for t in list(root.iter(f"{{{W}}}t")):
+        text = t.text or ""
+        if "-" not in text and "/" not in text:
+            continue
+        text = WEB_ADDRESS.sub(lambda m: _web_breaks(m.group(0)), text)
+        if text != t.text:
+            t.text = text
+            changed = True
+        hyphens = [
+            m.start() + i
+            for m in pattern.finditer(text)
+            if not (WEB_ADDRESS.fullmatch(m.group(0)) and _is_web(m.group(0)))
+            for i, c in enumerate(m.group(0))
+            if c == "-"
+        ]
+        if hyphens:
+            _split_at_hyphens(t, hyphens)
+            changed = True
+    for p in root.iter(f"{{{W}}}p"):
+        style = p.find(f"{{{W}}}pPr/{{{W}}}pStyle")
+        if style is not None and style.get(f"{{{W}}}val") in _TITLE_STYLES:
+            changed = _join_last_word(p) or changed
+    if not changed:
+        return xml
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+WORD_JOINER = "\u2060"
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def _is_web(address: str) -> bool:
+    """Return True for a web address (not an e-mail address)."""
+    return "@" not in address and not address.startswith(("mailto:", "tel:"))
+
+
+def _web_breaks(address: str) -> str:
+    """Return a web address that breaks after its slashes, never at its hyphens (invisible characters)."""
+    if not _is_web(address):
+        return address
+    address = re.sub(rf"-(?!{WORD_JOINER})", "-" + WORD_JOINER, address)
+    return re.sub(rf"(?<![:/])/(?![/{ZERO_WIDTH_SPACE}]|$)", "/" + ZERO_WIDTH_SPACE, address)
+
+
+def _joined(tail: str) -> bool:
+    """Return True when the end of a title after its last breakable space is several words held together."""
+    return bool(re.search(r"\S[\u00a0\u202f]+\S", tail))
+
+
+def _split_at_hyphens(t: etree._Element, hyphens: list[int]) -> None:
+    """Replace the hyphens of ``t`` at the given offsets by ``w:noBreakHyphen`` elements, in the same run."""
+    text = t.text or ""
+    pieces, start = [], 0
+    for offset in hyphens:
+        pieces.append(text[start:offset])
+        start = offset + 1
+    pieces.append(text[start:])
+    anchor = t
+    first = True
+    for index, piece in enumerate(pieces):
+        if index:
+            hyphen = etree.Element(f"{{{W}}}noBreakHyphen")
+            anchor.addnext(hyphen)
+            anchor = hyphen
+        if first:
+            t.text = piece
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            first = False
+            continue
+        if piece:
+            element = etree.Element(f"{{{W}}}t")
+            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            element.text = piece
+            anchor.addnext(element)
+            anchor = element
+
+
+def _join_last_word(p: etree._Element) -> bool:
+    """Make the last space of a paragraph non-breaking, so that its last word never ends it alone."""
+    texts = [t for t in p.iter(f"{{{W}}}t") if t.text]
+    full = "".join(t.text or "" for t in texts).rstrip()
+    position = full.rfind(" ")
+    if position < 0 or not full[:position].strip() or _joined(full[position + 1 :]):
+        return False  # one word, or a last group already unbreakable (« DÉPARTEMENT DE LA SARTHE »)
+    for t in texts:
+        length = len(t.text or "")
+        if position < length:
+            text = t.text or ""
+            t.text = text[:position] + NBSP + text[position + 1 :]
+            return True
+        position -= length
+    return False
+
+
 def _insert_vertalign(rpr: etree._Element) -> None:
     """Add ``<w:vertAlign w:val="superscript"/>`` at its place in the schema order of ``w:rPr``."""
     element = etree.Element(f"{{{W}}}vertAlign")
@@ -465,7 +588,86 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
             ]
     if context is not None:
         problems += _draft_problems(docx, parts, context)
+    problems += typography_problems(docx, context)
     return problems
+
+
+_BREAKABLE_AMOUNT = re.compile(
+    rf"\d[ \t]+{UNITS}|\b(?:millions?|milliards?)[ \t]+€|(?<![\d,.])\d{{1,3}}[ \t]\d{{3}}(?![\d,])"
+)
+
+
+def typography_problems(docx: bytes, context: Mapping[str, Any] | None = None) -> list[str]:
+    """Return where a line could break where it must not, in French.
+
+    A space that can break in an amount or before its unit (« 3,9 millions € », « 30 000 € », « 45 % »,
+    « 3 ans »); a hyphen that can break in a proper name of the ``context`` (« Sablé-sur-Sarthe ») or in a
+    web or e-mail address; a web address that is not a hyperlink; a title whose last word could stand alone
+    on its line.
+    """
+    from convgen.documents.context import proper_names
+
+    names = [n for n in (proper_names(context) if context is not None else []) if "-" in n]
+    spelled = ["[-\u2011]".join(map(re.escape, name.split("-"))) for name in names]  # hyphens of either kind
+    named = re.compile(r"(?<![\w\u2011-])(?:" + "|".join(spelled) + r")(?![\w\u2011-])") if names else None
+    problems: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        stories = sorted(n for n in archive.namelist() if _STORY.match(n))
+        roots = [(name, etree.fromstring(archive.read(name), _PARSER)) for name in stories]
+    for name, root in roots:
+        label = "corps" if name == "word/document.xml" else Path(name).stem
+        for number, p in enumerate(root.iter(f"{{{W}}}p"), start=1):
+            text, linked = _typeset_text(p)
+            where = f"{label}, paragraphe {number}"
+            for match in _BREAKABLE_AMOUNT.finditer(text):
+                problems.append(f"espace sécable dans un nombre ou devant son unité ({where}) : « {match.group(0)} »")
+            for match in named.finditer(text) if named is not None else ():
+                if "-" in match.group(0):
+                    name = match.group(0).replace(_NO_BREAK_HYPHEN, "-")
+                    problems.append(f"trait d’union sécable dans un nom propre ({where}) : « {name} »")
+            for match in WEB_ADDRESS.finditer(text.replace(_NO_BREAK_HYPHEN, "-")):
+                address = match.group(0)
+                if "-" in text[match.start() : match.end()]:
+                    problems.append(f"trait d’union sécable dans une adresse ({where}) : « {address} »")
+                if "@" not in address and not any(address in link for link in linked):
+                    problems.append(f"adresse web sans lien hypertexte ({where}) : « {address} »")
+            style = p.find(f"{{{W}}}pPr/{{{W}}}pStyle")
+            if style is not None and style.get(f"{{{W}}}val") in _TITLE_STYLES:
+                words = text.strip()
+                if " " in words and not _joined(words[words.rfind(" ") + 1 :]):
+                    problems.append(f"titre dont le dernier mot peut rester seul sur sa ligne ({where}) : « {words} »")
+    return problems
+
+
+def _typeset_text(p: etree._Element) -> tuple[str, list[str]]:
+    """Return a paragraph's text as it is set (``w:noBreakHyphen`` as U+2011) and the texts of its hyperlinks."""
+    pieces: list[str] = []
+    links: dict[int, list[str]] = {}
+    for node in p.iter(f"{{{W}}}t", f"{{{W}}}noBreakHyphen", f"{{{W}}}tab", f"{{{W}}}br"):
+        if _inside(node, p, (f"{{{W}}}del", f"{{{W}}}p")):
+            continue  # deleted text, or a paragraph nested in this one (a text box)
+        piece = {"t": node.text or "", "noBreakHyphen": _NO_BREAK_HYPHEN}.get(etree.QName(node).localname, " ")
+        piece = piece.replace("-" + WORD_JOINER, _NO_BREAK_HYPHEN).replace(ZERO_WIDTH_SPACE, "")
+        pieces.append(piece)
+        link = _ancestor(node, p, f"{{{W}}}hyperlink")
+        if link is not None:
+            links.setdefault(id(link), []).append(piece)
+    return "".join(pieces), ["".join(parts).replace(_NO_BREAK_HYPHEN, "-") for parts in links.values()]
+
+
+def _inside(node: etree._Element, stop: etree._Element, tags: tuple[str, ...]) -> bool:
+    """Return True when ``node`` lies inside one of ``tags`` below ``stop``."""
+    return any(_ancestor(node, stop, tag) is not None for tag in tags)
+
+
+def _ancestor(node: etree._Element, stop: etree._Element, tag: str) -> etree._Element | None:
+    """Return the nearest ancestor of ``node`` with ``tag`` below ``stop``, or None."""
+    parent = node.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == tag:
+            return parent
+        parent = parent.getparent()
+    return None
 
 
 def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -> list[str]:
@@ -554,9 +756,10 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _mask(text: str, masks: list[str]) -> str:
-    """Return the text with the given data values blanked out."""
+    """Return the text with the given data values blanked out (a space of a value may have become unbreakable)."""
     for value in masks:
-        text = text.replace(value, " ")
+        pattern = "[ \u00a0\u202f]".join(re.escape(part) for part in re.split(r"[ \u00a0\u202f]", value))
+        text = re.sub(pattern, " ", text)
     return text
 
 

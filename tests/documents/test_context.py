@@ -128,7 +128,7 @@ def test_convention_context_contract() -> None:
         "raisons_projet": [],
         "departement": {
             "nom": "Département de la Sarthe",
-            "nom_majuscules": "DÉPARTEMENT DE LA SARTHE",
+            "nom_majuscules": f"DÉPARTEMENT{NB}DE{NB}LA{NB}SARTHE",
             "lieu_signature": "Le Mans",
             "lieu_signature_prepose": "au Mans",
             "adresse": "Hôtel du Département – 72072 Le Mans Cedex 9",
@@ -176,7 +176,7 @@ def test_convention_context_contract() -> None:
             "fin": "30 novembre 2026",
             "convention_etat": "23 février 2024",
             "convention_etat_coordinateur": "23 février 2024",
-            "duree": "3 années",
+            "duree": f"3{NB}années",
             "millesime": "2024-2026",
         },
         "epci": {

@@ -144,8 +144,13 @@ def fixed_seed() -> str:
 
 
 def normalize(text: str) -> str:
-    """Return the text with apostrophes and spaces of one kind each, "45 %" spaced."""
+    """Return the text with apostrophes and spaces of one kind each, "45 %" spaced, no invisible characters.
+
+    Web addresses hold a word joiner after their hyphens and a zero-width space after their slashes (where a
+    line may break): neither is printed.
+    """
     text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\u2060", "").replace("\u200b", "")
     text = re.sub(r"(\d) ?%", r"\1 %", text)
     return " ".join(text.split())
 
@@ -347,6 +352,7 @@ _SLOT = re.compile(r"\{([^{}]+)\}")
 def _flat(text: str) -> str:
     """Return the text as ``normalize`` sees it, edges kept (a pattern is made of pieces)."""
     text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\u2060", "").replace("\u200b", "")
     return re.sub(r"\s+", " ", text)
 
 

@@ -97,6 +97,10 @@ _NS = {
 }
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _TITLE_STYLES = ("Title", "Subtitle")
+TITLE_ONE_LINE = 45
+"""A title of at most this many characters fits on one line (15 pt bold over 16 cm holds about 50)."""
+DO_NOT_SIGN = "PROJET – NE PAS SIGNER"
+"""What a draft says above its signature block."""
 _NO_BREAK_HYPHEN = "\u2011"  # how the checks read ``w:noBreakHyphen``
 _ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
 _RPR_AFTER_VERTALIGN = ("rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
@@ -511,8 +515,8 @@ def _join_last_word(p: etree._Element) -> bool:
     texts = [t for t in p.iter(f"{{{W}}}t") if t.text]
     full = "".join(t.text or "" for t in texts).rstrip()
     position = full.rfind(" ")
-    if position < 0 or not full[:position].strip() or _joined(full[position + 1 :]):
-        return False  # one word, or a last group already unbreakable (« DÉPARTEMENT DE LA SARTHE »)
+    if len(full) <= TITLE_ONE_LINE or position < 0 or not full[:position].strip() or _joined(full[position + 1 :]):
+        return False  # one line, one word, or a last group already unbreakable (« DÉPARTEMENT DE LA SARTHE »)
     for t in texts:
         length = len(t.text or "")
         if position < length:
@@ -634,7 +638,7 @@ def typography_problems(docx: bytes, context: Mapping[str, Any] | None = None) -
             style = p.find(f"{{{W}}}pPr/{{{W}}}pStyle")
             if style is not None and style.get(f"{{{W}}}val") in _TITLE_STYLES:
                 words = text.strip()
-                if " " in words and not _joined(words[words.rfind(" ") + 1 :]):
+                if len(words) > TITLE_ONE_LINE and " " in words and not _joined(words[words.rfind(" ") + 1 :]):
                     problems.append(f"titre dont le dernier mot peut rester seul sur sa ligne ({where}) : « {words} »")
     return problems
 
@@ -692,13 +696,10 @@ def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -
         for party in (context.get("epci"), context.get("departement"))
         if isinstance(party, Mapping) and isinstance(party.get("president"), Mapping)
     ]
-    for part in parts:
-        for number, text in enumerate(part.paragraphs, start=1):
-            cells = text.split("\t")
-            if any(cell.endswith(f" / {name}") for cell in cells for name in names):
-                problems.append(
-                    f"nom à signer dans le bloc de signature d’un projet ({part.label}, paragraphe {number})"
-                )
+    body = [text for part in parts if part.label == "corps" for text in part.paragraphs]
+    signing = any(cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names)
+    if signing and DO_NOT_SIGN not in body:
+        problems.append(f"bloc de signature d’un projet sans la mention « {DO_NOT_SIGN} »")
     return problems
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import docx
@@ -83,27 +82,28 @@ def test_a_final_convention_has_no_mark() -> None:
     assert header_text(data) == ""
 
 
-def test_a_draft_names_nobody_to_sign_under(draft: tuple[dict[str, object], bytes]) -> None:
+def test_a_draft_says_not_to_sign_above_its_signature_block(draft: tuple[dict[str, object], bytes]) -> None:
     context, data = draft
-    body = body_text(data)
+    lines = body_text(data).splitlines()
     row = (
-        "La Présidente de la Communauté de communes Maine Saosnois / Projet – ne pas signer\t"
-        "Le Président du Conseil départemental de la Sarthe / Projet – ne pas signer"
+        "La Présidente de la Communauté de communes Maine Saosnois / Anne EXEMPLE\t"
+        "Le Président du Conseil départemental de la Sarthe / Dominique LE MÈNER"
     )
-    assert row in body.splitlines()
-    assert "Anne EXEMPLE\t" not in body and not body.rstrip().endswith("LE MÈNER")
+    assert lines[lines.index(row) - 1] == "PROJET – NE PAS SIGNER"
     assert check_rendered(data, allow_fill_in=True, context=context) == []
+    final = body_text(render_convention(TEMPLATES, make_context("madame")))
+    assert "NE PAS SIGNER" not in final
 
 
 def test_check_rendered_holds_a_draft_to_its_marks(draft: tuple[dict[str, object], bytes]) -> None:
     context, _ = draft
     final = render_convention(TEMPLATES, make_context("madame"))
-    # A complete convention passed off as a draft: no mark, no « PROJET – », names to sign under.
+    # A complete convention passed off as a draft: no mark, no « PROJET – », nothing against signing.
     problems = check_rendered(final, allow_fill_in=True, context=context)
     assert [p.split(" (")[0].split(" :")[0] for p in problems] == [
         "projet sans la mention PROJET en en-tête",
         "projet dont le titre",
-        "nom à signer dans le bloc de signature d’un projet",
+        "bloc de signature d’un projet sans la mention « PROJET – NE PAS SIGNER »",
     ]
 
 
@@ -112,6 +112,6 @@ def test_every_reason_makes_the_same_marks() -> None:
     assert context["raisons_projet"] == ["valeur à confirmer\u00a0: siège"]
     data = render_convention(TEMPLATES, context)
     assert header_text(data) == "PROJET"
-    assert re.search(r"/ Projet – ne pas signer\t", body_text(data))
+    assert "PROJET – NE PAS SIGNER" in body_text(data).splitlines()
     assert docx.Document(io.BytesIO(data)).core_properties.title.startswith(DRAFT_TITLE_PREFIX)
     assert check_rendered(data, allow_fill_in=False, context=context) == []

@@ -284,12 +284,7 @@ ADDITIONS: list[tuple[str, str, str]] = [
         "{departement.president.Le_titre} du Conseil départemental de la Sarthe / {departement.president.signature}",
     ),
     (BLANKS_SECTION, "Fait au Mans, le ……", "Fait {departement.lieu_signature_prepose}, le {blanc}"),
-    (
-        DECISIONS_SECTION,
-        "« Projet – ne pas signer »",
-        "{epci.president.Le_titre} {epci.de_nom} / Projet – ne pas signer "
-        "{departement.president.Le_titre} du Conseil départemental de la Sarthe / Projet – ne pas signer",
-    ),
+    (DECISIONS_SECTION, "« PROJET – NE PAS SIGNER »", "PROJET – NE PAS SIGNER"),
     # Wording added by the tool: decisions for the legal service.
     (
         DECISIONS_SECTION,

@@ -112,7 +112,7 @@ def test_titles_keep_their_last_words_together(sabolien: tuple[dict[str, Any], b
     _, data = sabolien
     lines = docx_text(data).splitlines()
     assert f"Communauté de communes du Pays Sabolien{NB}– DÉPARTEMENT{NB}DE{NB}LA{NB}SARTHE" in lines
-    assert f"CONVENTION DE{NB}PARTENARIAT" in lines
+    assert "CONVENTION DE PARTENARIAT" in lines  # short: never on two lines
     assert any(line.endswith(f"DU PAYS{NB}SABOLIEN") for line in lines)
 
 

@@ -172,3 +172,21 @@ def test_a_figure_outside_the_figures_folder_is_refused_with_its_line(fichier: s
     line = next(n for n, text in enumerate(changed.splitlines(), start=1) if fichier in text)
     assert (problem.path, problem.line) == ("departement.yaml", line)
     assert "fichier de figure" in problem.message
+
+
+def test_convgen_check_warns_of_a_missing_figure_and_of_values_to_confirm(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from convgen.cli import main
+
+    shutil.copy2(ROOT / "departement.yaml", tmp_path / "departement.yaml")
+    shutil.copytree(ROOT / "epci", tmp_path / "epci")
+    templates_without(tmp_path, "carte-offres.png")
+    result = CliRunner().invoke(main, ["-C", str(tmp_path), "check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Valeurs à confirmer (convention en projet) : cc-des-vallees-de-la-braye-et-de-l-anille, " in result.output
+    assert [" : ".join(line.split(" : ")[:2]) for line in lines if line.startswith("Attention")] == [
+        "Attention : templates/figures/nuage-de-mots.png:1:1: figure d’exemple",
+        "Attention : templates/figures/carte-offres.png:1:1: figure introuvable",
+    ]

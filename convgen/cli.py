@@ -91,6 +91,13 @@ def check(ctx: click.Context) -> None:
         click.echo(f"Données valides : {len(project.epcis)} intercommunalités, modèles conformes.")
         if drafts:
             click.echo(f"Délibération à renseigner (convention en projet) : {', '.join(drafts)}.")
+        to_confirm = [slug for slug, epci in project.epcis.items() if epci.a_confirmer]
+        if to_confirm:
+            click.echo(f"Valeurs à confirmer (convention en projet) : {', '.join(to_confirm)}.")
+        from convgen.documents.lint import figure_warnings
+
+        for warning in figure_warnings(project_root(ctx) / "templates", project.programme):
+            click.echo(f"Attention : {warning}")
 
 
 @main.command(context_settings=CONTEXT)

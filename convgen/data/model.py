@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import functools
 import re
 import unicodedata
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 Civilite = Literal["Madame", "Monsieur"]
+ModeSignature = Literal["electronique", "manuscrite"]
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 500
@@ -632,6 +634,51 @@ def _distinct_contacts(referent: Contact, suppleant: Contact) -> None:
         )
 
 
+def _check_key_path(value: str) -> str:
+    """Refuse a key to confirm that is not written as a key: lowercase words and dots (``president.nom``)."""
+    if not re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)*", value):
+        raise error(
+            f"« {value} » n'est pas une clé",
+            "écrivez la clé telle qu'elle figure dans le fichier, par exemple siege ou president.nom",
+        )
+    return value
+
+
+KeyPath = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_key_path),
+]
+
+
+def keys_of(model: BaseModel, prefix: str = "") -> list[str]:
+    """Return the keys written in the file a model was read from, nested ones dotted, in the model's order."""
+    keys: list[str] = []
+    for name in model.__class__.model_fields:
+        if name not in model.model_fields_set:
+            continue
+        keys.append(prefix + name)
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            keys += keys_of(value, f"{prefix}{name}.")
+    return keys
+
+
+def _check_keys_to_confirm(model: BaseModel, keys: tuple[str, ...]) -> None:
+    """Refuse a key to confirm that is not a key of the file, or that is listed twice."""
+    known = [k for k in keys_of(model) if k != "a_confirmer"]
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise error(f"clé « {key} » en double", "supprimez l'une des deux lignes", ("a_confirmer", index))
+        seen.add(key)
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+            hint = "clés voisines : " + ", ".join(close) if close else "clés du fichier : " + ", ".join(known[:12])
+            raise error(f"« {key} » n'est pas une clé de ce fichier", hint, ("a_confirmer", index))
+
+
 class Epci(StrictModel):
     """One communauté de communes: the content of ``epci/<slug>.yaml``."""
 
@@ -689,6 +736,28 @@ class Epci(StrictModel):
         description="Ressources mises à disposition (article 3.2 et annexe).",
         examples=[_RESSOURCES_EXAMPLE],
     )
+
+    a_confirmer: tuple[KeyPath, ...] | None = Field(
+        title="Valeurs à confirmer",
+        default=None,
+        description=(
+            "Clés de ce fichier dont la valeur reste à confirmer (siege, nom, president.nom…) ; "
+            "tant que la liste n'est pas vide, la convention et ses avenants restent en projet."
+        ),
+        examples=[["siege", "nom"]],
+    )
+    mode_signature: ModeSignature | None = Field(
+        default=None,
+        title="Mode de signature",
+        description="« electronique » ou « manuscrite » ; absent : celui du programme (departement.yaml).",
+        examples=["manuscrite"],
+    )
+
+    @model_validator(mode="after")
+    def _keys_to_confirm(self) -> Epci:
+        """Require every key to confirm to be a key of this file, listed once."""
+        _check_keys_to_confirm(self, self.a_confirmer or ())
+        return self
 
     @model_validator(mode="after")
     def _distinct(self) -> Epci:
@@ -749,6 +818,78 @@ class Departement(StrictModel):
         return self
 
 
+FIGURES_DIR = "templates/figures"
+_FIGURE_FILE = re.compile(r"templates/figures/[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.(?:png|jpe?g)")
+
+
+def _check_figure_file(value: str) -> str:
+    """Refuse a figure file outside ``templates/figures/`` or that is not a PNG or JPEG image."""
+    if not _FIGURE_FILE.fullmatch(value):
+        raise error(
+            f"fichier de figure « {value} » refusé : une image PNG ou JPEG du dossier {FIGURES_DIR}/ est attendue",
+            f"exemple : {FIGURES_DIR}/carte-offres.png (minuscules, chiffres et tirets, sans espace)",
+        )
+    return value
+
+
+FigureFile = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    BeforeValidator(_clean_text),
+    AfterValidator(_check_figure_file),
+]
+
+
+class Figure(StrictModel):
+    """A figure of the convention: its image file and the text that describes it (alternative text)."""
+
+    model_config = ConfigDict(
+        title="Figure",
+        json_schema_extra={"description": "Image insérée dans la convention, avec son texte alternatif."},
+    )
+
+    fichier: FigureFile = Field(
+        title="Fichier",
+        description=f"Image PNG ou JPEG du dossier {FIGURES_DIR}/ ; absente, les conventions restent en projet.",
+        examples=[f"{FIGURES_DIR}/carte-offres.png"],
+    )
+    texte_alternatif: LongText = Field(
+        title="Texte alternatif",
+        description="Ce que montre l'image, lu à la place de l'image par les lecteurs d'écran (PDF accessible).",
+        examples=["Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique."],
+    )
+
+
+NUAGE = Figure(
+    fichier=f"{FIGURES_DIR}/nuage-de-mots.png",
+    texte_alternatif=("Nuage des mots les plus souvent cités par les collectivités ayant répondu à la concertation."),
+)
+CARTE = Figure(
+    fichier=f"{FIGURES_DIR}/carte-offres.png",
+    texte_alternatif="Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique.",
+)
+
+
+class Figures(StrictModel):
+    """The two figures of the synthesis of the consultation (annex 4)."""
+
+    model_config = ConfigDict(
+        title="Figures",
+        json_schema_extra={"description": "Les deux figures de la synthèse de la concertation (annexe 4)."},
+    )
+
+    nuage: Figure = Field(
+        default=NUAGE,
+        title="Nuage de mots",
+        description="Après « Les mots les plus souvent cités par les collectivités ayant répondu sont les suivants : ».",
+    )
+    carte: Figure = Field(
+        default=CARTE,
+        title="Carte des offres",
+        description="Sous la légende « Carte des 228 offres d'accès à un accompagnement numérique en Sarthe ».",
+    )
+
+
 class Programme(StrictModel):
     """The programme: contract period and the two State conventions."""
 
@@ -772,6 +913,21 @@ class Programme(StrictModel):
         title="Convention avec l'État (coordinateur)",
         description="Date de la convention de subvention « conseiller numérique coordinateur ».",
         examples=["2024-02-23"],
+    )
+
+    figures: Figures = Field(
+        default=Figures(),
+        title="Figures de l'annexe 4",
+        description="Images de la synthèse de la concertation : nuage de mots et carte des offres.",
+    )
+    mode_signature: ModeSignature = Field(
+        default="electronique",
+        title="Mode de signature",
+        description=(
+            "« electronique » : chaque partie signe électroniquement le même PDF ; « manuscrite » : deux "
+            "exemplaires signés à la main (« Fait au Mans, le … »). Un fichier epci/ peut le changer pour sa convention."
+        ),
+        examples=["electronique"],
     )
 
     @model_validator(mode="after")

@@ -6,11 +6,16 @@ Every text value is set in French typography (see ``french.typography``); templa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from convgen.data.model import Contact, Departement, Epci, Personne, Programme
+from pydantic import BaseModel
+
+from convgen.data.model import FIGURES_DIR, Contact, Departement, Epci, Figure, Personne, Programme, model_fields_at
 from convgen.documents.french import (
     NBSP,
     date_in_words,
@@ -26,16 +31,31 @@ from convgen.documents.french import (
 from convgen.errors import RenderError
 
 _FEMININE_BODIES = re.compile(r"(?i)^(communauté|métropole)\b")
+_COMPOUND = re.compile(r"[^\s()«»,;:/]+(?:-[^\s()«»,;:/-]+)+")
 _DEPARTEMENT_PREFIX = re.compile(r"(?i)^département\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+)")
 
+SAMPLE_FIGURE_KEY = "Exemple"
+"""PNG text key of the sample figures shipped in ``templates/figures/`` (to be replaced before signature)."""
 
-def convention_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
-    """Return the context of the convention of one intercommunality, every text set in French typography."""
+
+def convention_context(
+    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+) -> dict[str, Any]:
+    """Return the context of the convention of one intercommunality, every text set in French typography.
+
+    With ``templates_dir``, the figures' files are checked (a missing one makes the convention a draft) and
+    their sha256 is part of the context; without it, the rendering checks them (``with_figures_checked``).
+    """
+    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
+    reasons = draft_reasons(epci) + figure_reasons(figures)
     context: dict[str, Any] = {
-        "projet": epci.deliberation is None,
+        "projet": bool(reasons),
+        "raisons_projet": reasons,
         "departement": _departement(departement),
         "programme": _programme(programme),
         "epci": _epci(epci),
+        "figures": figures,
+        "signature": signature_mode(programme, epci),
     }
     context = _typeset(context)
     assert_no_none(context)
@@ -47,8 +67,132 @@ def annexe_context(departement: Departement, programme: Programme, epci: Epci) -
     return convention_context(departement, programme, epci)
 
 
-def document_metadata(departement: Departement, programme: Programme, epci: Epci) -> dict[str, str]:
-    """Return the document properties (title, author, subject, keywords, language) of a convention."""
+def signature_mode(programme: Programme, epci: Epci) -> dict[str, Any]:
+    """Return how the parties sign: ``mode`` ("electronique" or "manuscrite", the EPCI's own first), as flags."""
+    mode = epci.mode_signature or programme.mode_signature
+    return {"mode": mode, "electronique": mode == "electronique", "manuscrite": mode == "manuscrite"}
+
+
+def draft_reasons(epci: Epci) -> list[str]:
+    """Return why the data of an intercommunality make its convention a draft (PROJET), in French."""
+    reasons = []
+    if epci.deliberation is None:
+        reasons.append("délibération de l'intercommunalité à renseigner")
+    labels = confirmation_labels(epci)
+    if labels:
+        reasons.append(f"{'valeurs' if len(labels) > 1 else 'valeur'} à confirmer : {', '.join(labels)}")
+    return reasons
+
+
+def confirmation_labels(epci: Epci) -> list[str]:
+    """Return the French names of the values still to confirm (``a_confirmer``): "siège", "nom (référent)"."""
+    return [key_label(Epci, key) for key in epci.a_confirmer or ()]
+
+
+def key_label(model: type[BaseModel], key: str) -> str:
+    """Return the French name of a dotted key, from the fields' titles: ``president.nom`` → "nom (président…)"."""
+    titles: list[str] = []
+    current: type[BaseModel] | None = model
+    for part in key.split("."):
+        field = current.model_fields[part] if current is not None else None
+        title = (field.title if field is not None else None) or part
+        titles.append(title if title.isupper() else title[:1].lower() + title[1:])
+        current = model_fields_at(current, (part,)) if current is not None else None
+    return titles[-1] if len(titles) == 1 else f"{titles[-1]} ({', '.join(reversed(titles[:-1]))})"
+
+
+# ---------------------------------------------------------------------------------------------- figures
+FIGURES = ("nuage", "carte")
+"""The figures of annex 4, by the name the data and the template give them (``figures.nuage``)."""
+
+
+def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
+    """Return the context of one figure: its file as named in the data, its alternative text, its state.
+
+    ``image`` is the file relative to ``templates_dir`` (the rendering inserts the picture there);
+    ``present`` is False when the file is missing or is not an image (``probleme`` says which); ``exemple``
+    is True for a sample figure; ``empreinte`` is the file's sha256 ("" when not checked).
+    """
+    state: dict[str, Any] = {
+        "fichier": figure.fichier,
+        "image": figure.fichier.removeprefix(FIGURES_DIR.split("/")[0] + "/"),
+        "texte_alternatif": figure.texte_alternatif,
+        "present": True,
+        "probleme": "",
+        "exemple": False,
+        "empreinte": "",
+    }
+    if templates_dir is None:
+        return state
+    try:
+        data = (templates_dir / state["image"]).read_bytes()
+    except OSError:
+        return {**state, "present": False, "probleme": "introuvable"}
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise UnidentifiedImageError(image.format)
+            sample = SAMPLE_FIGURE_KEY in (getattr(image, "text", None) or {})
+            image.load()
+    except (OSError, ValueError, SyntaxError):
+        return {**state, "present": False, "probleme": "illisible (image PNG ou JPEG attendue)"}
+    return {**state, "exemple": sample, "empreinte": hashlib.sha256(data).hexdigest()}
+
+
+def figure_reasons(figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Return the reasons the figures make a document a draft: one per figure missing or unreadable."""
+    return [f"figure {f['probleme']} : {f['fichier']}" for f in figures.values() if not f["present"]]
+
+
+def with_figures_checked(context: Mapping[str, Any], templates_dir: Path) -> dict[str, Any]:
+    """Return the context with its figures checked against ``templates_dir``: a missing one makes a draft.
+
+    The rendering calls it, so that a document never goes without a figure unless it says PROJET; it
+    changes nothing when the context was made with the same ``templates_dir``.
+    """
+    if "figures" not in context:
+        return dict(context)
+    figures = {
+        name: _typeset(
+            figure_state(Figure(fichier=f["fichier"], texte_alternatif=f["texte_alternatif"]), templates_dir)
+        )
+        for name, f in context["figures"].items()
+    }
+    before = {typography(r) for r in figure_reasons(context["figures"])}
+    kept = [r for r in context.get("raisons_projet", []) if r not in before]
+    reasons = kept + [typography(r) for r in figure_reasons(figures)]
+    return {
+        **context,
+        "figures": figures,
+        "raisons_projet": reasons,
+        "projet": bool(context.get("projet")) or bool(figure_reasons(figures)),
+    }
+
+
+DRAFT_TITLE_PREFIX = "PROJET – "
+"""How the title of a draft begins, in the DOCX core properties and in the PDF."""
+
+
+def is_draft(context: Mapping[str, Any]) -> bool:
+    """Return True when a context is a draft's: ``projet``, or values still to confirm.
+
+    An avenant's ``projet`` says whether its deliberations are known; values to confirm make it a draft too.
+    """
+    epci = context.get("epci")
+    return bool(context.get("projet")) or bool(isinstance(epci, Mapping) and epci.get("a_confirmer"))
+
+
+def document_metadata(
+    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+) -> dict[str, str]:
+    """Return the document properties (title, author, subject, keywords, language) of a convention.
+
+    The title of a draft begins with « PROJET – » (with ``templates_dir``, a missing figure counts too).
+    """
+    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
+    draft = bool(draft_reasons(epci) or figure_reasons(figures))
     keywords = (
         "convention",
         "conseiller numérique",
@@ -57,7 +201,10 @@ def document_metadata(departement: Departement, programme: Programme, epci: Epci
         epci.nom_court,
     )
     return {
-        "Title": typography(f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"),
+        "Title": typography(
+            (DRAFT_TITLE_PREFIX if draft else "")
+            + f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"
+        ),
         "Author": typography(departement.nom),
         "Subject": typography(
             f"Organisation de l'intervention d'un conseiller numérique sur le territoire {with_article_de(epci.nom)}"
@@ -65,6 +212,29 @@ def document_metadata(departement: Departement, programme: Programme, epci: Epci
         # Keywords are a machine list: items in typography, but no space before the separators.
         "Keywords": "; ".join(typography(k) for k in keywords),
     }
+
+
+def proper_names(context: Mapping[str, Any]) -> list[str]:
+    """Return the hyphenated words of the proper names of a context, longest first: "Sablé-sur-Sarthe".
+
+    People (presidents, referents, deputies), places (seat, place of signature) and bodies (names of the
+    intercommunality and the Département): the rendering never breaks a line at their own hyphens.
+    """
+    values: list[object] = []
+    for party in ("epci", "departement"):
+        data = context.get(party)
+        if not isinstance(data, Mapping):
+            continue
+        values += [data.get(key) for key in ("nom", "nom_majuscules", "nom_court", "siege", "lieu_signature")]
+        for role in ("president", "referent", "suppleant"):
+            person = data.get(role)
+            if isinstance(person, Mapping):
+                values += [person.get("prenom"), person.get("nom")]
+    avenant = context.get("avenant")
+    if isinstance(avenant, Mapping):
+        values.append(avenant.get("ancien_nom"))
+    words = {word for value in values if isinstance(value, str) for word in _COMPOUND.findall(value)}
+    return sorted(words, key=lambda word: (-len(word), word))
 
 
 def millesime(programme: Programme) -> str:
@@ -94,7 +264,7 @@ def _departement(departement: Departement) -> dict[str, Any]:
     """Return the Département's part of the context."""
     return {
         "nom": departement.nom,
-        "nom_majuscules": upper_text(departement.nom),
+        "nom_majuscules": NBSP.join(upper_text(departement.nom).split()),  # a title's words: never split
         "lieu_signature": departement.lieu_signature,
         "lieu_signature_prepose": with_place_preposition(departement.lieu_signature),
         "adresse": departement.adresse,
@@ -135,6 +305,7 @@ def _epci(epci: Epci) -> dict[str, Any]:
             "materiels": list(epci.ressources.materiels),
             "communication": list(epci.ressources.communication),
         },
+        "a_confirmer": confirmation_labels(epci),
     }
 
 

@@ -32,6 +32,15 @@ _PROTECTED = re.compile(
     """,
     re.VERBOSE,
 )
+WEB_ADDRESS = _PROTECTED
+"""A web address (``https://…``, ``www.…``) or an e-mail address: never broken at its own hyphens."""
+
+# A number and the unit after it (amounts, percentages, durations): one unbreakable group.
+UNITS = r"(?:€|%|millions?|milliards?|ans|années?|mois|semaines?|jours?|heures?)(?![\w])"
+_NUMBER_UNIT = re.compile(rf"(?<=\d)[ \t]+(?={UNITS})")
+_MULTIPLE_CURRENCY = re.compile(r"\b(millions?|milliards?)[ \t]+(?=€)")
+# Groups of three digits of a large number (« 30 000 »).
+_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})((?:[ \u00a0\u202f]\d{3})+)(?![\d,])")
 # Placeholders for protected spans: characters of the supplementary private use area (plane 15).
 _PLACEHOLDER_BASE = 0xF0000
 _PLACEHOLDER = re.compile("[\U000f0000-\U000fffff]")
@@ -70,7 +79,11 @@ def upper_name(nom: str) -> str:
 
 
 def typography(s: str) -> str:
-    """Return the text with French typography: ’, « », non-breaking spaces before ; : ? !."""
+    """Return the text with French typography: ’, « », non-breaking spaces before ; : ? !, in « 30 000 € ».
+
+    A number keeps its unit on its line (« 3,9 millions € », « 45 % », « 3 années »); web and e-mail
+    addresses are left as they are.
+    """
     text = unicodedata.normalize("NFC", s)
     protected: list[str] = []
 
@@ -86,6 +99,9 @@ def typography(s: str) -> str:
     text = _AFTER_OPENING.sub("«" + NBSP, text)
     text = _BEFORE_CLOSING.sub(NBSP + "»", text)
     text = _BEFORE_HIGH_PUNCTUATION.sub(_space_before_high_punctuation, text)
+    text = _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"[ \u202f]", NBSP, m.group(2)), text)
+    text = _NUMBER_UNIT.sub(NBSP, text)
+    text = _MULTIPLE_CURRENCY.sub(lambda m: m.group(1) + NBSP, text)
     if protected:
         text = _PLACEHOLDER.sub(lambda m: protected[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
     return text

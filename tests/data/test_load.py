@@ -91,7 +91,7 @@ def test_shipped_people_are_fictitious(project_dir: Path) -> None:
 
 def test_shipped_uncertain_values_keep_their_comment() -> None:
     text = (Path(__file__).resolve().parents[2] / "epci" / "cc-du-val-de-sarthe.yaml").read_text(encoding="utf-8")
-    assert "siege: La Suze-sur-Sarthe  # à confirmer : sources en désaccord avec Roëzé-sur-Sarthe\n" in text
+    assert "  - siege  # sources en désaccord avec Roëzé-sur-Sarthe\n" in text  # under a_confirmer
 
 
 def test_load_sources_matches_load_project(project_dir: Path) -> None:

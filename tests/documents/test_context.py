@@ -125,9 +125,10 @@ def test_convention_context_contract() -> None:
 
     assert context == {
         "projet": False,
+        "raisons_projet": [],
         "departement": {
             "nom": "Département de la Sarthe",
-            "nom_majuscules": "DÉPARTEMENT DE LA SARTHE",
+            "nom_majuscules": f"DÉPARTEMENT{NB}DE{NB}LA{NB}SARTHE",
             "lieu_signature": "Le Mans",
             "lieu_signature_prepose": "au Mans",
             "adresse": "Hôtel du Département – 72072 Le Mans Cedex 9",
@@ -175,7 +176,7 @@ def test_convention_context_contract() -> None:
             "fin": "30 novembre 2026",
             "convention_etat": "23 février 2024",
             "convention_etat_coordinateur": "23 février 2024",
-            "duree": "3 années",
+            "duree": f"3{NB}années",
             "millesime": "2024-2026",
         },
         "epci": {
@@ -231,14 +232,37 @@ def test_convention_context_contract() -> None:
                 ],
                 "communication": [f"Article dans le magazine intercommunal «{NB}Le Saosnois{NB}»"],
             },
+            "a_confirmer": [],
         },
+        "figures": {
+            "nuage": {
+                "fichier": "templates/figures/nuage-de-mots.png",
+                "image": "figures/nuage-de-mots.png",
+                "texte_alternatif": "Nuage des mots les plus souvent cités par les collectivités ayant répondu à "
+                "la concertation.",
+                "present": True,
+                "probleme": "",
+                "exemple": False,
+                "empreinte": "",
+            },
+            "carte": {
+                "fichier": "templates/figures/carte-offres.png",
+                "image": "figures/carte-offres.png",
+                "texte_alternatif": "Carte de la Sarthe situant les 228 offres d’accès à un accompagnement numérique.",
+                "present": True,
+                "probleme": "",
+                "exemple": False,
+                "empreinte": "",
+            },
+        },
+        "signature": {"mode": "electronique", "electronique": True, "manuscrite": False},
     }
 
 
 def test_convention_context_keys_and_types() -> None:
     context = convention_context(*build())
 
-    assert set(context) == {"projet", "departement", "programme", "epci"}
+    assert set(context) == {"projet", "raisons_projet", "departement", "programme", "epci", "figures", "signature"}
     assert set(context["departement"]) == {
         "nom",
         "nom_majuscules",

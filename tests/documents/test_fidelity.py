@@ -1,9 +1,12 @@
 """Fidelity of the templates to the legal text of the seed, and gender agreement both ways.
 
 The reference text (``tests/fixtures/reference/…``, a copy of the convention text the legal service approved)
-is what the templates reproduce. The
-templates keep it word for word, except the evident defects listed in ``templates/README.md``; the
-same fixes are applied to the seed here (``SEED_FIXES``) before comparing.
+is what the templates reproduce. The templates keep it word for word, except the evident defects listed in
+``templates/README.md``; the same fixes are applied to the seed here (``SEED_FIXES``) before comparing.
+
+Both ways: every sentence of the seed is in the rendered text, and every sentence of the rendered text is in
+the seed, or is one of the additions the README lists (``ADDITIONS``: blanks filled from the data, and the
+decisions left to the legal service).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,6 +101,7 @@ SEED_FIXES: list[tuple[str, str]] = [
     ("RESILIATION", "RÉSILIATION"),
     ("REGLEMENT", "RÈGLEMENT"),
     ("ELEMENTS", "ÉLÉMENTS"),
+    ("TABLE DES MATIERES", "TABLE DES MATIÈRES"),
     # One numbering and punctuation for every heading.
     ("Article 2.", "ARTICLE 2."),
     ("ARTICLE 5 : RESPONSABILITÉ - ASSURANCES", "ARTICLE 5 – RESPONSABILITÉ – ASSURANCES"),
@@ -129,7 +134,7 @@ MIN_WORD_RATIO = 0.97
 def fixed_seed() -> str:
     """Return the seed with its typed table of contents removed (a TOC field replaces it) and fixes applied."""
     text = SEED.read_text(encoding="utf-8")
-    text = text[: text.index(TOC_START)] + text[text.index(TOC_END) :]
+    text = text[: text.index(TOC_START)] + TOC_START + "\n\n" + text[text.index(TOC_END) :]
     for old, new in SEED_FIXES:
         assert old in text, f"correction sans objet : {old!r}"
         text = text.replace(old, new)
@@ -139,8 +144,13 @@ def fixed_seed() -> str:
 
 
 def normalize(text: str) -> str:
-    """Return the text with apostrophes and spaces of one kind each, "45 %" spaced."""
+    """Return the text with apostrophes and spaces of one kind each, "45 %" spaced, no invisible characters.
+
+    Web addresses hold a word joiner after their hyphens and a zero-width space after their slashes (where a
+    line may break): neither is printed.
+    """
     text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\u2060", "").replace("\u200b", "")
     text = re.sub(r"(\d) ?%", r"\1 %", text)
     return " ".join(text.split())
 
@@ -240,3 +250,221 @@ def test_gender_agreement_monsieur_presidents() -> None:
     assert "Le Président du Conseil départemental de la Sarthe" in text
     for wrong in ("sa Présidente", "la Présidente", "La Présidente"):
         assert wrong not in text
+
+
+# --- the other way: nothing in the rendered text that the seed does not have -------------------------------
+
+README = Path(__file__).resolve().parents[2] / "templates" / "README.md"
+BLANKS_SECTION = "### Ajouts (là où le texte d’origine laissait un blanc)"
+DECISIONS_SECTION = "## Décisions à valider par le service juridique"
+
+_ROLES = [
+    f"{{{party}.{role}.{role}_titre}} {{{party}.{role}.nom_complet}} {{{party}.{role}.fonction}} "
+    f"{{{party}.{role}.courriel}} / {{{party}.{role}.telephone}}"
+    for party in ("epci", "departement")
+    for role in ("referent", "suppleant")
+]
+
+# Sentences of the rendered documents that the seed does not have, each quoted in templates/README.md:
+# (README section, words quoted there, pattern of the whole sentence). In a pattern, ``{epci.nom}`` is a value
+# of the context, ``{epci.ressources.materiels[]}`` any item of that list, ``{blanc}`` a blank to fill in by
+# hand (« …… »), ``{page}`` a page number; ``{a|b}`` is either.
+ADDITIONS: list[tuple[str, str, str]] = [
+    # Blanks of the seed filled from the data.
+    (BLANKS_SECTION, "‹nom› – DÉPARTEMENT DE LA SARTHE", "{epci.nom} – {departement.nom_majuscules}"),
+    (
+        BLANKS_SECTION,
+        "SUR LE TERRITOIRE DE LA ‹NOM›",
+        "POUR L'ORGANISATION DE L'INTERVENTION D'UN CONSEILLER NUMÉRIQUE SUR LE TERRITOIRE DE LA {epci.nom_majuscules}",
+    ),
+    (
+        BLANKS_SECTION,
+        "‹Titre› ‹de la Communauté de communes …› / ‹Prénom NOM›",
+        "{epci.president.Le_titre} {epci.de_nom} / {epci.president.signature} "
+        "{departement.president.Le_titre} du Conseil départemental de la Sarthe / {departement.president.signature}",
+    ),
+    (BLANKS_SECTION, "Fait au Mans, le ……", "Fait {departement.lieu_signature_prepose}, le {blanc}"),
+    (DECISIONS_SECTION, "« PROJET – NE PAS SIGNER »", "PROJET – NE PAS SIGNER"),
+    # Wording added by the tool: decisions for the legal service.
+    (
+        DECISIONS_SECTION,
+        "(SIREN ‹numéro›, siège : ‹commune›)",
+        "La {epci.nom} (SIREN {epci.siren}, siège : {epci.siege}), représentée par {epci.president.son_titre}, "
+        "{epci.president.nom_complet}, agissant ès qualités, en vertu de la délibération en date du "
+        "{epci.deliberation|blanc},",
+    ),
+    (
+        DECISIONS_SECTION,
+        "ANNEXE 3 – RESSOURCES MISES À DISPOSITION ET RÉFÉRENTS DÉSIGNÉS",
+        "ANNEXE 3 – RESSOURCES MISES À DISPOSITION ET RÉFÉRENTS DÉSIGNÉS",
+    ),
+    (DECISIONS_SECTION, "‹nom de l’intercommunalité›", "{epci.nom}"),
+    (
+        DECISIONS_SECTION,
+        "1. RESSOURCES MISES À DISPOSITION PAR L’INTERCOMMUNALITÉ (ARTICLE 3.2)",
+        "1. RESSOURCES MISES À DISPOSITION PAR L'INTERCOMMUNALITÉ (ARTICLE 3.2)",
+    ),
+    (DECISIONS_SECTION, "« Matériels »", "Matériels"),
+    (DECISIONS_SECTION, "« Communication »", "Communication"),
+    (DECISIONS_SECTION, "‹ressource›", "{epci.ressources.materiels[]|epci.ressources.communication[]}"),
+    (DECISIONS_SECTION, "« Néant. »", "Néant."),
+    (DECISIONS_SECTION, "2. RÉFÉRENTS DÉSIGNÉS (ARTICLE 4.2)", "2. RÉFÉRENTS DÉSIGNÉS (ARTICLE 4.2)"),
+    (DECISIONS_SECTION, "Rôle | Nom | Fonction | Coordonnées", "Rôle Nom Fonction Coordonnées"),
+    (DECISIONS_SECTION, "« Pour la ‹nom› »", "Pour la {epci.nom}"),
+    (DECISIONS_SECTION, "« Pour le Département de la Sarthe »", "Pour le {departement.nom}"),
+    *(
+        (DECISIONS_SECTION, "‹Référent› | ‹Madame Prénom NOM› | ‹fonction› | ‹courriel› / ‹téléphone›", r)
+        for r in _ROLES
+    ),
+    (
+        DECISIONS_SECTION,
+        "ANNEXE 4 – SYNTHÈSE DE LA CONCERTATION DES COMMUNES ET INTERCOMMUNALITÉS",
+        "ANNEXE 4 – SYNTHÈSE DE LA CONCERTATION DES COMMUNES ET INTERCOMMUNALITÉS",
+    ),
+    (
+        DECISIONS_SECTION,
+        "[Figure manquante : ‹fichier›]",
+        "[Figure manquante : {figures.nuage.fichier|figures.carte.fichier}]",
+    ),
+    (
+        DECISIONS_SECTION,
+        "« La présente convention est signée électroniquement par chacune des parties ; elle est datée du jour de "
+        "la dernière signature. »",
+        "La présente convention est signée électroniquement par chacune des parties ; elle est datée du jour de la "
+        "dernière signature.",
+    ),
+    (DECISIONS_SECTION, "« PROJET »", "PROJET"),
+    (
+        DECISIONS_SECTION,
+        "Convention conseiller numérique 2024-2026 — ‹nom court› — page X sur Y",
+        "Convention conseiller numérique {programme.millesime} — {epci.nom_court} — page {page} sur {page}",
+    ),
+]
+
+_SLOT = re.compile(r"\{([^{}]+)\}")
+
+
+def _flat(text: str) -> str:
+    """Return the text as ``normalize`` sees it, edges kept (a pattern is made of pieces)."""
+    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\u2060", "").replace("\u200b", "")
+    return re.sub(r"\s+", " ", text)
+
+
+def _value(context: dict[str, Any], path: str) -> list[str]:
+    """Return the values a slot of a pattern stands for."""
+    if path == "blanc":
+        return ["…" * 2 + "…*"]
+    if path == "page":
+        return [r"\d+"]
+    node: Any = context
+    for key in path.removesuffix("[]").split("."):
+        node = node[key]
+    items = node if path.endswith("[]") else [node]
+    return [re.escape(_flat(str(item)).strip()) for item in items if str(item)]
+
+
+def addition_pattern(pattern: str, context: dict[str, Any]) -> re.Pattern[str]:
+    """Return the regular expression of a pattern of ``ADDITIONS`` for the values of ``context``."""
+    regex = ""
+    for index, piece in enumerate(_SLOT.split(pattern)):
+        if index % 2 == 0:
+            regex += re.escape(_flat(piece))
+        else:
+            choices = [v for path in piece.split("|") for v in _value(context, path)]
+            regex += "(?:" + "|".join(choices or ["(?!)"]) + ")"
+    return re.compile(regex)
+
+
+def rendered_sentences(text: str) -> list[str]:
+    """Return the sentences of a rendered document's text (``docx_text``), table of contents left out."""
+    found: list[str] = []
+    for line in text.splitlines():
+        if re.fullmatch(r"\[[^\]]+\]", line) or re.search(r"\t\d+$", line):
+            continue  # part label; an entry of the table of contents (the headings themselves are checked)
+        pieces = re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«])", normalize(line.removeprefix("– ")))
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and re.fullmatch(r"\d+\.", merged[-1]):
+                merged[-1] += " " + piece  # « 1. RESSOURCES … »: a numbered heading is one sentence
+            elif piece:
+                merged.append(piece)
+        found += merged
+    return found
+
+
+def unlisted_sentences(text: str, context: dict[str, Any]) -> list[str]:
+    """Return the sentences of ``text`` that are neither in the fixed seed nor listed in ``ADDITIONS``."""
+    seed = normalize(fixed_seed())
+    patterns = [addition_pattern(pattern, context) for _, _, pattern in ADDITIONS]
+    return [s for s in rendered_sentences(text) if s not in seed and not any(p.fullmatch(s) for p in patterns)]
+
+
+def readme_section(title: str) -> str:
+    """Return the text of a section of templates/README.md, down to the next heading of its level or above."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(title + "\n")
+    level = title.split(" ")[0]
+    ends = [m.start() for m in re.finditer(rf"^#{{1,{len(level)}}} ", text, re.M) if m.start() > start]
+    return text[start : min(ends, default=len(text))]
+
+
+def rendered_text_of(name: str, templates: Path | None = None, **epci_changes: Any) -> tuple[str, dict[str, Any]]:
+    """Return the text of a sample convention and its context (its figures checked against ``templates``)."""
+    from convgen.documents.context import with_figures_checked
+    from convgen.documents.docxtext import docx_text
+    from convgen.documents.render import render_convention
+    from tests.documents.test_render import TEMPLATES, make_context
+
+    folder = templates or TEMPLATES
+    context = with_figures_checked(make_context(name, **epci_changes), folder)
+    return docx_text(render_convention(folder, context)), context
+
+
+@pytest.mark.parametrize(
+    ("name", "changes"),
+    [
+        ("madame", {}),
+        ("monsieur", {}),
+        ("madame", {"deliberation": None}),
+        ("monsieur", {"mode_signature": "manuscrite"}),
+    ],
+    ids=["madame", "monsieur", "projet", "manuscrite"],
+)
+def test_every_sentence_rendered_is_in_the_seed_or_listed(name: str, changes: dict[str, Any]) -> None:
+    text, context = rendered_text_of(name, **changes)
+    assert unlisted_sentences(text, context) == []
+
+
+def test_every_sentence_of_a_draft_without_figures_is_in_the_seed_or_listed(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.documents.test_render import TEMPLATES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("*.png"))
+    text, context = rendered_text_of("monsieur", templates)
+    assert context["projet"] is True
+    assert "Figure manquante" in text
+    assert unlisted_sentences(text, context) == []
+
+
+def test_an_invented_sentence_is_caught() -> None:
+    text, context = rendered_text_of("madame")
+    invented = re.sub(
+        r"(ayant répondu sont les suivants\s*:\n)",
+        r"\1Le nuage de ces mots n’est pas reproduit dans la présente convention.\n",
+        text,
+    )
+    qualified = text.replace("INTERCOMMUNALITÉS\n", "INTERCOMMUNALITÉS (À TITRE INFORMATIF)\n", 1)
+    assert unlisted_sentences(invented, context) == [
+        "Le nuage de ces mots n'est pas reproduit dans la présente convention."
+    ]
+    assert unlisted_sentences(qualified, context) == [
+        "ANNEXE 4 – SYNTHÈSE DE LA CONCERTATION DES COMMUNES ET INTERCOMMUNALITÉS (À TITRE INFORMATIF)"
+    ]
+
+
+@pytest.mark.parametrize(("section", "quote", "pattern"), ADDITIONS, ids=[a[2][:40] for a in ADDITIONS])
+def test_every_addition_is_quoted_in_the_readme(section: str, quote: str, pattern: str) -> None:
+    assert quote in readme_section(section), f"{quote!r} absent de la section « {section} » de templates/README.md"

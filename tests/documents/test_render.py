@@ -221,11 +221,52 @@ def test_draft_has_projet_in_the_header_and_a_fill_in_line() -> None:
 def test_complete_data_has_neither_projet_nor_a_fill_in(rendered: dict[str, tuple[dict[str, Any], bytes]]) -> None:
     context, data = rendered["madame"]
     assert context["projet"] is False
+    assert context["signature"] == {"mode": "electronique", "electronique": True, "manuscrite": False}
     assert "PROJET" not in docx_text(data)
     body = body_text(data)
     assert "en vertu de la délibération en date du 12 mars 2024," in body
+    assert [line for line in body.splitlines() if "……" in line] == []  # signed electronically: no date to write
+    assert "Fait en deux exemplaires" not in body
+    assert (
+        "La présente convention est signée électroniquement par chacune des parties\u00a0; elle est datée du jour "
+        "de la dernière signature.\nLa Présidente de la Communauté de communes Maine Saosnois" in body
+    )
+
+
+def test_signed_by_hand_the_source_s_closing_formula_and_the_date_blank() -> None:
+    context = make_context("madame", mode_signature="manuscrite")
+    data = render_convention(TEMPLATES, context)
+    body = body_text(data)
     fill_ins = [line for line in body.splitlines() if "……" in line]
     assert fill_ins == ["Fait au Mans, le " + "…" * 20]  # the signing date, written by hand
+    assert "Fait en deux exemplaires dont un pour chacun des signataires.\nFait au Mans, le" in body
+    assert "électroniquement" not in body
+    assert check_rendered(data, allow_fill_in=False, context=context) == []
+
+
+def test_the_programme_s_signature_mode_is_overridden_by_the_epci_s() -> None:
+    departement, programme, epci = sample_data("madame")
+    by_hand = Programme.model_validate({**programme, "mode_signature": "manuscrite"})
+    context = convention_context(
+        Departement.model_validate(departement),
+        by_hand,
+        Epci.model_validate({**epci, "mode_signature": "electronique"}),
+    )
+    assert context["signature"]["mode"] == "electronique"
+    context = convention_context(Departement.model_validate(departement), by_hand, Epci.model_validate(epci))
+    assert context["signature"]["mode"] == "manuscrite"
+
+
+def test_a_closing_formula_of_the_other_mode_is_caught() -> None:
+    electronic, by_hand = make_context("madame"), make_context("madame", mode_signature="manuscrite")
+    signed_by_hand = render_convention(TEMPLATES, by_hand)
+    problems = check_rendered(signed_by_hand, allow_fill_in=False, context=electronic)
+    assert [p.split(" (")[0] for p in problems] == [
+        "formule de signature manuscrite dans un acte signé électroniquement"
+    ] * 2
+    signed_electronically = render_convention(TEMPLATES, electronic)
+    problems = check_rendered(signed_electronically, allow_fill_in=False, context=by_hand)
+    assert [p.split(" (")[0] for p in problems] == ["formule de signature électronique dans un acte signé à la main"]
 
 
 def test_check_rendered_finds_every_defect() -> None:
@@ -303,6 +344,7 @@ def test_template_resaved_by_libreoffice_still_renders(tmp_path: Path) -> None:
         capture_output=True,
         timeout=180,
     )
+    shutil.copytree(TEMPLATES / "figures", resaved / "figures")
     context = make_context("madame", deliberation=None)
     data = render_convention(resaved, context)
     all_xml_parses(data)

@@ -86,7 +86,7 @@ def test_lint_reports_a_missing_template(tmp_path: Path) -> None:
 
 def test_template_text_keeps_the_tags() -> None:
     text = docx_text(TEMPLATES / "convention.docx")
-    assert "{{ epci.nom }} – {{ departement.nom_majuscules }}" in text
+    assert "{{ epci.nom }}\u00a0– {{ departement.nom_majuscules }}" in text
     assert "{{p annexe }}" in text
     assert "{% if projet %}PROJET{% endif %}" in text
     annexe = docx_text(TEMPLATES / "annexe.docx")

@@ -834,7 +834,16 @@ def _check_figure_file(value: str) -> str:
 
 FigureFile = Annotated[
     str,
-    Field(strict=True, min_length=1, max_length=SHORT_TEXT_MAX),
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=SHORT_TEXT_MAX,
+        json_schema_extra=_schema_rule(
+            lambda: f"^{_FIGURE_FILE.pattern}$",
+            f"une image PNG ou JPEG du dossier {FIGURES_DIR}/ est attendue, par exemple {FIGURES_DIR}/carte-offres.png",
+            _TEXT_EXPECTED,
+        ),
+    ),
     BeforeValidator(_clean_text),
     AfterValidator(_check_figure_file),
 ]

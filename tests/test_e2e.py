@@ -21,6 +21,7 @@ import pytest
 
 from tests.documents.test_fidelity import SEED, lcs_length, words
 from tests.processes import marked, marked_env
+from tests.projects import drafts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
@@ -65,13 +66,6 @@ def slugs() -> list[str]:
     return sorted(p.stem for p in (REPO / "epci").glob("*.yaml"))
 
 
-def drafts() -> set[str]:
-    """Return the slugs whose data has no deliberation date (built as PROJET)."""
-    return {
-        p.stem for p in (REPO / "epci").glob("*.yaml") if not re.search(r"^deliberation:", p.read_text("utf-8"), re.M)
-    }
-
-
 def pdftotext(path: Path) -> str:
     """Return the text of a PDF as poppler extracts it."""
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -80,8 +74,10 @@ def pdftotext(path: Path) -> str:
 def test_summary_names_built_documents_and_drafts(built: tuple[Path, Path, str]) -> None:
     _, _, output = built
     assert f"{len(slugs())} construit(s), 0 inchangé(s), 0 en échec" in output
-    for slug in drafts():
-        assert slug in output.split("En projet (délibération à renseigner) :")[1]
+    listed = output.split("— ces documents ne sont pas à signer :")[1]
+    for slug, reasons in drafts().items():
+        assert f"  - {slug} (convention) : {' ; '.join(reasons)}" in listed
+    assert any("à confirmer" in " ".join(r) for r in drafts().values())
 
 
 @pytest.mark.parametrize("slug", slugs())
@@ -128,14 +124,15 @@ def test_pdf_is_pdfa_with_embedded_fonts_and_signature_fields(built: tuple[Path,
         assert meta.get("pdfaid:part") == "2"
         assert meta.get("pdfaid:conformance") == "B"
         assert str(pdf.docinfo.get("/Author")) == "Département de la Sarthe"
+        prefix = "PROJET – " if slug in drafts() else ""
         assert str(pdf.docinfo.get("/Title")).startswith(
-            "Convention de partenariat — conseiller numérique 2024-2026 — "
+            f"{prefix}Convention de partenariat — conseiller numérique 2024-2026 — "
         )
         assert str(pdf.Root.get("/Lang")) == "fr-FR"
         fields = [f for f in pdf.Root.AcroForm.Fields] if "/AcroForm" in pdf.Root else []
         names = sorted(str(f.T) for f in fields if f.get("/FT") == "/Sig")
-        if slug in drafts():
-            assert names == []
+        if slug in drafts() or "mode_signature: manuscrite" in (REPO / "departement.yaml").read_text("utf-8"):
+            assert names == []  # a draft, or an act signed on paper, has no electronic signature field
         else:
             assert names == ["signature_departement", "signature_intercommunalite"]
             signature_page = {f.P.objgen for f in fields}

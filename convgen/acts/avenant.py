@@ -25,7 +25,7 @@ from convgen.acts.register import (
     new_act,
 )
 from convgen.data.model import Departement, Project
-from convgen.documents.context import convention_context, document_metadata, with_article_de
+from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_convention, render_document
@@ -35,10 +35,15 @@ from convgen.runner.job import Job
 AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
 
 
-def avenant_context(departement: Departement, plan: AvenantPlan) -> dict[str, Any]:
-    """Return the context of the avenant: the convention's (current data) plus ``avenant``."""
+def avenant_context(
+    departement: Departement, plan: AvenantPlan, *, templates_dir: Path | None = None
+) -> dict[str, Any]:
+    """Return the context of the avenant: the convention's (current data) plus ``avenant``.
 
-    context = convention_context(departement, plan.programme, plan.epci)
+    The avenant is a draft while a deliberation authorising it is missing, and for the convention's own
+    reasons (values to confirm, a missing figure); ``raisons_projet`` lists them all.
+    """
+    context = convention_context(departement, plan.programme, plan.epci, templates_dir=templates_dir)
     convention = plan.registre.convention
     assert convention is not None
     elements = amended(plan.amending)
@@ -50,11 +55,14 @@ def avenant_context(departement: Departement, plan: AvenantPlan) -> dict[str, An
     numbers["autres"], numbers["vigueur"] = count + 1, count + 2
     signed_name = convention.donnees.epci.nom
     deliberation = plan.deliberation
-    context["projet"] = plan.draft
+    reasons = [*context["raisons_projet"]]
+    reasons += [f"à renseigner : {m.describe()}" for m in plan.missing]
+    context["raisons_projet"] = reasons
+    context["projet"] = bool(reasons)
     context["avenant"] = {
         "numero": plan.numero,
         "numero_2": f"{plan.numero:02d}",
-        "projet": plan.draft,
+        "projet": bool(reasons),
         "deliberation": date_in_words(deliberation) if deliberation else "",
         "deliberation_departement": (
             date_in_words(plan.departement_authorisation) if plan.departement_authorisation else ""
@@ -125,7 +133,7 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
 
     templates_dir = root / "templates"
-    context = avenant_context(project.departement, plan)
+    context = avenant_context(project.departement, plan, templates_dir=templates_dir)
     baseline, old_programme = signed_baseline(plan)
     old_context = convention_context(project.departement, old_programme, baseline)
     if context["avenant"]["articles"]["duree"]:
@@ -136,7 +144,8 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     epoch = source_epoch(dates)
     metadata = dict(document_metadata(project.departement, plan.programme, plan.epci))
     metadata["Title"] = typography(
-        f"Avenant n° {plan.numero} à la convention de partenariat — conseiller numérique — {plan.epci.nom}"
+        (DRAFT_TITLE_PREFIX if context["projet"] else "")
+        + f"Avenant n° {plan.numero} à la convention de partenariat — conseiller numérique — {plan.epci.nom}"
     )
     inputs = {
         "donnees": context_digest(context),

@@ -66,7 +66,11 @@ def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, P
     if signed is None:
         return project.departement, project.programme, project.epcis[slug], False
     departement = signed.donnees.departement or project.departement
-    return departement, signed.donnees.programme, signed.donnees.epci, True
+    programme = signed.donnees.programme
+    if "mode_signature" not in programme.model_fields_set:
+        # Registered before the signature mode was data: those acts were signed on paper.
+        programme = programme.model_copy(update={"mode_signature": "manuscrite"})
+    return departement, programme, signed.donnees.epci, True
 
 
 def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
@@ -100,7 +104,7 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        context = convention_context(departement, programme, epci)
+        context = convention_context(departement, programme, epci, templates_dir=templates_dir)
         epoch = source_epoch(epci_dates(departement, programme, epci))
         inputs = {
             "donnees": context_digest(context),
@@ -115,7 +119,7 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 label="convention signée" if signed else "convention",
                 render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
-                metadata=document_metadata(departement, programme, epci),
+                metadata=document_metadata(departement, programme, epci, templates_dir=templates_dir),
                 epoch=epoch,
                 context=context,
                 signatures=signature_fields(context),

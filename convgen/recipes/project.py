@@ -86,8 +86,12 @@ def summarize(report: Report, echo: Echo) -> None:
     )
     if report.peak_rss_mb:
         echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")
-    if report.drafts:
-        echo(f"En projet (délibération à renseigner) : {', '.join(report.drafts)}.")
+    drafts = [o for o in report.outcomes if o.job.draft and o.status != "échec"]
+    if drafts:
+        echo(f"En projet ({len(drafts)}) — ces documents ne sont pas à signer :")
+        for outcome in drafts:
+            reasons = outcome.job.context.get("raisons_projet") or ["document en projet"]
+            echo(f"  - {outcome.job.slug} ({outcome.job.label}) : {' ; '.join(str(r) for r in reasons)}")
     for outcome in report.failed:
         echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
 

@@ -630,7 +630,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     acts = registered(root)
     assert [a["numero"] for a in acts] == [0, 1]
     assert acts[1]["pdf_sha256"] == sha256(build / f"avenant-01-{SLUG}.pdf")
-    assert signature_fields(build / f"avenant-01-{SLUG}.pdf") == ["signature_departement", "signature_intercommunalite"]
+    assert signature_fields(build / f"avenant-01-{SLUG}.pdf") == []  # signed on paper: no electronic field
     assert "PROJET" not in text_of(root, f"avenant-01-{SLUG}.docx")
     assert "Conseil départemental en date du 10 mars 2025," in text_of(root, f"avenant-01-{SLUG}.docx")
     consolidated = build / f"convention-{SLUG}-consolidee.pdf"

@@ -33,6 +33,7 @@ from pyhanko.sign import fields, signers
 
 from convgen.acts.signature import SignedAct, inspect_signed, sign_field
 from convgen.errors import ConvgenError, SignatureError
+from tests.projects import copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -158,10 +159,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture(scope="session")
 def built_act(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the convention's PDF once with the real LibreOffice; return it (never modify it)."""
-    project = tmp_path_factory.mktemp("projet-signature")
-    shutil.copy2(REPO / "departement.yaml", project / "departement.yaml")
-    shutil.copytree(REPO / "epci", project / "epci")
-    shutil.copytree(REPO / "templates", project / "templates")
+    project = copy_project(tmp_path_factory.mktemp("projet-signature"), electronic=True)
     result = subprocess.run(
         [sys.executable, "-m", "convgen", "-C", str(project), "build", SLUG, "--format", "pdf"],
         capture_output=True,

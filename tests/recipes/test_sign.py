@@ -6,7 +6,6 @@ Real LibreOffice builds the act, real pyHanko signs and verifies it, with a thro
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from click.testing import CliRunner, Result
 from convgen.acts.signature import sign_field
 from convgen.cli import main
 from tests.acts.test_signature import DEPT_FIELD, EPCI_FIELD, PASSWORD, PRESIDENT, PRESIDENTE, Pki, make_pki
+from tests.projects import copy_project, set_programme_end
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(240)]
 
@@ -31,17 +31,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 def electronic_project(folder: Path) -> Path:
-    """Copy the project into ``folder`` with the programme signed electronically."""
-    shutil.copy2(REPO / "departement.yaml", folder / "departement.yaml")
-    shutil.copytree(REPO / "epci", folder / "epci")
-    shutil.copytree(REPO / "templates", folder / "templates")
-    path = folder / "departement.yaml"
-    text = re.sub(r"(?m)^\s+mode_signature:.*\n", "", path.read_text(encoding="utf-8"))
-    assert "\nprogramme:\n" in text
-    path.write_text(text.replace("\nprogramme:\n", "\nprogramme:\n  mode_signature: electronique\n", 1), "utf-8")
-    epci = folder / "epci" / f"{SLUG}.yaml"
-    epci.write_text(re.sub(r"(?m)^mode_signature:.*\n", "", epci.read_text(encoding="utf-8")), "utf-8")
-    return folder
+    """Copy the project into ``folder``, signed electronically, the programme running until 2027.
+
+    The signatures are made now, and the shipped convention ends on 30 November 2026: a signature after that
+    end is refused (tested in tests/acts/test_amend.py).
+    """
+    root = copy_project(folder, electronic=True)
+    set_programme_end(root, "2027-11-30")
+    return root
 
 
 @pytest.fixture(scope="module")

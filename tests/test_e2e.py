@@ -25,7 +25,8 @@ from tests.projects import drafts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
-pytestmark = pytest.mark.libreoffice
+# LibreOffice builds the 15 conventions twice in the first test (limit per test, in seconds).
+pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(400)]
 
 
 def copy_project(dest: Path) -> Path:

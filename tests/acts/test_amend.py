@@ -33,6 +33,9 @@ from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
 from convgen.recipes.amend import plan_amendments
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(300)
+
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 OTHER = "cc-du-pays-flechois"

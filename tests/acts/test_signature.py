@@ -35,6 +35,9 @@ from convgen.acts.signature import SignedAct, inspect_signed, sign_field
 from convgen.errors import ConvgenError, SignatureError
 from tests.projects import copy_project
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(300)
+
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 EPCI_FIELD = "signature_intercommunalite"

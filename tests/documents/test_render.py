@@ -28,6 +28,9 @@ from convgen.documents.docxtext import docx_text, read_parts
 from convgen.documents.render import check_rendered, normalize_docx, render_annexe, render_convention
 from convgen.errors import RenderError
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(180)
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"

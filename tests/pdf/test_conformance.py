@@ -36,6 +36,9 @@ from tests.acts.test_amend import (
 )
 from tests.projects import drafts
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(400)
+
 REPO = Path(__file__).resolve().parents[2]
 SLUGS = sorted(p.stem for p in (REPO / "epci").glob("*.yaml"))
 DRAFTS = set(drafts())  # no deliberation yet, values to confirm, or a missing figure

@@ -30,6 +30,9 @@ from convgen.pdf.finish import SignatureField, check_pdf, finalize_pdf
 from convgen.pdf.pool import ConversionResult, Converter
 from convgen.pdf.uno_worker import PAUSE_VARIABLE, group_members
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(240)
+
 NAME = "Communauté de communes Exemple-sur-Sarthe"
 SIGNATURES = [
     SignatureField("signature_intercommunalite", "Anne EXEMPLE"),

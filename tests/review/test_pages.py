@@ -11,6 +11,9 @@ from PIL import Image, ImageDraw
 
 from convgen.review.pages import GUTTER, HEADER, RED, changed_boxes, side_by_side
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(240)
+
 PROJECT = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 

@@ -20,6 +20,9 @@ from convgen.review.gitdata import GitError, read_revision, resolve_base
 from convgen.review.markdown import cell
 from convgen.review.summary import NO_CHANGE, review
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(180)
+
 PROJECT = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 EPCI_FILE = f"epci/{SLUG}.yaml"

@@ -16,6 +16,9 @@ import pytest
 from convgen.files import STAGE_PREFIX
 from tests.processes import marked, marked_env
 
+# LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
+pytestmark = pytest.mark.timeout(300)
+
 REPO = Path(__file__).resolve().parents[2]
 
 

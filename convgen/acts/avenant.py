@@ -56,7 +56,7 @@ def avenant_context(
     signed_name = convention.donnees.epci.nom
     deliberation = plan.deliberation
     reasons = [*context["raisons_projet"]]
-    reasons += [f"à renseigner : {m.describe()}" for m in plan.missing]
+    reasons += plan.reasons
     context["raisons_projet"] = reasons
     context["projet"] = bool(reasons)
     context["avenant"] = {

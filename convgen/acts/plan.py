@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,11 +11,13 @@ from convgen.acts.diff import Change, amending, diff_epci, diff_programme
 from convgen.acts.names import avenant_stem
 from convgen.acts.register import (
     Acte,
+    ApprobationAvenant,
     Registre,
 )
 from convgen.data.model import Epci, Programme
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
+from convgen.files import sha256_text
 
 
 @dataclass(frozen=True)
@@ -132,9 +135,60 @@ class AvenantPlan:
         ]
 
     @property
+    def content_digest(self) -> str:
+        """Return the sha256 of what the avenant amends: each amending change, its old and new value."""
+        items = [[c.path, c.kind, c.before, c.after] for c in self.amending]
+        return sha256_text(json.dumps(items, ensure_ascii=False, sort_keys=True))
+
+    @property
+    def approval(self) -> ApprobationAvenant | None:
+        """Return the text approved by the current deliberations, as recorded, or None."""
+        approved = self.registre.avenant_approuve
+        if approved is None or approved.numero != self.numero:
+            return None
+        if (approved.deliberation_intercommunalite, approved.deliberation_departement) != (
+            self.deliberation,
+            self.departement_authorisation,
+        ):
+            return None  # other deliberations: they approve whatever is drafted now
+        return approved
+
+    @property
+    def changed_since_approval(self) -> str | None:
+        """Return why the avenant changed after its deliberations approved it (a reason in French), or None."""
+        approved = self.approval
+        if approved is None or approved.empreinte == self.content_digest:
+            return None
+        return (
+            f"le contenu de l’avenant a changé depuis les délibérations du "
+            f"{date_in_words(approved.deliberation_intercommunalite)} (conseil communautaire) et du "
+            f"{date_in_words(approved.deliberation_departement)} (Commission permanente), qui ont approuvé un autre "
+            "texte — faites délibérer à nouveau sur le texte modifié et renseignez les nouvelles dates"
+        )
+
+    def approved(self) -> ApprobationAvenant | None:
+        """Return the approval to record now: the avenant is final and no text is recorded for its deliberations."""
+        if self.missing or not self.amending or self.approval is not None:
+            return None
+        assert self.deliberation is not None and self.departement_authorisation is not None
+        return ApprobationAvenant(
+            numero=self.numero,
+            deliberation_intercommunalite=self.deliberation,
+            deliberation_departement=self.departement_authorisation,
+            empreinte=self.content_digest,
+        )
+
+    @property
+    def reasons(self) -> list[str]:
+        """Return why the avenant is a draft (PROJET), in French: missing deliberations, a text changed since."""
+        reasons = [f"à renseigner : {m.describe()}" for m in self.missing]
+        changed = self.changed_since_approval
+        return [*reasons, changed] if changed else reasons
+
+    @property
     def draft(self) -> bool:
-        """Return True while a deliberation authorising the avenant (either party's) is unknown (PROJET)."""
-        return bool(self.missing)
+        """Return True while the avenant is not authorised as it stands (PROJET)."""
+        return bool(self.reasons)
 
     @property
     def stem(self) -> str:

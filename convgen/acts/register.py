@@ -27,11 +27,12 @@ from convgen.files import write_atomic
 REGISTER_DIR = "registre"
 HEADER = (
     "# Registre des actes signés de l’intercommunalité « {slug} ».\n"
-    "# Fichier écrit uniquement par « convgen sign » : ne le modifiez pas à la main.\n"
+    "# Fichier écrit uniquement par convgen (« convgen sign », « convgen amend ») : ne le modifiez pas à la main.\n"
     "# Relisez ses changements comme ceux d’un fichier de verrouillage : chaque acte nomme le PDF signé,\n"
-    "# son empreinte sha256 et les données telles qu’elles ont été signées.\n"
+    "# son empreinte sha256 et les données telles qu’elles ont été signées ; « avenant_approuve » garde\n"
+    "# l’empreinte du texte d’avenant que les délibérations ont approuvé.\n"
 )
-RESTORE = "le registre est écrit par « convgen sign » : restaurez-le depuis git"
+RESTORE = "le registre est écrit par convgen : restaurez-le depuis git"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 ActType = Literal["convention", "avenant"]
@@ -104,6 +105,17 @@ class SignatureEnCours(StrictModel):
     manquantes: tuple[Text, ...]
 
 
+class ApprobationAvenant(StrictModel):
+    """The text of the pending avenant that its two deliberations approved (recorded when it first became final)."""
+
+    model_config = ConfigDict(title="Avenant approuvé")
+
+    numero: Annotated[int, Field(strict=True, ge=1, le=99)]
+    deliberation_intercommunalite: Date
+    deliberation_departement: Date
+    empreinte: Sha256  # digest of what the avenant amends (AvenantPlan.content_digest)
+
+
 class Acte(StrictModel):
     """One signed act: the convention (numéro 0) or an avenant (numéro 1, 2, …)."""
 
@@ -154,6 +166,7 @@ class Registre(StrictModel):
     intercommunalite: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
     actes: tuple[Acte, ...] = ()
     signature_en_cours: SignatureEnCours | None = None
+    avenant_approuve: ApprobationAvenant | None = None
 
     @model_validator(mode="after")
     def _sequence(self) -> Registre:
@@ -222,7 +235,23 @@ class Registre(StrictModel):
     def with_partial(self, partial: SignatureEnCours) -> Registre:
         """Return the register recording a signature by one party only, for the pending act."""
         return Registre.model_validate(
-            {"intercommunalite": self.intercommunalite, "actes": self.actes, "signature_en_cours": partial}
+            {
+                "intercommunalite": self.intercommunalite,
+                "actes": self.actes,
+                "signature_en_cours": partial,
+                "avenant_approuve": self.avenant_approuve,
+            }
+        )
+
+    def with_approval(self, approval: ApprobationAvenant) -> Registre:
+        """Return the register recording which text of the pending avenant its deliberations approved."""
+        return Registre.model_validate(
+            {
+                "intercommunalite": self.intercommunalite,
+                "actes": self.actes,
+                "signature_en_cours": self.signature_en_cours,
+                "avenant_approuve": approval,
+            }
         )
 
 
@@ -312,6 +341,8 @@ def dump_register(registre: Registre) -> bytes:
     }
     if registre.signature_en_cours is not None:
         body["signature_en_cours"] = model_data(registre.signature_en_cours)
+    if registre.avenant_approuve is not None:
+        body["avenant_approuve"] = model_data(registre.avenant_approuve)
     text = yaml.dump(body, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
     return (HEADER.format(slug=registre.intercommunalite) + text).encode("utf-8")
 

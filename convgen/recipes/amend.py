@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from convgen.acts.plan import AvenantPlan, plan_avenant, reportable
 from convgen.acts.register import (
     Registre,
     load_register,
+    write_register,
 )
 from convgen.data.model import Project
 from convgen.documents.french import date_in_words
@@ -46,6 +48,7 @@ class AmendPlan:
     notes: list[str]
     avenants: int
     signed: int
+    plans: dict[str, AvenantPlan] = field(default_factory=dict)  # the avenant drafted, per intercommunality
 
 
 EXPIRY_WARNING = dt.timedelta(days=60)  # « la convention expire le … » within this of its end
@@ -84,6 +87,7 @@ def plan_amendments(
     notes: list[str] = []
     refused: list[str] = []
     avenants = signed = 0
+    plans: dict[str, AvenantPlan] = {}
     for slug, epci in selected.items():
         registre = registres[slug]
         try:
@@ -101,21 +105,18 @@ def plan_amendments(
         if plan.amending:
             avenants += 1
             elements = ", ".join(amended(plan.amending))
-            draft = (
-                (" (projet — à renseigner : " + " ; ".join(m.describe() for m in plan.missing) + ")")
-                if plan.draft
-                else ""
-            )
+            draft = (" (projet — " + " ; ".join(plan.reasons) + ")") if plan.draft else ""
             notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
             notes += expiry_notes(slug, plan, today)
             jobs.append(avenant_job(project, root, plan))
+            plans[slug] = plan
         elif not plan.informative and slugs:
             notes.append(f"{slug} : aucune modification depuis {plan.last.signed} — rien à amender.")
         if registre.avenants:
             jobs.append(consolidated_job(project, root, slug, registre))
     if refused:
         raise AmendError("\n".join(refused))
-    return AmendPlan(jobs, notes, avenants, signed)
+    return AmendPlan(jobs, notes, avenants, signed, plans)
 
 
 def build_avenants(
@@ -152,4 +153,23 @@ def build_avenants(
         wait=wait,
         echo=echo,
         converter_factory=converter_factory,
+        after=partial(record_approvals, root, plan, echo),
     )
+
+
+def record_approvals(root: Path, plan: AmendPlan, echo: Echo, report: Report) -> None:
+    """Record, for each avenant built final, the text its two deliberations approve (``avenant_approuve``).
+
+    From then on, a change of that text under the same deliberations makes the avenant a PROJET again.
+    """
+    built = {o.job.stem for o in report.outcomes if o.status != "échec"}
+    for slug, avenant in plan.plans.items():
+        approval = avenant.approved()
+        if approval is None or avenant.stem not in built:
+            continue
+        write_register(root, avenant.registre.with_approval(approval))
+        echo(
+            f"{slug} : texte de l’avenant n° {avenant.numero} enregistré comme celui qu’approuvent les délibérations "
+            f"du {date_in_words(approval.deliberation_intercommunalite)} et du "
+            f"{date_in_words(approval.deliberation_departement)} (registre/{slug}.yaml)."
+        )

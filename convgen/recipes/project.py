@@ -135,12 +135,18 @@ def run_jobs(
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
+    after: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary."""
+    """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary.
+
+    ``after`` runs with the report while the lock is still held (to record what the build decided).
+    """
     with locked_runner(
         root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory
     ) as runner:
         report = runner.run(plan, force=force)
+        if after is not None:
+            after(report)
     summarize(report, echo)
     sys.stdout.flush()
     return report

@@ -117,12 +117,8 @@ def pending_act(project: Project, root: Path, slug: str) -> Pending:
                 f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
                 + (f" Modifications sans avenant :{extra}" if extra else "")
             )
-        if plan.missing:
-            raise AmendError(
-                f"{slug} : l’avenant n° {numero} est un projet — à renseigner : "
-                + " ; ".join(m.describe() for m in plan.missing)
-                + "."
-            )
+        if plan.draft:
+            raise AmendError(f"{slug} : l’avenant n° {numero} est un projet — " + " ; ".join(plan.reasons) + ".")
         if plan.late_deliberations:
             raise AmendError(
                 f"{slug} : l’avenant n° {numero} ne peut pas être autorisé par "

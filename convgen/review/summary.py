@@ -178,13 +178,13 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
         lines += [*_table(changes), ""]
         what = [_AMENDED_WORDS[element] for element in amended(changes)]
         if what and signed:
-            numbers = ", ".join(f"`{slug}` ({NUMERO}{registers[slug].next_numero})" for slug in signed)
             lines.append(
                 typography(
-                    f"- **Avenant** : un avenant sera à signer pour chaque convention signée : {numbers} ; "
-                    f"il modifiera {join(what)}."
+                    f"- **Avenant** : un avenant sera à signer pour chaque convention signée ; il modifiera {join(what)}."
                 )
             )
+            for slug in signed:
+                lines.append(_pending_line(slug, new.project, registers[slug]))
         elif what:
             lines.append(
                 typography("- Aucune convention n’est encore signée : elles seront produites avec ces données.")
@@ -203,6 +203,20 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
                 )
             )
     return trim(lines)
+
+
+def _pending_line(slug: str, project: Project, registre: Registre) -> str:
+    """Return « `slug` : avenant n° N, en projet — reasons » from the same plan as ``convgen amend``."""
+    try:
+        plan = plan_avenant(
+            slug, registre, project.epcis[slug], project.programme, project.departement.deliberation_avenant
+        )
+    except AmendError as exc:
+        return typography(f"  - `{slug}` : {exc}")
+    if plan is None or not plan.amending:
+        return typography(f"  - `{slug}` : aucun avenant")
+    state = "en projet — " + " ; ".join(plan.reasons) if plan.draft else "prêt à signer"
+    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {state}")
 
 
 def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
@@ -359,8 +373,8 @@ def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, chang
         what = join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
         state = "en projet" if plan.draft else "prêt à signer"
         lines.append(typography(f"Un avenant {NUMERO}{plan.numero} sera à signer ({state}) : il modifiera {what}."))
-        for missing in plan.missing:
-            warnings.append(typography(f"à renseigner : {missing.describe()} — l’avenant sera produit en projet."))
+        for reason in plan.reasons:
+            warnings.append(typography(f"{reason} — l’avenant sera produit en projet."))
     else:
         lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))
     for change in changes:

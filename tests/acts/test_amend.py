@@ -290,7 +290,7 @@ def test_an_invalid_register_stops_amend_with_its_line(root: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("numero: 0", "numero: zéro"), encoding="utf-8")
     result = cli(root, "amend", "--format", "docx")
     assert result.exit_code == 1
-    assert f"registre/{SLUG}.yaml:8:11: actes[0].numero : " in result.output
+    assert f"registre/{SLUG}.yaml:9:11: actes[0].numero : " in result.output
     assert "restaurez-le depuis git" in result.output
 
 
@@ -758,3 +758,34 @@ def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:
     assert any("la convention a expiré le 30 novembre 2026" in note for note in past)
     early = plan_amendments(project, root, [SLUG], today=dt.date(2025, 1, 1)).notes
     assert not any("expir" in note for note in early)
+
+
+def test_a_deliberation_approves_a_text_and_a_later_change_makes_the_avenant_a_draft_again(root: Path) -> None:
+    """Avenant 1 (annex) is final under two deliberations; the programme end moves: the text is no longer the one voted."""
+    record(root, SLUG, "2024-05-02")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-01-12")
+    set_departement_deliberation(root, "2025-01-10")
+    first = cli(root, "amend", SLUG, "--format", "docx")
+    assert first.exit_code == 0, first.output
+    assert (
+        "texte de l’avenant n° 1 enregistré comme celui qu’approuvent les délibérations du 12 janvier 2025"
+        in first.output
+    )
+    registre = (root / "registre" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    assert "avenant_approuve:" in registre and "deliberation_intercommunalite: 2025-01-12" in registre
+    again = cli(root, "amend", SLUG, "--format", "docx")
+    assert "projet" not in again.output.split("avenant n° 1 à rédiger")[1].split("\n")[0]  # unchanged: still final
+    set_programme_fin(root, "2027-11-30")  # now the avenant would also amend Article 7
+    changed = cli(root, "amend", SLUG, "--format", "docx")
+    assert changed.exit_code == 0, changed.output
+    assert (
+        "le contenu de l’avenant a changé depuis les délibérations du 12 janvier 2025 (conseil communautaire) et du "
+        "10 janvier 2025 (Commission permanente), qui ont approuvé un autre texte" in changed.output
+    )
+    output = refused(root, SLUG, "--date", "2025-02-01")
+    assert "l’avenant n° 1 est un projet — le contenu de l’avenant a changé" in output
+    # New deliberations on the new text: final again, and that text is recorded.
+    edit_epci(root, deliberation_avenant="2025-03-12")
+    set_departement_deliberation(root, "2025-03-10")
+    renewed = cli(root, "amend", SLUG, "--format", "docx")
+    assert "enregistré comme celui qu’approuvent les délibérations du 12 mars 2025" in renewed.output

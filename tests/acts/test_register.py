@@ -95,7 +95,7 @@ def test_a_register_that_does_not_parse_is_reported_with_its_line(project: Proje
     (message,) = problems(broken.encode("utf-8"))
     assert message == (
         f"registre/{SLUG}.yaml:{line}:2: décalage de ligne incohérent — alignez cette ligne sur les clés de même "
-        "niveau (mêmes espaces en début de ligne) ; sinon, le registre est écrit par « convgen sign » : "
+        "niveau (mêmes espaces en début de ligne) ; sinon, le registre est écrit par convgen : "
         "restaurez-le depuis git"
     )
 
@@ -109,7 +109,7 @@ def test_invalid_data_in_a_register_is_located(project: Project) -> None:
     assert message == (
         f"registre/{SLUG}.yaml:{line}:19: actes[0].donnees.epci.referent.courriel : adresse invalide "
         "« antoine.prototype@ » — exemple : prenom.nom@cc-exemple.fr ; sinon, le registre est écrit par "
-        "« convgen sign » : restaurez-le depuis git"
+        "convgen : restaurez-le depuis git"
     )
 
 

@@ -265,9 +265,10 @@ def test_departement_change_touches_every_convention(repo: Path) -> None:
     assert "### Toutes les conventions" in text
     assert "| Fin de la période du dispositif (article 7 – Durée) | 30 novembre 2026 | 31 décembre 2026 |" in text
     assert (
-        f"- **Avenant** : un avenant sera à signer pour chaque convention signée : `{SLUG}` (n° 1) ; "
-        "il modifiera l’article 7 (durée)."
-    ) in text
+        "- **Avenant** : un avenant sera à signer pour chaque convention signée ; il modifiera l’article 7 (durée)."
+        in text
+    )
+    assert f"  - `{SLUG}` : avenant n° 1, en projet — à renseigner : la délibération du conseil communautaire" in text
     assert f"— `{SLUG}`" not in text  # its own data did not change
 
 
@@ -412,3 +413,32 @@ def test_git_diff_of_templates_shows_words(repo: Path) -> None:
     diff = git(repo, "diff", "--", "templates/annexe.docx")
     assert "Binary files" not in diff
     assert "+Paragraphe ajouté pour la relecture." in diff
+
+
+def test_review_says_when_a_change_moves_the_text_its_deliberations_approved(repo: Path) -> None:
+    """Avenant 1 is approved by both deliberations (recorded on main); a pull request extends the programme."""
+    edit(repo, EPCI_FILE, "deliberation: 2024-04-11\n", "deliberation: 2024-04-11\ndeliberation_avenant: 2025-01-12\n")
+    edit(
+        repo,
+        "departement.yaml",
+        "  # deliberation_avenant: AAAA-MM-JJ",
+        "  deliberation_avenant: 2025-01-10  #",
+    )
+    sign_convention(repo, SLUG)
+    edit(repo, EPCI_FILE, "  communication:\n", "  communication:\n    - Affiche dans les mairies\n")
+    plan = plan_amendments(load_project(repo), repo, [SLUG]).plans[SLUG]
+    approval = plan.approved()
+    assert approval is not None
+    (repo / "registre" / f"{SLUG}.yaml").write_bytes(dump_register(plan.registre.with_approval(approval)))
+    commit_all(repo, "Avenant 1 approuvé par les deux délibérations")
+    git(repo, "branch", "-f", "main")
+    edit(repo, "departement.yaml", "fin: 2026-11-30", "fin: 2027-11-30")
+    markdown, _ = review(repo, "main")
+    text = plain(markdown)
+    assert (
+        f"- `{SLUG}` : avenant n° 1, en projet — le contenu de l’avenant a changé depuis les délibérations du " in text
+    )
+    assert (
+        "12 janvier 2025 (conseil communautaire) et du 10 janvier 2025 (Commission permanente), qui ont approuvé un "
+        "autre texte" in text
+    )

@@ -92,6 +92,9 @@ def summarize(report: Report, echo: Echo) -> None:
         for outcome in drafts:
             reasons = outcome.job.context.get("raisons_projet") or ["document en projet"]
             echo(f"  - {outcome.job.slug} ({outcome.job.label}) : {' ; '.join(str(r) for r in reasons)}")
+    for outcome in report.outcomes:
+        for rel in outcome.removed:
+            echo(f"Retiré : build/{rel}, d’un contenu antérieur (ce format n’a pas été reconstruit cette fois).")
     for outcome in report.failed:
         echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
 

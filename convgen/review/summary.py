@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from convgen.acts.diff import Change, amended, diff_departement, diff_epci, diff_programme
-from convgen.acts.names import convention_stem
+from convgen.acts.names import avenant_stem, comparatif_stem, consolidated_stem, convention_stem
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import REGISTER_DIR, Registre, load_register, parse_register
 from convgen.data.load import load_sources
@@ -273,7 +273,10 @@ def _epci_section(root: Path, slug: str, old: Project, new: Project, registre: R
     if not changes:
         return []
     lines = [f"### {inline(after.nom)} — `{slug}`", "", *_table(changes), ""]
-    lines.append(_documents_line(root, slug, new, before, after))
+    signed = registre.convention is not None
+    lines.append(
+        _signed_documents_line(slug, new, registre) if signed else _documents_line(root, slug, new, before, after)
+    )
     lines.append("")
     lines += _next_act(slug, after, new, registre, changes)
     return trim(lines)
@@ -304,6 +307,27 @@ def _documents_line(root: Path, slug: str, project: Project, before: Epci, after
             f"**Documents modifiés** : l’annexe de la convention ({files}) ; le corps de la convention est inchangé."
         )
     return typography("**Documents** : le texte produit ne change pas (donnée non imprimée).")
+
+
+def _signed_documents_line(slug: str, project: Project, registre: Registre) -> str:
+    """Return the documents a change of a signed convention produces or keeps, from the plan ``amend`` uses."""
+    kept = f"`build/{slug}/{convention_stem(slug)}.pdf`"
+    try:
+        plan = plan_avenant(
+            slug, registre, project.epcis[slug], project.programme, project.departement.deliberation_avenant
+        )
+    except AmendError:
+        plan = None
+    if plan is None or not plan.amending:
+        return typography(f"**Documents** : la convention signée est conservée telle quelle ({kept}) ; aucun avenant.")
+    stem = avenant_stem(slug, plan.numero)
+    consolidated = consolidated_stem(slug)
+    return typography(
+        f"**Documents produits** : l’avenant {NUMERO}{plan.numero} (`build/{slug}/{stem}.docx` et `.pdf`"
+        f"{', en projet' if plan.draft else ''}) et son comparatif (`{comparatif_stem(slug, plan.numero)}.docx`) ; "
+        f"la convention signée est conservée telle quelle ({kept}) ; la version consolidée (`{consolidated}.docx` "
+        "et `.pdf`) sera refaite une fois l’avenant signé."
+    )
 
 
 def _changed_documents(templates_dir: Path, project: Project, before: Epci, after: Epci) -> tuple[bool, bool]:

@@ -155,12 +155,28 @@ class Runner:
                 os.replace(staged, target_dir / name)
                 with lock:
                     manifest.record(f"{job.slug}/{name}", sha, job)
-            return Outcome(job, "construit", time.perf_counter() - started)
+            removed = self._remove_stale_formats(job, target_dir, manifest, lock)
+            return Outcome(job, "construit", time.perf_counter() - started, removed=removed)
         except ConvgenError as exc:
             return Outcome(job, "échec", time.perf_counter() - started, str(exc))
         except Exception as exc:  # a failing document must not stop the others
             detail = f"{type(exc).__name__} : {exc}"
             return Outcome(job, "échec", time.perf_counter() - started, f"erreur inattendue ({detail})")
+
+    def _remove_stale_formats(
+        self, job: Job, target_dir: Path, manifest: Manifest, lock: threading.Lock
+    ) -> tuple[str, ...]:
+        """Remove this job's outputs of the formats not built now that came from other inputs (never stale beside new)."""
+        others = set(job.outputs(("docx", "pdf"))) - set(job.outputs(self.formats))
+        removed = []
+        for name in sorted(others):
+            rel = f"{job.slug}/{name}"
+            with lock:
+                current = manifest.is_current(self.build_dir, rel, job.digest)
+            if (target_dir / name).exists() and not current:
+                (target_dir / name).unlink()
+                removed.append(rel)
+        return tuple(removed)
 
     def _render(self, job: Job) -> tuple[bytes, list[str]]:
         """Render and check one job's DOCX in a rendering process (bounded in time, retried once)."""

@@ -74,6 +74,7 @@ class Outcome:
     status: Status
     seconds: float = 0.0
     error: str = ""
+    removed: tuple[str, ...] = ()  # outputs of a format not rebuilt that no longer matched (``<slug>/<name>``)
 
 
 @dataclass

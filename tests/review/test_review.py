@@ -125,6 +125,12 @@ def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> N
     text = plain(markdown)
     assert code == 0
     assert "Un avenant n° 1 sera à signer (en projet) : il modifiera l’annexe" in text
+    assert (
+        f"**Documents produits** : l’avenant n° 1 (`build/{SLUG}/avenant-01-{SLUG}.docx` et `.pdf`, en projet) et son "
+        f"comparatif (`avenant-01-{SLUG}-comparatif.docx`) ; la convention signée est conservée telle quelle "
+        f"(`build/{SLUG}/convention-{SLUG}.pdf`)" in text
+    )
+    assert "Documents modifiés" not in text  # the signed convention is never rebuilt
     assert "pas encore signée" not in text
     # The avenant is a draft until both deliberations are dated: each is named with its file and key.
     assert (

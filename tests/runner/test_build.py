@@ -223,3 +223,18 @@ def test_outputs_never_leave_build(tmp_path: Path) -> None:
     assert [(o.job.slug, o.status) for o in report.outcomes] == [("../evasion", "échec"), ("cc-a", "construit")]
     assert "nom de fichier de sortie refusé : ../evasion" in report.outcomes[0].error
     assert not (tmp_path / "evasion").exists()
+
+
+def test_a_format_not_rebuilt_is_removed_when_it_came_from_other_inputs(tmp_path: Path) -> None:
+    """After a DOCX-only build of new data, the old PDF of the same document would lie beside the new DOCX."""
+    build_dir = tmp_path / "build"
+    run(build_dir, [job("cc-a")])
+    stale = build_dir / "cc-a" / "convention-cc-a.pdf"
+    stale.write_bytes(b"%PDF-1.7 ancien")  # as if a PDF had been built from the old data
+    manifest = Manifest(build_dir)
+    manifest.record("cc-a/convention-cc-a.pdf", "0" * 64, job("cc-a"))
+    manifest.save(build_dir)
+    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("cc-a", "Nouveau texte")])
+    assert report.outcomes[0].removed == ("cc-a/convention-cc-a.pdf",)
+    assert not stale.exists()
+    assert (build_dir / "cc-a" / "convention-cc-a.docx").is_file()

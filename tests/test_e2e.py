@@ -190,3 +190,17 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     assert f"1 construit(s), {len(slugs()) - 1} inchangé(s)" in one.stdout
     assert "Affiche ajoutée" in pdftotext(project / "build" / slugs()[0] / f"convention-{slugs()[0]}.pdf")
     assert not marked(str(project))  # no LibreOffice, bridge or rendering process left by these builds
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_every_pdf_built_passes_an_independent_pdfa_2b_and_pdfua_1_validator(
+    built: tuple[Path, Path, str], slug: str
+) -> None:
+    """page-validation (not convgen's own checks) on each PDF as shipped: finals and drafts alike."""
+    import page
+
+    project, _, _ = built
+    path = project / "build" / slug / f"convention-{slug}.pdf"
+    for profile in ("2b", "ua1"):
+        report = page.validate_pdf(str(path), profile=profile)
+        assert report.is_compliant, (profile, [(f.rule_id, f.message) for f in report.failures])

@@ -64,7 +64,7 @@ a:focus,a:hover{outline:2px solid #0b3d91}
 .prete .etat,.avenant-a-signer .etat{border-color:#0b3d91;background:#e4ebf7}
 .projet .etat,.avenant-projet .etat{border-color:#8a4b00;background:#fbeedd}
 .incomplete .etat,.a-revoir .etat{border-color:#a4161a;background:#fae3e3}
-img{border:1px solid #6b6b6b;display:block}
+img{border:1px solid #6b6b6b;display:block;width:124px;height:auto}
 """.strip()
 
 
@@ -145,7 +145,7 @@ def html_row(row: Row, thumbnails: set[str]) -> str:
     return (
         f'<tr class="{row.state}" id="{_e(row.slug)}">'
         f'<th scope="row">{_e(row.nom)}</th>'
-        f'<td><span class="etat">{_e(STATE_LABELS[row.state])}</span><br><span class="statut">{_e(row.statut)}</span></td>'
+        f"<td>{status_cell(row)}</td>"
         f"<td>{_list(row.signataires)}</td>"
         f"<td>{_list(row.actes)}</td>"
         f"<td>{links}</td>"
@@ -154,10 +154,17 @@ def html_row(row: Row, thumbnails: set[str]) -> str:
     )
 
 
+def status_cell(row: Row) -> str:
+    """Return the status: a label (coloured, with its text) and the status in full when it says more."""
+    label = STATE_LABELS[row.state]
+    detail = "" if row.statut.casefold() == label.casefold() else f'<br><span class="statut">{_e(row.statut)}</span>'
+    return f'<span class="etat">{_e(label)}</span>{detail}'
+
+
 def summary(rows: Sequence[Row]) -> str:
-    """Return « 15 intercommunalités : 3 signées, 10 prêtes à signer, … » (non-zero counts only)."""
+    """Return « 15 intercommunalités — signée : 3 ; prête à signer : 10. » (non-zero counts only)."""
     counts = {state: sum(1 for r in rows if r.state == state) for state in STATE_LABELS}
-    parts = [f"{n} : {STATE_LABELS[state].lower()}" for state, n in counts.items() if n]
+    parts = [f"{STATE_LABELS[state].lower()} : {n}" for state, n in counts.items() if n]
     return f"{len(rows)} intercommunalités — " + " ; ".join(parts) + "."
 
 

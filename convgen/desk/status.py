@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from convgen.acts.avenant import avenant_context
-from convgen.acts.convention import convention_jobs, signature_fields
+from convgen.acts.convention import convention_jobs
 from convgen.acts.names import act_stem, comparatif_stem, consolidated_stem, convention_stem
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import Acte, Registre, SignatureEnCours, load_register, signed_word
 from convgen.data.model import Project
-from convgen.documents.french import date_in_words
+from convgen.documents.french import date_in_words, typography
 from convgen.errors import AmendError
 from convgen.runner.job import Job
 
 State = Literal["signee", "prete", "projet", "avenant-projet", "avenant-a-signer", "incomplete", "a-revoir"]
+FIELD_PARTIES = {"signature_intercommunalite": "epci", "signature_departement": "departement"}  # as signature_fields
 FIELD_LABELS = {
     "signature_intercommunalite": "l’intercommunalité",
     "signature_departement": "le Département",
@@ -65,12 +66,17 @@ def _bare_label(numero: int) -> str:
 
 def missing_line(partial: SignatureEnCours, context: Mapping[str, Any]) -> str:
     """Return « signature incomplète — à signer encore : Prénom NOM (le Département) »."""
-    names = {field.name: field.anchor for field in signature_fields(context)}
     missing = []
     for field in partial.manquantes:
+        party = FIELD_PARTIES.get(field)
         who = FIELD_LABELS.get(field, field)
-        missing.append(f"{names[field]} ({who})" if field in names else who)
+        missing.append(f"{context[party]['president']['signature']} ({who})" if party else who)
     return f"signature incomplète — à signer encore : {', '.join(missing)}"
+
+
+def french(text: str) -> str:
+    """Return ``text`` in the documents' French typography, « n° » kept with its number."""
+    return typography(text).replace("n° ", "n°\u00a0")
 
 
 def draft_line(context: Mapping[str, Any]) -> str:
@@ -173,9 +179,9 @@ def row_of(project: Project, root: Path, job: Job, registre: Registre) -> Row:
         slug=slug,
         nom=str(job.context["epci"]["nom"]),
         state=state,
-        statut=statut,
-        signataires=(*signataires, *certificates(partial, last)),
-        actes=tuple(actes),
+        statut=french(statut),
+        signataires=tuple(french(s) for s in (*signataires, *certificates(partial, last))),
+        actes=tuple(french(a) for a in actes),
         documents=links,
         apercu_pdf=shown[-1] if shown else None,
     )

@@ -2,7 +2,7 @@
 
 Both are written after every build, avenant or signature run, from the status of each intercommunality
 (``desk/status.py``). Same data, same bytes: no clock time is printed. The first page of each act shown is
-rendered once, by ``pdftoppm``, and again only when its PDF changes (the manifest's sha256 says so).
+rendered once, by ``pdftoppm``, and again only when its PDF changes: the PNG notes the sha256 of its PDF.
 """
 
 from __future__ import annotations
@@ -11,20 +11,21 @@ import contextlib
 import csv
 import html
 import io
-import json
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from PIL import Image, PngImagePlugin
+
 from convgen.data.load import load_project
 from convgen.desk.status import Row, programme_status
-from convgen.files import STAGE_PREFIX, write_atomic
+from convgen.files import STAGE_PREFIX, sha256_file, write_atomic
 from convgen.runner.folder import Manifest
 
 INDEX = "index.html"
 CSV_NAME = "suivi.csv"
-THUMBNAILS = ".cache/apercus.json"  # PDF (relative to build/) → sha256 of the PDF its thumbnail shows
+SOURCE_KEY = "convgen:pdf-sha256"  # PNG text chunk: the sha256 of the PDF the thumbnail shows
 PDFTOPPM_TIMEOUT = 30.0
 STATE_LABELS = {
     "signee": "Signée",
@@ -74,8 +75,17 @@ def thumbnail_name(pdf: str) -> str:
     return f"{folder}/apercu-{name.removesuffix('.pdf')}.png"
 
 
-def render_thumbnail(pdf: Path, target: Path) -> bool:
-    """Render page 1 of ``pdf`` at 30 dpi into ``target`` (atomically); return False when pdftoppm fails."""
+def thumbnail_source(target: Path) -> str:
+    """Return the sha256 of the PDF a thumbnail was rendered from (a PNG text chunk), or "" when unknown."""
+    try:
+        with Image.open(target) as image:
+            return str(image.info.get(SOURCE_KEY, ""))
+    except (OSError, ValueError):
+        return ""
+
+
+def render_thumbnail(pdf: Path, target: Path, sha: str) -> bool:
+    """Render page 1 of ``pdf`` at 30 dpi into ``target`` (atomically), noting ``sha``; False when it fails."""
     with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX, dir=target.parent) as work:
         prefix = Path(work) / "page"
         try:
@@ -85,39 +95,30 @@ def render_thumbnail(pdf: Path, target: Path) -> bool:
                 timeout=PDFTOPPM_TIMEOUT,
                 check=True,
             )
-            data = prefix.with_suffix(".png").read_bytes()
-        except (OSError, subprocess.SubprocessError):
+            info = PngImagePlugin.PngInfo()
+            info.add_text(SOURCE_KEY, sha)
+            out = io.BytesIO()
+            with Image.open(prefix.with_suffix(".png")) as image:
+                image.save(out, format="PNG", pnginfo=info)
+        except (OSError, ValueError, subprocess.SubprocessError):
             return False
-    write_atomic(target, data)
+    write_atomic(target, out.getvalue())
     return True
 
 
 def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
-    """Render the missing or outdated thumbnails; return the PDFs that have one."""
+    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one."""
     manifest = Manifest(build_dir).entries
-    cache_path = build_dir / THUMBNAILS
-    cache: dict[str, str] = {}
-    with contextlib.suppress(OSError, ValueError):
-        loaded = json.loads(cache_path.read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            cache = {str(k): str(v) for k, v in loaded.items()}
     shown: set[str] = set()
     for row in rows:
         pdf = row.apercu_pdf
         if pdf is None:
             continue
-        sha = str(manifest.get(pdf, {}).get("sha256", ""))
         target = build_dir / thumbnail_name(pdf)
-        if sha and cache.get(pdf) == sha and target.is_file():
+        sha = str(manifest.get(pdf, {}).get("sha256", "")) or sha256_file(build_dir / pdf)
+        current = target.is_file() and thumbnail_source(target) == sha
+        if current or render_thumbnail(build_dir / pdf, target, sha):
             shown.add(pdf)
-            continue
-        if render_thumbnail(build_dir / pdf, target):
-            shown.add(pdf)
-            if sha:
-                cache[pdf] = sha
-    kept = {k: v for k, v in sorted(cache.items()) if k in shown}
-    data = (json.dumps(kept, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    write_if_changed(cache_path, data)
     return shown
 
 

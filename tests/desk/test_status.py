@@ -175,9 +175,9 @@ def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
     calls: list[Path] = []
     real = dashboard.render_thumbnail
 
-    def counted(source: Path, target: Path) -> bool:
+    def counted(source: Path, target: Path, sha: str) -> bool:
         calls.append(source)
-        return real(source, target)
+        return real(source, target, sha)
 
     monkeypatch.setattr(dashboard, "render_thumbnail", counted)
     found = programme_status(load_project(root), root)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prépare la machine pour convgen : paquets système (LibreOffice, polices, poppler) puis environnement Python.
+# Prépare la machine pour convgen : paquets système (LibreOffice, polices, poppler, Chromium) puis environnement Python.
 # Usage : scripts/setup.sh system   — vérifie (et installe, si root sur Debian/Ubuntu) les paquets système
 #         scripts/setup.sh venv     — crée .venv et y installe convgen avec ses dépendances
 #         scripts/setup.sh packages — affiche la liste des paquets système
@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 # Les paquets Debian/Ubuntu nécessaires : cette liste est la seule (le Makefile et la CI appellent ce script).
 # LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
-# poppler-utils (pdftotext, pdffonts : vérifications), qpdf, python3-venv.
-PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv"
+# poppler-utils (pdftotext, pdffonts : vérifications ; pdftoppm : aperçus du tableau de bord), qpdf, python3-venv,
+# chromium (les tests ouvrent le tableau de bord build/index.html dans un vrai navigateur).
+PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv chromium"
 PYTHON=${PYTHON:-python3}
 
 # Vrai quand la famille de polices « $1 » est installée. Sans tube : sous pipefail, « fc-list | grep -q »
@@ -25,6 +26,7 @@ missing_system() {
   command -v soffice >/dev/null 2>&1 || missing+=("LibreOffice Writer (soffice)")
   /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=("python3-uno (pont UNO de LibreOffice)")
   command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing+=("poppler-utils (pdftotext, pdffonts)")
+  command -v chromium >/dev/null 2>&1 || missing+=("Chromium (chromium : tests du tableau de bord)")
   has_font 'Liberation Sans' || missing+=("police Liberation Sans (fonts-liberation2)")
   has_font 'Carlito' || missing+=("police Carlito (fonts-crosextra-carlito)")
   "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("module venv de Python (python3-venv)")

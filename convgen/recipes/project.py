@@ -13,6 +13,7 @@ from convgen.acts.avenant import lint_context
 from convgen.acts.convention import convention_jobs
 from convgen.data.load import load_project
 from convgen.data.model import Project
+from convgen.desk.dashboard import write_dashboard
 from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
 from convgen.files import write_atomic
@@ -126,6 +127,7 @@ def locked_runner(
     check_writable(build_dir)
     with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
         yield runner
+        write_dashboard(root)  # build/index.html and build/suivi.csv, after every build, avenant or signature
 
 
 def run_jobs(

@@ -1,0 +1,237 @@
+"""The programme dashboard: ``build/index.html`` (static, self-contained) and ``build/suivi.csv`` (for Calc, Excel).
+
+Both are written after every build, avenant or signature run, from the status of each intercommunality
+(``desk/status.py``). Same data, same bytes: no clock time is printed. The first page of each act shown is
+rendered once, by ``pdftoppm``, and again only when its PDF changes: the PNG notes the sha256 of its PDF.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import html
+import io
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin
+
+from convgen.data.load import load_project
+from convgen.desk.status import Row, programme_status
+from convgen.files import STAGE_PREFIX, sha256_file, write_atomic
+from convgen.runner.folder import Manifest
+
+INDEX = "index.html"
+CSV_NAME = "suivi.csv"
+SOURCE_KEY = "convgen:pdf-sha256"  # PNG text chunk: the sha256 of the PDF the thumbnail shows
+PDFTOPPM_TIMEOUT = 30.0
+STATE_LABELS = {
+    "signee": "Signée",
+    "prete": "Prête à signer",
+    "projet": "Projet",
+    "avenant-projet": "Avenant en projet",
+    "avenant-a-signer": "Avenant à signer",
+    "incomplete": "Signature incomplète",
+    "a-revoir": "À revoir",
+}
+CSV_HEADERS = (
+    "Intercommunalité",
+    "Identifiant",
+    "Statut",
+    "Signataires",
+    "Actes",
+    "DOCX",
+    "PDF",
+    "Comparatif",
+    "Version consolidée",
+)
+
+CSS = """
+body{font-family:"Liberation Sans",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:1.5rem;line-height:1.4}
+h1{font-size:1.5rem;margin:0 0 .5rem}
+p.resume{margin:0 0 1rem}
+table{border-collapse:collapse;width:100%}
+caption{text-align:left;font-weight:bold;padding:.5rem 0}
+th,td{border:1px solid #6b6b6b;padding:.4rem .5rem;vertical-align:top;text-align:left}
+thead th{background:#e8e8e8}
+tbody th{font-weight:bold}
+ul{margin:0;padding-left:1.1rem}
+a{color:#0b3d91}
+a:focus,a:hover{outline:2px solid #0b3d91}
+.etat{display:inline-block;font-weight:bold;padding:0 .3rem;border-left:.4rem solid;margin-bottom:.2rem}
+.signee .etat{border-color:#1e6b2e;background:#e3f1e6}
+.prete .etat,.avenant-a-signer .etat{border-color:#0b3d91;background:#e4ebf7}
+.projet .etat,.avenant-projet .etat{border-color:#8a4b00;background:#fbeedd}
+.incomplete .etat,.a-revoir .etat{border-color:#a4161a;background:#fae3e3}
+img{border:1px solid #6b6b6b;display:block;width:124px;height:auto}
+""".strip()
+
+
+def thumbnail_name(pdf: str) -> str:
+    """Return the thumbnail of ``<slug>/<stem>.pdf``: ``<slug>/apercu-<stem>.png`` (relative to ``build/``)."""
+    folder, _, name = pdf.rpartition("/")
+    return f"{folder}/apercu-{name.removesuffix('.pdf')}.png"
+
+
+def thumbnail_source(target: Path) -> str:
+    """Return the sha256 of the PDF a thumbnail was rendered from (a PNG text chunk), or "" when unknown."""
+    try:
+        with Image.open(target) as image:
+            return str(image.info.get(SOURCE_KEY, ""))
+    except (OSError, ValueError):
+        return ""
+
+
+def render_thumbnail(pdf: Path, target: Path, sha: str) -> bool:
+    """Render page 1 of ``pdf`` at 30 dpi into ``target`` (atomically), noting ``sha``; False when it fails."""
+    with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX, dir=target.parent) as work:
+        prefix = Path(work) / "page"
+        try:
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)],
+                capture_output=True,
+                timeout=PDFTOPPM_TIMEOUT,
+                check=True,
+            )
+            info = PngImagePlugin.PngInfo()
+            info.add_text(SOURCE_KEY, sha)
+            out = io.BytesIO()
+            with Image.open(prefix.with_suffix(".png")) as image:
+                image.save(out, format="PNG", pnginfo=info)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return False
+    write_atomic(target, out.getvalue())
+    return True
+
+
+def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
+    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one."""
+    manifest = Manifest(build_dir).entries
+    shown: set[str] = set()
+    for row in rows:
+        pdf = row.apercu_pdf
+        if pdf is None:
+            continue
+        target = build_dir / thumbnail_name(pdf)
+        sha = str(manifest.get(pdf, {}).get("sha256", "")) or sha256_file(build_dir / pdf)
+        current = target.is_file() and thumbnail_source(target) == sha
+        if current or render_thumbnail(build_dir / pdf, target, sha):
+            shown.add(pdf)
+    return shown
+
+
+def _e(text: str) -> str:
+    """Return ``text`` escaped for HTML."""
+    return html.escape(text, quote=True)
+
+
+def _list(items: Sequence[str]) -> str:
+    """Return an HTML list of escaped items, or a dash."""
+    if not items:
+        return "—"
+    return "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>"
+
+
+def html_row(row: Row, thumbnails: set[str]) -> str:
+    """Return the ``<tr>`` of one intercommunality."""
+    links = "<ul>" + "".join(f'<li><a href="{_e(link.href)}">{_e(link.label)}</a></li>' for link in row.documents)
+    links = links + "</ul>" if row.documents else "aucun document produit"
+    if row.apercu_pdf is not None and row.apercu_pdf in thumbnails:
+        alt = f"Première page de {row.apercu_pdf.rpartition('/')[2]}"
+        image = f'<img src="{_e(thumbnail_name(row.apercu_pdf))}" alt="{_e(alt)}">'
+    else:
+        image = "—"
+    return (
+        f'<tr class="{row.state}" id="{_e(row.slug)}">'
+        f'<th scope="row">{_e(row.nom)}</th>'
+        f"<td>{status_cell(row)}</td>"
+        f"<td>{_list(row.signataires)}</td>"
+        f"<td>{_list(row.actes)}</td>"
+        f"<td>{links}</td>"
+        f"<td>{image}</td>"
+        "</tr>"
+    )
+
+
+def status_cell(row: Row) -> str:
+    """Return the status: a label (coloured, with its text) and the status in full when it says more."""
+    label = STATE_LABELS[row.state]
+    detail = "" if row.statut.casefold() == label.casefold() else f'<br><span class="statut">{_e(row.statut)}</span>'
+    return f'<span class="etat">{_e(label)}</span>{detail}'
+
+
+def summary(rows: Sequence[Row]) -> str:
+    """Return « 15 intercommunalités — signée : 3 ; prête à signer : 10. » (non-zero counts only)."""
+    counts = {state: sum(1 for r in rows if r.state == state) for state in STATE_LABELS}
+    parts = [f"{STATE_LABELS[state].lower()} : {n}" for state, n in counts.items() if n]
+    return f"{len(rows)} intercommunalités — " + " ; ".join(parts) + "."
+
+
+def dashboard_html(rows: Sequence[Row], thumbnails: set[str]) -> str:
+    """Return the dashboard as one self-contained HTML page (inline CSS, relative links only)."""
+    head = "".join(
+        f'<th scope="col">{name}</th>'
+        for name in ("Intercommunalité", "Statut", "Signataires", "Actes", "Documents", "Aperçu")
+    )
+    body = "\n".join(html_row(row, thumbnails) for row in rows)
+    return (
+        (
+            '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            "<title>Suivi des conventions « conseiller numérique »</title>\n"
+            f"<style>\n{CSS}\n</style>\n</head>\n<body>\n"
+            "<h1>Suivi des conventions « conseiller numérique »</h1>\n"
+            f'<p class="resume">{_e(summary(rows))}</p>\n'
+            "<table>\n<caption>État de la convention de chaque intercommunalité, avec ses signataires, "
+            "ses actes et ses documents</caption>\n"
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+            "<p>Tableau produit par convgen à partir des données, du registre des actes signés et de "
+            '<code>build/manifest.json</code>. Le même tableau : <a href="suivi.csv">suivi.csv</a>.</p>\n'
+            "</body>\n</html>\n"
+        )
+        .replace("« ", "«\u00a0")
+        .replace(" »", "\u00a0»")
+    )
+
+
+def dashboard_csv(rows: Sequence[Row]) -> bytes:
+    """Return the dashboard as CSV for French spreadsheets: UTF-8 with BOM, « ; », CRLF."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_HEADERS)
+    for row in rows:
+        hrefs = [link.href for link in row.documents]
+        writer.writerow(
+            (
+                row.nom,
+                row.slug,
+                row.statut,
+                " | ".join(row.signataires),
+                " | ".join(row.actes),
+                " | ".join(h for h in hrefs if h.endswith(".docx") and "-comparatif" not in h),
+                " | ".join(h for h in hrefs if h.endswith(".pdf") and "-consolidee" not in h),
+                " | ".join(h for h in hrefs if "-comparatif" in h),
+                " | ".join(h for h in hrefs if "-consolidee" in h),
+            )
+        )
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically unless the file already holds exactly these bytes (a no-op build stays cheap)."""
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    write_atomic(path, data)
+
+
+def write_dashboard(root: Path) -> list[Row]:
+    """Write ``build/index.html`` and ``build/suivi.csv`` for the whole project; return the rows."""
+    build_dir = root / "build"
+    rows = programme_status(load_project(root), root)
+    thumbnails = update_thumbnails(build_dir, rows)
+    write_if_changed(build_dir / INDEX, dashboard_html(rows, thumbnails).encode("utf-8"))
+    write_if_changed(build_dir / CSV_NAME, dashboard_csv(rows))
+    return rows

@@ -187,7 +187,7 @@ def contents_entries(document: Any) -> list[dict[str, Any]] | None:
         index = indexes.getByIndex(position)
         if not index.supportsService("com.sun.star.text.ContentIndex"):
             continue
-        levels = {}
+        levels: dict[str, int] = {}
         for level in range(1, 11):
             with contextlib.suppress(Exception):
                 levels[str(index.getPropertyValue(f"ParaStyleLevel{level}"))] = level
@@ -199,14 +199,14 @@ def contents_entries(document: Any) -> list[dict[str, Any]] | None:
             paragraph = paragraphs.nextElement()
             if not paragraph.supportsService("com.sun.star.text.Paragraph"):
                 continue
-            level = levels.get(str(paragraph.getPropertyValue("ParaStyleName")))
+            found = levels.get(str(paragraph.getPropertyValue("ParaStyleName")))
             text = paragraph.getString()
-            if level is None or not text.strip():
+            if found is None or not text.strip():
                 continue  # the index's own title, an empty line
             title, tab, page = text.rpartition("\t")
             if not tab:
                 title, page = text, ""
-            entries.append({"level": level, "text": title, "page": page.strip()})
+            entries.append({"level": found, "text": title, "page": page.strip()})
         return entries
     return None
 

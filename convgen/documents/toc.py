@@ -257,7 +257,8 @@ def write_contents(xml: bytes, contents: Sequence[Entry]) -> bytes:
     head = list(first)[list(first).index(begin_run) : list(first).index(separate_run) + 1]
     tail = list(last)[list(last).index(end_run) :]
     begin.attrib.pop(_w("dirty"), None)
-    paragraphs = [_entry_paragraph(entry, properties) for entry in contents]
+    anchors = _bookmark_headings(body, list(body)[body.index(last) + 1 :], contents)
+    paragraphs = [_entry_paragraph(entry, properties, anchor) for entry, anchor in zip(contents, anchors, strict=True)]
     position = 1
     for run in head:
         paragraphs[0].insert(position, run)
@@ -283,8 +284,62 @@ def _level_properties(paragraphs: Sequence[etree._Element]) -> dict[str, etree._
     return found
 
 
-def _entry_paragraph(entry: Entry, properties: Mapping[str, etree._Element]) -> etree._Element:
-    """Return one entry's paragraph: its level's TOC style, the text, a tab, the page number."""
+def _plain(text: str) -> str:
+    """Return ``text`` with its whitespace (non-breaking spaces, tabs) collapsed, to compare headings."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def _paragraph_text(paragraph: etree._Element) -> str:
+    """Return the text of a paragraph's runs, tabs as spaces."""
+    return "".join(
+        node.text or "" if node.tag == _w("t") else " " for node in paragraph.iter(_w("t"), _w("tab")) if _in_run(node)
+    )
+
+
+def _in_run(node: etree._Element) -> bool:
+    """Tell whether a ``w:t`` or ``w:tab`` is run content (not a tab stop of the paragraph's properties)."""
+    parent = node.getparent()
+    return parent is not None and parent.tag == _w("r")
+
+
+def _bookmark_headings(
+    body: etree._Element, after: Sequence[etree._Element], contents: Sequence[Entry]
+) -> list[str | None]:
+    """Put a ``_Toc`` bookmark on the heading each entry names, in order; return the names (None: not found).
+
+    Names and ids are numbered from the entry's position: the same document gets the same bookmarks.
+    """
+    used = {b.get(_w("name")) for b in body.iter(_w("bookmarkStart"))}
+    ids = [int(i) for b in body.iter(_w("bookmarkStart")) if (i := b.get(_w("id"), "")).isdigit()]
+    next_id = max(ids, default=-1) + 1
+    paragraphs = [p for p in after if p.tag == _w("p")]
+    position = 0
+    anchors: list[str | None] = []
+    for number, (_, text, _) in enumerate(contents, start=1):
+        wanted = _plain(text)
+        found = next(
+            (i for i in range(position, len(paragraphs)) if _plain(_paragraph_text(paragraphs[i])) == wanted), None
+        )
+        name = f"_Toc{number:09d}"
+        if found is None or name in used:
+            anchors.append(None)
+            continue
+        position = found + 1
+        heading = paragraphs[found]
+        start = etree.Element(_w("bookmarkStart"))
+        start.set(_w("id"), str(next_id))
+        start.set(_w("name"), name)
+        end = etree.Element(_w("bookmarkEnd"))
+        end.set(_w("id"), str(next_id))
+        heading.insert(1 if heading.find(_w("pPr")) is not None else 0, start)
+        heading.append(end)
+        next_id += 1
+        anchors.append(name)
+    return anchors
+
+
+def _entry_paragraph(entry: Entry, properties: Mapping[str, etree._Element], anchor: str | None) -> etree._Element:
+    """Return one entry's paragraph as Word makes it: TOC style, a link to the heading, text, tab, ``PAGEREF``."""
     level, text, page = entry
     style = f"TOC{level}"
     paragraph = etree.Element(_w("p"))
@@ -294,23 +349,38 @@ def _entry_paragraph(entry: Entry, properties: Mapping[str, etree._Element]) -> 
         ppr = etree.Element(_w("pPr"))
         etree.SubElement(ppr, _w("pStyle")).set(_w("val"), style)
     paragraph.append(ppr)
-    run = etree.SubElement(paragraph, _w("r"))
+    holder = paragraph
+    if anchor is not None:
+        holder = etree.SubElement(paragraph, _w("hyperlink"))
+        holder.set(_w("anchor"), anchor)
+        holder.set(_w("history"), "1")
+    run = etree.SubElement(holder, _w("r"))
     for number, piece in enumerate(text.split("\t")):
         if number:
             etree.SubElement(run, _w("tab"))
         _text(run, piece)
     if page:
-        run = etree.SubElement(paragraph, _w("r"))
-        etree.SubElement(run, _w("tab"))
-        _text(run, page)
+        etree.SubElement(etree.SubElement(holder, _w("r")), _w("tab"))
+        if anchor is not None:
+            _field_char(holder, "begin")
+            _text(etree.SubElement(holder, _w("r")), f" PAGEREF {anchor} \\h ", tag="instrText")
+            _field_char(holder, "separate")
+        _text(etree.SubElement(holder, _w("r")), page)
+        if anchor is not None:
+            _field_char(holder, "end")
     return paragraph
 
 
-def _text(run: etree._Element, value: str) -> None:
-    """Append a ``w:t`` holding ``value`` (spaces kept) to ``run``."""
+def _field_char(parent: etree._Element, kind: str) -> None:
+    """Append a run holding a ``w:fldChar`` of ``kind`` (begin, separate, end)."""
+    etree.SubElement(etree.SubElement(parent, _w("r")), _w("fldChar")).set(_w("fldCharType"), kind)
+
+
+def _text(run: etree._Element, value: str, *, tag: str = "t") -> None:
+    """Append a ``w:t`` (or ``tag``) holding ``value`` (spaces kept) to ``run``."""
     if not value:
         return
-    t = etree.SubElement(run, _w("t"))
+    t = etree.SubElement(run, _w(tag))
     t.text = value
     t.set(_XML_SPACE, "preserve")
 
@@ -335,7 +405,7 @@ def stored_contents(docx: bytes) -> list[Entry]:
         for node in paragraph.iter(_w("t"), _w("tab"), _w("instrText")):
             if node.tag == _w("t"):
                 pieces.append(node.text or "")
-            elif node.tag == _w("tab") and node.getparent().tag == _w("r"):
+            elif node.tag == _w("tab") and _in_run(node):
                 pieces.append("\t")
         text, _, page = "".join(pieces).rpartition("\t")
         entries.append((level, text, page))

@@ -135,3 +135,22 @@ def test_contents_replace_the_field_result_and_keep_the_field() -> None:
 def test_a_document_without_table_is_unchanged() -> None:
     xml = f"<w:document xmlns:w='{W}'><w:body><w:p/></w:body></w:document>".encode()
     assert write_contents(xml, CONTENTS) == xml
+
+
+def test_entries_link_to_bookmarks_on_their_headings_with_pageref() -> None:
+    data = rendered()
+    contents = [entry for entry in stored_contents(data) if entry[1].startswith(("ARTICLE 1 ", "ANNEXE 3"))]
+    finished = finish_docx(data, METADATA, contents)
+    body = etree.fromstring(parts(finished)["word/document.xml"])
+    links = [link.get(f"{{{W}}}anchor") for link in body.iter(f"{{{W}}}hyperlink") if link.get(f"{{{W}}}anchor")]
+    assert links == ["_Toc000000001", "_Toc000000002"]
+    marks = {b.get(f"{{{W}}}name"): b.getparent() for b in body.iter(f"{{{W}}}bookmarkStart")}
+    for anchor, (_, text, _) in zip(links, contents, strict=True):
+        heading = marks[anchor]
+        assert heading.find(f"{{{W}}}pPr/{{{W}}}pStyle").get(f"{{{W}}}val").startswith("Heading")
+        assert "".join(heading.itertext()) == text
+    instructions = [t.text for t in body.iter(f"{{{W}}}instrText")]
+    assert instructions[1:] == [" PAGEREF _Toc000000001 \\h ", " PAGEREF _Toc000000002 \\h "]
+    ids = [b.get(f"{{{W}}}id") for b in body.iter(f"{{{W}}}bookmarkStart")]
+    assert len(ids) == len(set(ids))
+    assert stored_contents(finished) == contents

@@ -28,6 +28,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from convgen.documents.docxtext import W, read_parts
 from convgen.documents.epoch import as_utc
 from convgen.documents.french import NBSP, UNITS, WEB_ADDRESS
+from convgen.documents.toc import drop_leftovers
 from convgen.errors import RenderError, TemplateError
 
 CONVENTION = "convention.docx"
@@ -307,7 +308,8 @@ def normalize_docx(
     """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
 
     Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »),
-    raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
+    drops the parts no document needs (thumbnail, ``stylesWithEffects.xml``, bibliography, ``w:updateFields``:
+    see :mod:`convgen.documents.toc`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
     proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
     word of a title never stands alone on its line.
     """
@@ -323,6 +325,7 @@ def normalize_docx(
             # document's own: later duplicates are dropped.
             if info.filename not in entries:
                 entries[info.filename] = src.read(info)
+    drop_leftovers(entries)
     if _CORE in entries:
         entries[_CORE] = _fix_core(entries[_CORE], when, draft=draft)
     for entry, blob in entries.items():

@@ -19,13 +19,13 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from convgen.errors import ConversionError, SetupError
 from convgen.pdf.finish import _BrokenOutput, check_pdf
 from convgen.pdf.uno_worker import group_members, office_sockets
 
-__all__ = ["ConversionResult", "Converter", "ConverterStats"]
+__all__ = ["ContentsEntry", "ConversionResult", "Converter", "ConverterStats"]
 
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 UNO_PYTHON = "/usr/bin/python3"
@@ -37,9 +37,20 @@ IMPORT_FILTERS = {".docx": "MS Word 2007 XML", ".odt": "writer8", ".doc": "MS Wo
 # --------------------------------------------------------------------------- results
 
 
+class ContentsEntry(NamedTuple):
+    """One line of a table of contents as LibreOffice laid it out: level (1, 2, …), text, page number."""
+
+    level: int
+    text: str
+    page: str
+
+
 @dataclass(frozen=True)
 class ConversionResult:
-    """What one successful conversion produced."""
+    """What one successful conversion produced.
+
+    ``contents`` is the document's table of contents as the PDF prints it, or None when it has none.
+    """
 
     source: Path
     pdf: Path
@@ -47,6 +58,7 @@ class ConversionResult:
     seconds: float
     attempts: int
     worker_rss_kb: int
+    contents: tuple[ContentsEntry, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,21 @@ class ConverterStats:
     recycled: int
     peak_rss_kb: int
     start_seconds: float
+
+
+def _contents(value: object) -> tuple[ContentsEntry, ...] | None:
+    """Return the table of contents of a worker's reply, or None when it has none or it is malformed."""
+    if not isinstance(value, list):
+        return None
+    entries = []
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        level, text, page = item.get("level"), item.get("text"), item.get("page")
+        if not isinstance(level, int) or not isinstance(text, str) or not isinstance(page, str):
+            return None
+        entries.append(ContentsEntry(level, text, page))
+    return tuple(entries)
 
 
 # --------------------------------------------------------------------------- one worker
@@ -435,7 +462,8 @@ class Converter:
                     continue
                 os.replace(temporary, target)
                 self._count("conversions")
-                return ConversionResult(source, target, pages, time.monotonic() - began, attempt, rss)
+                contents = _contents(reply.get("contents"))
+                return ConversionResult(source, target, pages, time.monotonic() - began, attempt, rss, contents)
             self._count("failures")
             raise ConversionError(
                 f"{source.name} : la conversion en PDF a échoué deux fois ({' ; puis '.join(problems)})"

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from convgen.documents.toc import finish_docx
 from convgen.errors import ConvgenError, RenderError
 from convgen.files import STAGE_PREFIX, sha256_file
 from convgen.pdf.finish import finalize_pdf
@@ -200,15 +201,21 @@ class Runner:
                 assert self._renderers is not None
                 extra.write_bytes(self._renderers.call(f"{job.slug} ({suffix})", render_extra))
                 files.append((f"{suffix}.docx", extra))
+        contents = None
         if "pdf" in self.formats:
             raw = work / f"{job.stem}.brut.pdf"
-            converter.convert(docx_path, raw, expect_text=job.expect_text)
+            contents = converter.convert(docx_path, raw, expect_text=job.expect_text).contents
             if self._stop.is_set():
                 return files
             final = work / job.pdf_name
             fields = None if job.draft else list(job.signatures)
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
+        if "docx" in self.formats:
+            # The DOCX says what its PDF says: the job's properties, the table of contents LibreOffice laid out.
+            assert self._renderers is not None
+            label = f"{job.slug} ({job.label})"
+            docx_path.write_bytes(self._renderers.call(label, finish_docx, docx, dict(job.metadata), contents))
         return files
 
 

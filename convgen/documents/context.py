@@ -6,6 +6,7 @@ Every text value is set in French typography (see ``french.typography``); templa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -128,6 +129,12 @@ def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
         data = (templates_dir / state["image"]).read_bytes()
     except OSError:
         return {**state, "present": False, "probleme": "introuvable"}
+    return {**state, **_image_state(hashlib.sha256(data).hexdigest(), data)}
+
+
+@functools.lru_cache(maxsize=32)
+def _image_state(digest: str, data: bytes) -> dict[str, Any]:
+    """Return whether ``data`` is a readable PNG or JPEG and a sample figure (decoded once per content)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -137,8 +144,8 @@ def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
             sample = SAMPLE_FIGURE_KEY in (getattr(image, "text", None) or {})
             image.load()
     except (OSError, ValueError, SyntaxError):
-        return {**state, "present": False, "probleme": "illisible (image PNG ou JPEG attendue)"}
-    return {**state, "exemple": sample, "empreinte": hashlib.sha256(data).hexdigest()}
+        return {"present": False, "probleme": "illisible (image PNG ou JPEG attendue)"}
+    return {"exemple": sample, "empreinte": digest}
 
 
 def figure_reasons(figures: Mapping[str, Mapping[str, Any]]) -> list[str]:

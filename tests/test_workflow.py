@@ -164,6 +164,9 @@ def test_artifacts_hold_the_pdfs_and_the_dashboard() -> None:
             "build/cc-sud-sarthe/convention-cc-sud-sarthe.pdf",
             "build/cc-sud-sarthe/avenant-01-cc-sud-sarthe.pdf",
             "build/cc-sud-sarthe/convention-cc-sud-sarthe-consolidee.pdf",
+            "build/cc-sud-sarthe/convention-cc-sud-sarthe.docx",
+            "build/cc-sud-sarthe/avenant-01-cc-sud-sarthe-comparatif.docx",
+            "build/cc-sud-sarthe/apercu-convention-cc-sud-sarthe.png",
         ],
         "annexes-avant-apres": ["build/revue/cc-sud-sarthe-annexe-page-1.png"],
     }

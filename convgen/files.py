@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -44,3 +45,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.cache
+def tool_identity() -> str:
+    """Return « convgen 0.1.0 (3f2a…) »: the version and a digest of convgen's own code.
+
+    Part of every document's inputs, so that a new version of the tool rebuilds what it would write otherwise.
+    """
+    from convgen import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"convgen {__version__} ({digest.hexdigest()[:16]})"

@@ -9,7 +9,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen import __version__
 from convgen.acts.names import convention_stem
 from convgen.acts.register import load_register
 from convgen.data.model import Departement, Epci, Programme, Project
@@ -17,7 +16,7 @@ from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
 from convgen.documents.render import render_convention
 from convgen.errors import DataError, Problem
-from convgen.files import sha256_file, sha256_text
+from convgen.files import sha256_file, sha256_text, tool_identity
 from convgen.pdf.finish import SignatureField
 from convgen.runner.job import Job
 
@@ -106,11 +105,12 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
             continue
         context = convention_context(departement, programme, epci, templates_dir=templates_dir)
         epoch = source_epoch(epci_dates(departement, programme, epci))
+        act = load_register(root, slug).convention if signed else None
         inputs = {
             "donnees": context_digest(context),
             "date_documents": epoch.isoformat(),
-            "outil": f"convgen {__version__}",
-            **digests,
+            # A signed convention is what was signed, whatever the tool or the templates have become since.
+            **({"acte_signe": act.pdf_sha256} if act is not None else {"outil": tool_identity(), **digests}),
         }
         jobs.append(
             Job(
@@ -123,6 +123,7 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 epoch=epoch,
                 context=context,
                 signatures=signature_fields(context),
+                pinned_pdf=act.pdf_sha256 if act is not None else None,
             )
         )
     if problems:

@@ -16,7 +16,7 @@ from convgen.data.model import Project
 from convgen.desk.dashboard import write_dashboard
 from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
-from convgen.files import write_atomic
+from convgen.files import tool_identity, write_atomic
 from convgen.runner.engine import Runner
 from convgen.runner.folder import check_writable, project_lock
 from convgen.runner.job import Format, Job, Outcome, Report
@@ -27,12 +27,9 @@ WAITING = "Une autre construction est en cours dans ce projet : attente de sa fi
 
 def lint_key(root: Path) -> str:
     """Return the sha256 of what the template check depends on: the templates and convgen's own code."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(tool_identity().encode())
     for path in sorted((root / "templates").glob("*.docx")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

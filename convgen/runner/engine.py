@@ -60,7 +60,9 @@ class Runner:
         todo: list[Job] = []
         for job in jobs:
             rels = [f"{job.slug}/{name}" for name in job.outputs(self.formats)]
-            if not force and all(manifest.is_current(self.build_dir, rel, job.digest) for rel in rels):
+            if not force and (
+                self._pinned_current(job) or all(manifest.is_current(self.build_dir, rel, job.digest) for rel in rels)
+            ):
                 report.outcomes.append(Outcome(job, "inchangé"))
             else:
                 todo.append(job)
@@ -79,6 +81,16 @@ class Runner:
         report.outcomes.sort(key=lambda o: order[id(o.job)])
         report.seconds = time.perf_counter() - started
         return report
+
+    def _pinned_current(self, job: Job) -> bool:
+        """Tell whether a signed act's outputs are there with the signed PDF's exact bytes (never rebuilt then)."""
+        if job.pinned_pdf is None:
+            return False
+        folder = self.build_dir / job.slug
+        if not all((folder / name).is_file() for name in job.outputs(self.formats)):
+            return False
+        pdf = folder / job.pdf_name
+        return "pdf" not in self.formats or (pdf.is_file() and sha256_file(pdf) == job.pinned_pdf)
 
     def _tell(self, outcome: Outcome, done: int, total: int) -> None:
         if self.progress is not None:

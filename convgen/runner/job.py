@@ -35,6 +35,7 @@ class Job:
     context: Mapping[str, Any]
     signatures: tuple[SignatureField, ...] = ()
     extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
+    pinned_pdf: str | None = None  # the sha256 the PDF must keep (a signed act): present with it, it is current
 
     @property
     def draft(self) -> bool:

@@ -789,3 +789,19 @@ def test_a_deliberation_approves_a_text_and_a_later_change_makes_the_avenant_a_d
     set_departement_deliberation(root, "2025-03-10")
     renewed = cli(root, "amend", SLUG, "--format", "docx")
     assert "enregistré comme celui qu’approuvent les délibérations du 12 mars 2025" in renewed.output
+
+
+def test_a_signed_convention_is_never_rebuilt_when_the_templates_change(root: Path) -> None:
+    """The signed act keeps its bytes: a new template (or a new version of the tool) only affects what is unsigned."""
+    result = cli(root, "sign", SLUG, "--date", "2024-04-15")
+    assert result.exit_code == 0, result.output
+    pdf = root / "build" / SLUG / f"convention-{SLUG}.pdf"
+    signed = pdf.read_bytes()
+    template = root / "templates" / "annexe.docx"
+    with zipfile.ZipFile(template, "a") as archive:  # same document, other bytes: the template's digest changes
+        archive.comment = b"modele revu"
+    rebuilt = cli(root, "build", SLUG, "cc-sud-sarthe", "--format", "pdf")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert f"{SLUG} : convention signée inchangé" in rebuilt.output
+    assert "cc-sud-sarthe : convention construit" in rebuilt.output  # the unsigned one follows its template
+    assert pdf.read_bytes() == signed

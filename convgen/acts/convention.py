@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.names import convention_stem
+from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE, convention_stem
 from convgen.acts.register import load_register
 from convgen.data.model import Departement, Epci, Programme, Project
 from convgen.documents.context import convention_context, document_metadata
@@ -81,12 +81,8 @@ def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
     if isinstance(signature, Mapping) and not signature.get("electronique"):
         return ()
     return (
-        SignatureField(
-            "signature_intercommunalite", context["epci"]["president"]["signature"], "SignatureIntercommunalite"
-        ),
-        SignatureField(
-            "signature_departement", context["departement"]["president"]["signature"], "SignatureDepartement"
-        ),
+        SignatureField(EPCI_SIGNATURE, context["epci"]["president"]["signature"], "SignatureIntercommunalite"),
+        SignatureField(DEPARTEMENT_SIGNATURE, context["departement"]["president"]["signature"], "SignatureDepartement"),
     )
 
 

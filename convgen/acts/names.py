@@ -26,3 +26,7 @@ def comparatif_stem(slug: str, numero: int) -> str:
 def consolidated_stem(slug: str) -> str:
     """Return ``convention-<slug>-consolidee``."""
     return f"{convention_stem(slug)}-consolidee"
+
+
+EPCI_SIGNATURE = "signature_intercommunalite"  # the PDF field where the intercommunality signs
+DEPARTEMENT_SIGNATURE = "signature_departement"  # the PDF field where the Département signs

@@ -16,7 +16,14 @@ from typing import Any, Literal
 
 from convgen.acts.avenant import avenant_context
 from convgen.acts.convention import convention_jobs
-from convgen.acts.names import act_stem, comparatif_stem, consolidated_stem, convention_stem
+from convgen.acts.names import (
+    DEPARTEMENT_SIGNATURE,
+    EPCI_SIGNATURE,
+    act_stem,
+    comparatif_stem,
+    consolidated_stem,
+    convention_stem,
+)
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import Acte, Registre, SignatureEnCours, load_register, signed_word
 from convgen.data.model import Project
@@ -25,11 +32,8 @@ from convgen.errors import AmendError
 from convgen.runner.job import Job
 
 State = Literal["signee", "prete", "projet", "avenant-projet", "avenant-a-signer", "incomplete", "a-revoir"]
-FIELD_PARTIES = {"signature_intercommunalite": "epci", "signature_departement": "departement"}  # as signature_fields
-FIELD_LABELS = {
-    "signature_intercommunalite": "l’intercommunalité",
-    "signature_departement": "le Département",
-}
+FIELD_PARTIES = {EPCI_SIGNATURE: "epci", DEPARTEMENT_SIGNATURE: "departement"}
+FIELD_LABELS = {EPCI_SIGNATURE: "l’intercommunalité", DEPARTEMENT_SIGNATURE: "le Département"}
 
 
 @dataclass(frozen=True)

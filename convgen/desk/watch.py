@@ -12,6 +12,7 @@ from typing import Any
 from convgen.errors import ConvgenError, DataError, Interrupted
 from convgen.pdf.pool import Converter
 from convgen.runner.job import Report
+from convgen.runner.renderers import Renderers
 
 Echo = Callable[[str], None]
 DEPARTEMENT = "departement.yaml"
@@ -95,13 +96,14 @@ def problem_text(error: ConvgenError) -> str:
 
 
 class Watch:
-    """The state of one ``convgen watch``: the project, the selection and the warm LibreOffice pool."""
+    """The state of one ``convgen watch``: the project, the selection, the warm rendering and LibreOffice pools."""
 
     def __init__(
         self,
         root: Path,
         converter: Converter,
         *,
+        renderers: Renderers | None = None,
         slugs: Sequence[str] = (),
         formats: Sequence[str] = ("docx", "pdf"),
         jobs: int | None = None,
@@ -115,6 +117,7 @@ class Watch:
         self.echo = echo
         self.echo_error = echo_error or (lambda text: print(text, file=sys.stderr, flush=True))
         self.kept = KeptConverter(converter)
+        self.renderers = renderers
 
     def rebuild(self, slugs: Sequence[str]) -> Report | None:
         """Validate everything, then build the stale conventions among ``slugs``; None when the data is invalid."""
@@ -131,6 +134,7 @@ class Watch:
                 jobs=self.jobs,
                 echo=self.echo,
                 converter_factory=lambda _workers: self.kept,
+                renderers=self.renderers,
             )
         except Interrupted:
             raise
@@ -193,12 +197,25 @@ def watch(
 ) -> None:
     """Build once, then rebuild on every save until Ctrl-C; LibreOffice stays warm and is closed at the end."""
     workers = max(1, jobs or os.cpu_count() or 1)
-    with Converter(workers=workers) as converter:
-        session = Watch(root, converter, slugs=slugs, formats=formats, jobs=jobs, echo=echo, echo_error=echo_error)
-        if "pdf" in formats:
-            converter.start()
-        session.rebuild(session.slugs)
-        echo(READY)
-        sys.stdout.flush()
-        for paths in changes(root):
-            session.on_change(paths)
+    renderers = Renderers(workers)  # forked now, while this process has one thread; warm caches across rebuilds
+    try:
+        with Converter(workers=workers) as converter:
+            session = Watch(
+                root,
+                converter,
+                renderers=renderers,
+                slugs=slugs,
+                formats=formats,
+                jobs=jobs,
+                echo=echo,
+                echo_error=echo_error,
+            )
+            if "pdf" in formats:
+                converter.start()
+            session.rebuild(session.slugs)
+            echo(READY)
+            sys.stdout.flush()
+            for paths in changes(root):
+                session.on_change(paths)
+    finally:
+        renderers.close()

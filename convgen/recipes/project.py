@@ -19,6 +19,7 @@ from convgen.files import write_atomic
 from convgen.runner.engine import Runner
 from convgen.runner.folder import check_writable, project_lock
 from convgen.runner.job import Format, Job, Outcome, Report
+from convgen.runner.renderers import Renderers
 
 Echo = Callable[[str], None]
 WAITING = "Une autre construction est en cours dans ce projet : attente de sa fin…"
@@ -110,6 +111,7 @@ def locked_runner(
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
+    renderers: Renderers | None = None,
 ) -> Iterator[Runner]:
     """Yield a runner of ``build/`` printing progress, once ``build/`` is known writable and its lock is held."""
     build_dir = root / "build"
@@ -119,6 +121,7 @@ def locked_runner(
         jobs=jobs,
         progress=progress_printer(echo),
         converter_factory=converter_factory,
+        renderers=renderers,
     )
     check_writable(build_dir)
     with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
@@ -135,10 +138,11 @@ def run_jobs(
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
+    renderers: Renderers | None = None,
 ) -> Report:
     """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary."""
     with locked_runner(
-        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory
+        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory, renderers=renderers
     ) as runner:
         report = runner.run(plan, force=force)
     summarize(report, echo)

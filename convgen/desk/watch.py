@@ -18,6 +18,7 @@ Echo = Callable[[str], None]
 DEPARTEMENT = "departement.yaml"
 DEBOUNCE_MS = 400  # longest wait to group the writes of one save
 STEP_MS = 30  # a save is taken as finished after this much quiet
+IDLE_MS = 250  # an empty batch after this much quiet: the first one tells that the watch is in place
 READY = "En attente des modifications de epci/, departement.yaml et templates/… (Ctrl-C pour arrêter)"
 
 
@@ -169,7 +170,11 @@ def watched_paths(root: Path) -> list[Path]:
 
 
 def changes(root: Path) -> Iterator[set[str]]:
-    """Yield the paths changed by each save (grouped, editors' temporary files left out); Ctrl-C ends it."""
+    """Yield the paths changed by each save (grouped, editors' files left out), or an empty set when idle.
+
+    The first batch, often empty, comes once the watch is in place: a save made after it is never missed.
+    Ctrl-C ends it (KeyboardInterrupt).
+    """
     import watchfiles
 
     def keep(_change: watchfiles.Change, path: str) -> bool:
@@ -182,6 +187,8 @@ def changes(root: Path) -> Iterator[set[str]]:
         step=STEP_MS,
         recursive=False,
         raise_interrupt=True,
+        rust_timeout=IDLE_MS,
+        yield_on_timeout=True,
     ):
         yield {path for _change, path in batch}
 
@@ -212,10 +219,14 @@ def watch(
             )
             if "pdf" in formats:
                 converter.start()
-            session.rebuild(session.slugs)
-            echo(READY)
-            sys.stdout.flush()
+            ready = False
             for paths in changes(root):
-                session.on_change(paths)
+                if not ready:  # the watch is in place: what is saved from now on will be seen
+                    session.rebuild(session.slugs)
+                    echo(READY)
+                    sys.stdout.flush()
+                    ready = True
+                elif paths:
+                    session.on_change(paths)
     finally:
         renderers.close()

@@ -188,6 +188,10 @@ def build(
     Exemple : convgen build cc-maine-saosnois --format pdf
     """
     with handled():
+        from convgen.recipes.stamp import replay_noop
+
+        if not force and replay_noop(project_root(ctx), slugs, formats or ("docx", "pdf"), click.echo):
+            return  # nothing changed since the last full build: its stamp proves it (no data read, no import)
         from convgen.recipes.project import build_conventions
 
         run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente)

@@ -16,6 +16,7 @@ from convgen.data.model import Project
 from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
 from convgen.files import write_atomic
+from convgen.recipes.stamp import SECONDS, forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
 from convgen.runner.folder import check_writable, project_lock
 from convgen.runner.job import Format, Job, Outcome, Report
@@ -160,8 +161,34 @@ def build_conventions(
     wait: float = 600,
     echo: Echo = print,
 ) -> Report:
-    """Validate everything, then build the conventions that are stale; return the report."""
+    """Validate everything, then build the conventions that are stale; return the report.
 
+    A successful build leaves the no-op stamp (``stamp.py``) that lets the next identical build skip everything.
+    """
+
+    key = input_key(root, slugs, formats)  # before anything is read: an edit during the build changes it
+    forget_stamp(root)
     project = check_project(root, cached=True)
     plan = convention_jobs(project, root, slugs)
-    return run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
+    report = run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
+    if not report.failed and input_key(root, slugs, formats) == key:
+        outputs = [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
+        write_stamp(root, key, outputs, noop_lines(plan))
+    return report
+
+
+def noop_lines(plan: Sequence[Job]) -> list[str]:
+    """Return the lines a build of ``plan`` with nothing to do prints (its duration left to fill in)."""
+    lines: list[str] = []
+    show = progress_printer(lines.append)
+    noop = Report()
+    for done, job in enumerate(plan, 1):
+        noop.outcomes.append(Outcome(job, "inchangé"))
+        show(noop.outcomes[-1], done, len(plan))
+    summary: list[str] = []
+    summarize(noop, summary.append)
+    prefix = "Terminé en 0,0 s"
+    if not summary or not summary[0].startswith(prefix):
+        return []
+    summary[0] = f"Terminé en {SECONDS} s" + summary[0][len(prefix) :]
+    return lines + summary

@@ -18,7 +18,7 @@ from convgen.errors import TemplateError
 from convgen.files import write_atomic
 from convgen.recipes.stamp import SECONDS, forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
-from convgen.runner.folder import check_writable, project_lock
+from convgen.runner.folder import MANIFEST, check_writable, project_lock
 from convgen.runner.job import Format, Job, Outcome, Report
 from convgen.runner.renderers import Renderers
 
@@ -172,7 +172,7 @@ def build_conventions(
     plan = convention_jobs(project, root, slugs)
     report = run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
     if not report.failed and input_key(root, slugs, formats) == key:
-        outputs = [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
+        outputs = [MANIFEST] + [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
         write_stamp(root, key, outputs, noop_lines(plan))
     return report
 

@@ -35,8 +35,8 @@ def _files(root: Path) -> Iterable[Path]:
             yield from sorted(p for p in base.rglob("*") if not p.is_dir())
 
 
-def input_key(root: Path, slugs: Sequence[str], formats: Sequence[str]) -> str:
-    """Return the sha256 of everything a convention build depends on."""
+def input_key(root: Path, slugs: Sequence[str], formats: Sequence[str], *, package: Path | None = None) -> str:
+    """Return the sha256 of everything a convention build depends on (``package``: convgen's code, for tests)."""
     digest = hashlib.sha256()
     canonical = [f for f in ("docx", "pdf") if f in formats]
     for part in (__version__, "\0".join(slugs), "\0".join(canonical), os.environ.get("SOURCE_DATE_EPOCH", "-")):
@@ -47,7 +47,7 @@ def input_key(root: Path, slugs: Sequence[str], formats: Sequence[str]) -> str:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         except OSError:
             digest.update(b"absent")
-    package = Path(__file__).resolve().parent.parent
+    package = package or Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

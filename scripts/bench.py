@@ -11,6 +11,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -147,18 +148,20 @@ def bench_watch(work: Path, edits: int) -> dict[str, Any]:
         process.send_signal(signal.SIGINT)
         stopped = time.perf_counter()
         try:
-            process.communicate(timeout=30)
+            lines.extend(process.communicate(timeout=30)[0].splitlines())
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate(timeout=30)
         stop_s = time.perf_counter() - stopped
     rss = max(before_rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    office = [float(m) for m in re.findall(r"LibreOffice : (\d+) Mo", "\n".join(lines))]
     return {
         "median_s": median(watch_s),
         "build_s": median(plain_s),
         "arret_s": stop_s,
         "code_arret": float(process.returncode),
         "rss_max_mo": rss,
+        "libreoffice_max_mo": max(office, default=0.0),
         "mesures_watch_s": watch_s,
         "mesures_build_s": plain_s,
     }
@@ -319,7 +322,8 @@ def main() -> None:
         print(
             f"convgen watch, enregistrement → PDF vérifié : {watch_row['median_s']:.2f} s ; convgen build après la "
             f"même modification : {watch_row['build_s']:.2f} s ({watch_row['build_s'] / watch_row['median_s']:.1f}×) ; "
-            f"arrêt par Ctrl-C : {watch_row['arret_s']:.1f} s (code {watch_row['code_arret']:.0f})."
+            f"arrêt par Ctrl-C : {watch_row['arret_s']:.1f} s (code {watch_row['code_arret']:.0f}) ; LibreOffice de "
+            f"l'aperçu : {watch_row['libreoffice_max_mo']:.0f} Mo au plus."
         )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from convgen.errors import ConvgenError, DataError, Interrupted
@@ -180,7 +184,15 @@ def changes(root: Path) -> Iterator[set[str]]:
     def keep(_change: watchfiles.Change, path: str) -> bool:
         return is_input(root, Path(path))
 
-    for batch in watchfiles.watch(
+    with _terminated_as_interrupted():
+        yield from _batches(root, watchfiles.watch, keep)
+
+
+def _batches(
+    root: Path, watch_files: Callable[..., Iterator[Any]], keep: Callable[[Any, str], bool]
+) -> Iterator[set[str]]:
+    """Yield the batches of changed paths of ``watchfiles.watch``."""
+    for batch in watch_files(
         *watched_paths(root),
         watch_filter=keep,
         debounce=DEBOUNCE_MS,
@@ -191,6 +203,29 @@ def changes(root: Path) -> Iterator[set[str]]:
         yield_on_timeout=True,
     ):
         yield {path for _change, path in batch}
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """Make SIGTERM end the watch with 143, even while watchfiles waits (it reports any signal as a Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        if received:
+            raise Interrupted(received[0]) from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def watch(

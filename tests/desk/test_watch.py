@@ -166,3 +166,27 @@ def test_watch_rebuilds_on_save_refuses_invalid_data_and_stops_on_ctrl_c(tmp_pat
             process.kill()
             process.wait(timeout=30)
     assert not marked(tag)  # no LibreOffice, bridge or rendering process left
+
+
+@pytest.mark.libreoffice
+def test_sigterm_while_waiting_exits_143(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "projet")
+    tag = new_tag()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convgen", "-C", str(project), "watch", SLUG, "--format", "docx"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=marked_env(tag),
+    )
+    try:
+        output = Output(process)
+        output.wait_for(READY)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        assert process.returncode == 143, output.text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert not marked(tag)

@@ -188,9 +188,39 @@ def build(
     Exemple : convgen build cc-maine-saosnois --format pdf
     """
     with handled():
+        from convgen.recipes.stamp import replay_noop
+
+        if not force and replay_noop(project_root(ctx), slugs, formats or ("docx", "pdf"), click.echo):
+            return  # nothing changed since the last full build: its stamp proves it (no data read, no import)
         from convgen.recipes.project import build_conventions
 
         run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente)
+
+
+@main.command("watch", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@FORMAT_OPTION
+@JOBS_OPTION
+@click.pass_context
+def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None) -> None:
+    """Aperçu en direct : reconstruit les conventions à chaque enregistrement des données ou des modèles.
+
+    Garde LibreOffice prêt, surveille epci/, departement.yaml et templates/ ; à chaque enregistrement, vérifie
+    les données (erreurs écrites comme par convgen check, rien n'est écrit), puis refait seulement les documents
+    touchés et indique le temps écoulé depuis l'enregistrement. Ctrl-C arrête.
+    Exemple : convgen watch cc-maine-saosnois
+    """
+    with handled():
+        from convgen.desk.watch import watch
+
+        watch(
+            project_root(ctx),
+            slugs=slugs,
+            formats=formats or ("docx", "pdf"),
+            jobs=jobs,
+            echo=click.echo,
+            echo_error=lambda text: click.echo(text, err=True),
+        )
 
 
 @main.command("text", context_settings=CONTEXT)

@@ -1,4 +1,4 @@
-"""Benchmark of ``convgen build`` (``make bench``): cold, no-op, one change, and 1,255 intercommunalities.
+"""Benchmark of ``convgen build`` and ``convgen watch`` (``make bench``): cold, no-op, one change, live preview, France.
 
 Each figure is the median of several runs, measured beside the naive way (one ``soffice --convert-to pdf``
 process per document) in the same run. Results are printed as a Markdown table and written to
@@ -11,8 +11,10 @@ import argparse
 import csv
 import json
 import os
+import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,6 +22,7 @@ import tempfile
 import time
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVGEN = [sys.executable, "-m", "convgen"]
@@ -81,6 +84,87 @@ def naive(docs: list[Path], out: Path) -> float:
         return time.perf_counter() - started
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """Return (inode, modification time) of ``path``: an ``os.replace`` changes it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
+def wait_replaced(path: Path, before: tuple[int, int] | None, timeout: float = 120) -> float:
+    """Wait until ``path`` is replaced (convgen puts a PDF in place only once checked); return the time."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if identity(path) not in (None, before):
+            return time.perf_counter()
+        time.sleep(0.005)
+    sys.exit(f"{path} n'a pas été remplacé en {timeout:g} s")
+
+
+def edit(path: Path, original: str, run: int) -> None:
+    """Add one resource to an ``epci/`` file (a new one each time)."""
+    changed = original.replace("communication:\n", f"communication:\n    - Affiche de la permanence n° {run}\n", 1)
+    path.write_text(changed, encoding="utf-8")
+
+
+def bench_watch(work: Path, edits: int) -> dict[str, Any]:
+    """Time ``convgen watch SLUG`` from a save to the checked PDF, beside ``convgen build SLUG`` after the same edit."""
+    watched, plain = copy_project(work / "watch"), copy_project(work / "plain")
+    target = sorted((watched / "epci").glob("*.yaml"))[0]
+    slug = target.stem
+    pdf_rel = Path("build") / slug / f"convention-{slug}.pdf"
+    run_build(plain, slug)
+    before_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    process = subprocess.Popen(
+        [*CONVGEN, "-C", str(watched), "watch", slug], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "En attente des modifications" in line:
+                break
+        else:
+            sys.exit("convgen watch s'est arrêté :\n" + "".join(lines))
+        original = target.read_text(encoding="utf-8")
+        watch_s, plain_s = [], []
+        for run in range(edits):
+            before = identity(watched / pdf_rel)
+            started = time.perf_counter()
+            edit(target, original, run)
+            watch_s.append(wait_replaced(watched / pdf_rel, before) - started)
+            time.sleep(0.5)  # the watch prints its line and is idle again
+            plain_target = plain / "epci" / target.name
+            started = time.perf_counter()
+            edit(plain_target, original, run)
+            run_build(plain, slug)
+            plain_s.append(time.perf_counter() - started)
+    finally:
+        process.send_signal(signal.SIGINT)
+        stopped = time.perf_counter()
+        try:
+            lines.extend(process.communicate(timeout=30)[0].splitlines())
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=30)
+        stop_s = time.perf_counter() - stopped
+    rss = max(before_rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    office = [float(m) for m in re.findall(r"LibreOffice : (\d+) Mo", "\n".join(lines))]
+    return {
+        "median_s": median(watch_s),
+        "build_s": median(plain_s),
+        "arret_s": stop_s,
+        "code_arret": float(process.returncode),
+        "rss_max_mo": rss,
+        "libreoffice_max_mo": max(office, default=0.0),
+        "mesures_watch_s": watch_s,
+        "mesures_build_s": plain_s,
+    }
 
 
 def slugify(text: str) -> str:
@@ -156,8 +240,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measure (médiane)")
     parser.add_argument("--france-runs", type=int, default=2, help="runs of the 1,255-EPCI build")
     parser.add_argument("--skip-france", action="store_true", help="skip the 1,255-EPCI build")
+    parser.add_argument("--edits", type=int, default=5, help="edits measured with convgen watch (médiane)")
     args = parser.parse_args()
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Any]] = {}
     work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
     try:
         project = copy_project(work / "sarthe")
@@ -173,8 +258,17 @@ def main() -> None:
         naive_seconds = naive(docs, naive_out)
         results["a_froid_15"] = {"median_s": median(cold), "naif_s": naive_seconds, "rss_max_mo": cold_rss}
 
-        noop = [run_build(project)[0] for _ in range(max(5, args.runs))]
-        results["sans_changement_15"] = {"median_s": median(noop)}
+        # Side by side: the no-op through its stamp, and the same no-op taking the normal path (stamp removed).
+        noop, normal = [], []
+        stamp = project / "build" / ".cache" / "construction.json"
+        run_build(project)  # leaves the stamp
+        saved = stamp.read_bytes()
+        for _ in range(max(5, args.runs)):
+            noop.append(run_build(project)[0])
+            stamp.unlink()
+            normal.append(run_build(project)[0])
+            stamp.write_bytes(saved)
+        results["sans_changement_15"] = {"median_s": median(noop), "sans_tampon_s": median(normal)}
 
         target = sorted((project / "epci").glob("*.yaml"))[0]
         original = target.read_text(encoding="utf-8")
@@ -185,6 +279,8 @@ def main() -> None:
             one.append(run_build(project)[0])
         target.write_text(original, encoding="utf-8")
         results["un_epci_change"] = {"median_s": median(one), "naif_s": naive_seconds / len(docs)}
+
+        results["watch_un_epci"] = bench_watch(work, args.edits)
 
         if not args.skip_france:
             france = work / "france"
@@ -210,6 +306,7 @@ def main() -> None:
 
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
+    noop_row, watch_row = results["sans_changement_15"], results.get("watch_un_epci")
     (out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Machine : {os.cpu_count()} cœurs ; médiane de {args.runs} exécutions (France : {args.france_runs}).")
     print("| mesure | convgen | naïf (un soffice par document) | rapport | mémoire max |")
@@ -218,8 +315,16 @@ def main() -> None:
         naive_s = row.get("naif_s") or row.get("naif_extrapole_s")
         ratio = f"{naive_s / row['median_s']:.1f}×" if naive_s else "—"
         naive_txt = f"{naive_s:.2f} s" if naive_s else "—"
-        rss = f"{row['rss_max_mo']:.0f} Mo" if "rss_max_mo" in row else "—"
-        print(f"| {name} | {row['median_s']:.2f} s | {naive_txt} | {ratio} | {rss} |")
+        rss_txt = f"{row['rss_max_mo']:.0f} Mo" if "rss_max_mo" in row else "—"
+        print(f"| {name} | {row['median_s']:.2f} s | {naive_txt} | {ratio} | {rss_txt} |")
+    print(f"Sans changement, chemin normal (sans le tampon) : {noop_row['sans_tampon_s']:.2f} s (médiane).")
+    if watch_row:
+        print(
+            f"convgen watch, enregistrement → PDF vérifié : {watch_row['median_s']:.2f} s ; convgen build après la "
+            f"même modification : {watch_row['build_s']:.2f} s ({watch_row['build_s'] / watch_row['median_s']:.1f}×) ; "
+            f"arrêt par Ctrl-C : {watch_row['arret_s']:.1f} s (code {watch_row['code_arret']:.0f}) ; LibreOffice de "
+            f"l'aperçu : {watch_row['libreoffice_max_mo']:.0f} Mo au plus."
+        )
 
 
 if __name__ == "__main__":

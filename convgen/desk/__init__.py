@@ -1,1 +1,1 @@
-"""The desk: what the legal service sees."""
+"""The desk: what the legal service sees and uses every day (dashboard, live preview)."""

@@ -17,9 +17,11 @@ from convgen.desk.dashboard import write_dashboard
 from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
 from convgen.files import tool_identity, write_atomic
+from convgen.recipes.stamp import SECONDS, forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
-from convgen.runner.folder import check_writable, project_lock
+from convgen.runner.folder import MANIFEST, check_writable, project_lock
 from convgen.runner.job import Format, Job, Outcome, Report
+from convgen.runner.renderers import Renderers
 
 Echo = Callable[[str], None]
 WAITING = "Une autre construction est en cours dans ce projet : attente de sa fin…"
@@ -111,6 +113,7 @@ def locked_runner(
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
+    renderers: Renderers | None = None,
 ) -> Iterator[Runner]:
     """Yield a runner of ``build/`` printing progress, once ``build/`` is known writable and its lock is held."""
     build_dir = root / "build"
@@ -120,6 +123,7 @@ def locked_runner(
         jobs=jobs,
         progress=progress_printer(echo),
         converter_factory=converter_factory,
+        renderers=renderers,
     )
     check_writable(build_dir)
     with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
@@ -138,13 +142,14 @@ def run_jobs(
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
     after: Callable[[Report], None] | None = None,
+    renderers: Renderers | None = None,
 ) -> Report:
     """Build the stale jobs of ``plan`` under the project's lock, printing progress and a summary.
 
     ``after`` runs with the report while the lock is still held (to record what the build decided).
     """
     with locked_runner(
-        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory
+        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory, renderers=renderers
     ) as runner:
         report = runner.run(plan, force=force)
         if after is not None:
@@ -164,8 +169,34 @@ def build_conventions(
     wait: float = 600,
     echo: Echo = print,
 ) -> Report:
-    """Validate everything, then build the conventions that are stale; return the report."""
+    """Validate everything, then build the conventions that are stale; return the report.
 
+    A successful build leaves the no-op stamp (``stamp.py``) that lets the next identical build skip everything.
+    """
+
+    key = input_key(root, slugs, formats)  # before anything is read: an edit during the build changes it
+    forget_stamp(root)
     project = check_project(root, cached=True)
     plan = convention_jobs(project, root, slugs)
-    return run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
+    report = run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
+    if not report.failed and input_key(root, slugs, formats) == key:
+        outputs = [MANIFEST] + [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
+        write_stamp(root, key, outputs, noop_lines(plan))
+    return report
+
+
+def noop_lines(plan: Sequence[Job]) -> list[str]:
+    """Return the lines a build of ``plan`` with nothing to do prints (its duration left to fill in)."""
+    lines: list[str] = []
+    show = progress_printer(lines.append)
+    noop = Report()
+    for done, job in enumerate(plan, 1):
+        noop.outcomes.append(Outcome(job, "inchangé"))
+        show(noop.outcomes[-1], done, len(plan))
+    summary: list[str] = []
+    summarize(noop, summary.append)
+    prefix = "Terminé en 0,0 s"
+    if not summary or not summary[0].startswith(prefix):
+        return []
+    summary[0] = f"Terminé en {SECONDS} s" + summary[0][len(prefix) :]
+    return lines + summary

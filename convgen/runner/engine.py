@@ -40,6 +40,7 @@ class Runner:
         progress: Progress | None = None,
         converter_factory: Callable[[int], Any] | None = None,
         render_timeout: float = RENDER_TIMEOUT,
+        renderers: Renderers | None = None,
     ) -> None:
         self.build_dir = build_dir
         self.render_timeout = render_timeout
@@ -49,6 +50,7 @@ class Runner:
         self.converter_factory = converter_factory
         self._stop = threading.Event()
         self._renderers: Renderers | None = None
+        self._kept_renderers = renderers  # the caller's, kept warm across runs (``convgen watch``); not closed here
 
     def run(self, jobs: Sequence[Job], *, force: bool = False) -> Report:
         """Build every stale job; return the report. Other runs are kept out by the caller's lock."""
@@ -111,7 +113,7 @@ class Runner:
         want_pdf = "pdf" in self.formats
         converter: Any = None
         # Forked before any thread starts: see renderers.py.
-        self._renderers = Renderers(min(self.jobs, len(todo)), timeout=self.render_timeout)
+        self._renderers = self._kept_renderers or Renderers(min(self.jobs, len(todo)), timeout=self.render_timeout)
         if want_pdf:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)
@@ -148,7 +150,8 @@ class Runner:
         finally:
             if converter is not None:
                 converter.close()
-            self._renderers.close()
+            if self._renderers is not self._kept_renderers:
+                self._renderers.close()
         peak = 0.0
         if converter is not None and hasattr(converter, "stats"):
             with contextlib.suppress(Exception):

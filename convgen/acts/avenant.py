@@ -129,13 +129,25 @@ def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datet
     return render_document(template, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)
 
 
+def signed_departement(departement: Departement, plan: AvenantPlan) -> Departement:
+    """Return the current Département with the referents of the last signed act, as the signed annex names them.
+
+    The annex names the Département's referents: when the avenant replaces it, their change is part of what
+    it replaces and the comparatif must show it. Other Département data need no avenant and stay current.
+    """
+    signed = plan.last.donnees.departement
+    if signed is None:
+        return departement
+    return departement.model_copy(update={"referent": signed.referent, "suppleant": signed.suppleant})
+
+
 def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
 
     templates_dir = root / "templates"
     context = avenant_context(project.departement, plan, templates_dir=templates_dir)
     baseline, old_programme = signed_baseline(plan)
-    old_context = convention_context(project.departement, old_programme, baseline)
+    old_context = convention_context(signed_departement(project.departement, plan), old_programme, baseline)
     if context["avenant"]["articles"]["duree"]:
         context["avenant"]["article_7"] = quoted(article_7_text(templates_dir, context))
     dates = [*epci_dates(project.departement, project.programme, plan.epci), plan.last.date_signature]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,14 +16,13 @@ from convgen.acts.comparatif import (
     wtag,
 )
 from convgen.acts.convention import context_digest, epci_dates, template_digests
+from convgen.acts.diff import amended, diff_epci, diff_programme
 from convgen.acts.names import consolidated_stem
-from convgen.acts.register import (
-    Registre,
-)
+from convgen.acts.register import Acte, Registre
 from convgen.data.model import Project
 from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
-from convgen.documents.french import typography
+from convgen.documents.french import date_in_words, typography
 from convgen.documents.render import render_convention
 from convgen.runner.job import Job
 
@@ -33,29 +34,133 @@ def consolidated_notice(count: int) -> str:
     return typography(f"Version consolidée intégrant les avenants n° 1 à {count}")
 
 
-def render_consolidated(
-    templates_dir: Path, context: dict[str, Any], notice: str, epoch: dt.datetime | None = None
-) -> bytes:
-    """Return the convention rendered for ``context`` with ``notice`` as its first paragraph."""
-    import docx
+AUTHENTIC_NOTICE = "Version consolidée — document d'information ; seuls font foi la convention et ses avenants signés"
+SIGNATURE_OPENINGS = (
+    "Fait en deux exemplaires",
+    "Fait au ",
+    "Fait à ",
+    "La présente convention est signée électroniquement",
+    "PROJET – NE PAS SIGNER",
+)
+PERIOD = re.compile(r"^\d{4}/\d{4}$")
+MARKED_HEADINGS = {"article 7": "ARTICLE 7 – DURÉE", "annexe": "ANNEXE 3 – RESSOURCES MISES À DISPOSITION"}
 
-    document = docx.Document(io.BytesIO(render_convention(templates_dir, context, epoch=epoch)))
-    body = document.element.body
+
+def acts_line(registre: Registre) -> str:
+    """Return « Actes intégrés : convention signée le …, avenant n° 1 signé le … »."""
+    convention = registre.convention
+    assert convention is not None
+    parts = [f"convention signée le {date_in_words(convention.date_signature)}"]
+    parts += [f"avenant n° {a.numero} signé le {date_in_words(a.date_signature)}" for a in registre.avenants]
+    return typography("Actes intégrés : " + ", ".join(parts) + ".")
+
+
+def modifications(registre: Registre) -> dict[str, str]:
+    """Return, per amended heading, « (modifié par l'avenant n° N du …) », citing each avenant that amended it."""
+    by_element: dict[str, list[Acte]] = {}
+    for before, after in zip(registre.actes, registre.actes[1:], strict=False):
+        changes = diff_epci(before.donnees.epci, after.donnees.epci)
+        changes += diff_programme(before.donnees.programme, after.donnees.programme)
+        for element in amended(changes):
+            by_element.setdefault(element, []).append(after)
+    marks: dict[str, str] = {}
+    for amended_element, acts in by_element.items():
+        if amended_element not in MARKED_HEADINGS:
+            continue
+        cited = [f"n° {a.numero} du {date_in_words(a.date_signature)}" for a in acts]
+        word = "l'avenant" if len(acts) == 1 else "les avenants"
+        participle = "modifiée" if amended_element == "annexe" else "modifié"  # l'annexe, l'article
+        marks[MARKED_HEADINGS[amended_element]] = typography(f" ({participle} par {word} {' et '.join(cited)})")
+    return marks
+
+
+def _paragraph(body: Any, text: str, *, bold: bool = True, size: int | None = None) -> Any:
+    """Return a centred red paragraph."""
     paragraph = body.makeelement(wtag("p"), {})
     properties = paragraph.makeelement(wtag("pPr"), {})
     properties.append(properties.makeelement(wtag("jc"), {wtag("val"): "center"}))
     paragraph.append(properties)
     run = paragraph.makeelement(wtag("r"), {})
     run_properties = run.makeelement(wtag("rPr"), {})
-    for tag in ("b", "i"):
-        run_properties.append(run_properties.makeelement(wtag(tag), {}))
+    if bold:
+        run_properties.append(run_properties.makeelement(wtag("b"), {}))
+    run_properties.append(run_properties.makeelement(wtag("i"), {}))
     run_properties.append(run_properties.makeelement(wtag("color"), {wtag("val"): "C00000"}))
+    if size is not None:
+        run_properties.append(run_properties.makeelement(wtag("sz"), {wtag("val"): str(size)}))
     run.append(run_properties)
-    text = run.makeelement(wtag("t"), {})
-    text.text = notice
-    run.append(text)
+    node = run.makeelement(wtag("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+    node.text = text
+    run.append(node)
     paragraph.append(run)
-    body.insert(0, paragraph)
+    return paragraph
+
+
+def _text(element: Any) -> str:
+    return "".join(node.text or "" for node in element.iter(wtag("t")))
+
+
+def _drop_signatures(body: Any) -> None:
+    """Remove the closing formula, the place and date to fill in, and the signature table."""
+    found = False
+    for child in list(body):
+        if child.tag == wtag("p") and _text(child).startswith(SIGNATURE_OPENINGS):
+            body.remove(child)
+            found = True
+        elif found and child.tag == wtag("tbl"):
+            body.remove(child)
+            return
+
+
+def _mark_headings(body: Any, marks: dict[str, str]) -> None:
+    """Append « (modifié par l'avenant …) » to the headings of the amended article and annex."""
+    for paragraph in body.iter(wtag("p")):
+        text = _text(paragraph)
+        for heading, mark in marks.items():
+            if text.startswith(heading) and not text[-1:].isdigit():  # the table of contents ends in page numbers
+                runs = paragraph.findall(f".//{wtag('r')}")
+                run = copy.deepcopy(runs[-1])
+                for node in list(run):
+                    if node.tag != wtag("rPr"):
+                        run.remove(node)
+                node = run.makeelement(wtag("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+                node.text = mark
+                run.append(node)
+                runs[-1].addnext(run)
+
+
+def _title_period(body: Any, period: str) -> None:
+    """Give the title page the period of the text in force (« 2024/2027 » once Article 7 is extended)."""
+    for paragraph in body.iter(wtag("p")):
+        if PERIOD.match(_text(paragraph)):
+            nodes = list(paragraph.iter(wtag("t")))
+            nodes[0].text = period
+            for node in nodes[1:]:
+                node.text = ""
+            return
+
+
+def render_consolidated(
+    templates_dir: Path,
+    context: dict[str, Any],
+    notice: str,
+    epoch: dt.datetime | None = None,
+    acts: str = "",
+    marks: dict[str, str] | None = None,
+) -> bytes:
+    """Return the convention for ``context`` as an information document: notices, no signature block."""
+    import docx
+
+    document = docx.Document(io.BytesIO(render_convention(templates_dir, context, epoch=epoch)))
+    body = document.element.body
+    _drop_signatures(body)
+    _mark_headings(body, marks or {})
+    _title_period(body, str(context["programme"]["millesime"]).replace("-", "/"))
+    body.insert(0, _paragraph(body, notice))
+    if acts:
+        body.insert(1, _paragraph(body, acts, bold=False))
+    for footer in {id(s.footer.part): s.footer for s in document.sections}.values():
+        footer._element.insert(0, _paragraph(footer._element, typography(AUTHENTIC_NOTICE), size=16))
     return save_docx(document, epoch)
 
 
@@ -75,11 +180,14 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
         slug=slug,
         stem=consolidated_stem(slug),
         label="convention consolidée",
-        render=partial(render_consolidated, templates_dir, context, notice, epoch),
+        render=partial(
+            render_consolidated, templates_dir, context, notice, epoch, acts_line(registre), modifications(registre)
+        ),
         context=context,
         inputs={
             "donnees": context_digest(context),
             "mention": notice,
+            "actes": acts_line(registre),
             "outil": f"convgen {__version__}",
             **template_digests(templates_dir),
         },

@@ -236,7 +236,9 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
-    assert "[corps]\nVersion consolidée intégrant l’avenant n° 1\nCONVENTION DE PARTENARIAT\n" in consolidated
+    assert (
+        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15" in consolidated
+    )
     assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
     assert "Salle informatique de la médiathèque de Mamers" not in consolidated  # avenant 2 is not signed
 

@@ -464,7 +464,7 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
             Section(
                 "Article 7 – Durée",
                 tuple(article_7_blocks(old_convention)),
-                tuple(article_7_blocks(new_convention)),
+                tuple(_replaced_article_7(article_7_blocks(new_convention), new_context["avenant"]["article_7"])),
             )
         )
     if articles["annexe"]:
@@ -476,6 +476,14 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
             )
         )
     return sections
+
+
+def _replaced_article_7(blocks: Sequence[Block], replacement: Sequence[str]) -> list[Block]:
+    """Return the heading of Article 7 followed by the avenant's replacement paragraphs (when it words them)."""
+    if not replacement or len(blocks) < 2:
+        return list(blocks)
+    model = blocks[1]
+    return [blocks[0], *(Block(text, model.properties, model.run_properties) for text in replacement)]
 
 
 def article_7_blocks(blocks: Sequence[Block]) -> list[Block]:

@@ -6,11 +6,13 @@ import copy
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from convgen import __version__
+from convgen.acts.avenant import AVENANT_TEMPLATES, article_7_replacement, lint_context
 from convgen.acts.comparatif import (
     save_docx,
     wtag,
@@ -140,6 +142,49 @@ def _title_period(body: Any, period: str) -> None:
             return
 
 
+def _replace_article_7(body: Any, replacement: Sequence[str]) -> None:
+    """Put the avenant's wording of Article 7 in place of the convention's (the text in force)."""
+    heading = next(
+        (
+            p
+            for p in body
+            if p.tag == wtag("p") and _text(p).startswith("ARTICLE 7 – DURÉE") and not _text(p)[-1:].isdigit()
+        ),
+        None,
+    )
+    if heading is None or not replacement:
+        return
+    paragraphs = []
+    for sibling in heading.itersiblings():
+        if sibling.tag != wtag("p") or _text(sibling).startswith("ARTICLE 8"):
+            break
+        if _text(sibling).strip():
+            paragraphs.append(sibling)
+    if not paragraphs:
+        return
+    model = paragraphs[0]
+    for extra in paragraphs[1:]:
+        body.remove(extra)
+    anchor = model
+    for text in replacement:
+        paragraph = copy.deepcopy(model)
+        nodes = list(paragraph.iter(wtag("t")))
+        for node in list(paragraph):
+            if node.tag not in (wtag("pPr"), wtag("r")):
+                paragraph.remove(node)
+        runs = paragraph.findall(wtag("r"))
+        for run in runs[1:]:
+            paragraph.remove(run)
+        nodes = list(paragraph.iter(wtag("t")))
+        if runs and nodes:
+            nodes[0].text = text
+            for node in nodes[1:]:
+                node.getparent().remove(node)
+        anchor.addnext(paragraph)
+        anchor = paragraph
+    body.remove(model)
+
+
 def render_consolidated(
     templates_dir: Path,
     context: dict[str, Any],
@@ -147,6 +192,7 @@ def render_consolidated(
     epoch: dt.datetime | None = None,
     acts: str = "",
     marks: dict[str, str] | None = None,
+    article_7: Sequence[str] = (),
 ) -> bytes:
     """Return the convention for ``context`` as an information document: notices, no signature block."""
     import docx
@@ -154,6 +200,7 @@ def render_consolidated(
     document = docx.Document(io.BytesIO(render_convention(templates_dir, context, epoch=epoch)))
     body = document.element.body
     _drop_signatures(body)
+    _replace_article_7(body, article_7)
     _mark_headings(body, marks or {})
     _title_period(body, str(context["programme"]["millesime"]).replace("-", "/"))
     body.insert(0, _paragraph(body, notice))
@@ -176,20 +223,26 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     epoch = source_epoch([*epci_dates(project.departement, project.programme, epci), last.date_signature])
     metadata = dict(document_metadata(project.departement, programme, epci))
     metadata["Title"] = typography(f"{metadata['Title']} — {notice}")
+    marks = modifications(registre)
+    article_7: list[str] = []
+    if MARKED_HEADINGS["article 7"] in marks:
+        wording = {**context, "avenant": copy.deepcopy(lint_context(project)["avenant"])}
+        article_7 = article_7_replacement(templates_dir, wording)
     return Job(
         slug=slug,
         stem=consolidated_stem(slug),
         label="convention consolidée",
         render=partial(
-            render_consolidated, templates_dir, context, notice, epoch, acts_line(registre), modifications(registre)
+            render_consolidated, templates_dir, context, notice, epoch, acts_line(registre), marks, article_7
         ),
         context=context,
         inputs={
             "donnees": context_digest(context),
             "mention": notice,
             "actes": acts_line(registre),
+            "article_7": "\n".join(article_7),
             "outil": f"convgen {__version__}",
-            **template_digests(templates_dir),
+            **template_digests(templates_dir, AVENANT_TEMPLATES),
         },
         metadata=metadata,
         epoch=epoch,

@@ -237,7 +237,8 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
     assert (
-        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15" in consolidated
+        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15"
+        in consolidated
     )
     assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
     assert "Salle informatique de la médiathèque de Mamers" not in consolidated  # avenant 2 is not signed
@@ -252,7 +253,10 @@ def test_programme_end_moved_amends_article_7_of_every_signed_convention(root: P
     assert f"{OTHER} : avenant n° 1 à rédiger — modifie : article 7" in result.output
     for slug in (SLUG, OTHER):
         text = text_of(root, f"avenant-01-{slug}.docx", slug).replace("\u00a0", " ")
-        assert "ARTICLE 1 – DURÉE\nL’article 7 – Durée de la convention est modifié comme suit :\n" in text
+        assert (
+            "ARTICLE 1 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
+            in text
+        )
         assert "La durée prévue du contrat de travail est de 4 années du 1er décembre 2023 au 30 novembre 2027." in text
         assert "ARTICLE 2 – AUTRES STIPULATIONS" in text
         assert "ANNEXE 3" not in text

@@ -92,3 +92,10 @@ def test_no_signature_block(consolidated: Path) -> None:
     project = load_project(consolidated.parents[2])
     president = project.departement.president
     assert text.count(f"{president.prenom} {president.nom.upper()}") == 1  # in the parties, not under a signature
+
+
+def test_article_7_in_force_is_the_avenant_wording(consolidated: Path) -> None:
+    text = docx_text(consolidated).replace("\u00a0", " ")
+    assert "du 1er décembre 2023 au 30 novembre 2027." in text
+    assert "le Département ne prorogera pas ce contrat de travail au-delà du 30 novembre 2027." in text
+    assert "dans ces conditions" not in text

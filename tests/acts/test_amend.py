@@ -154,7 +154,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert "[en-tête]\nPROJET\n" in text
     assert "AVENANT N° 1\nÀ LA CONVENTION DE PARTENARIAT\n" in text
     assert "signée le 15 avril 2024" in text
-    assert "en vertu de la délibération en date du ……" in text
+    assert "en vertu de la délibération du conseil communautaire en date du ……" in text
     assert (
         "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
         "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024," in text
@@ -232,7 +232,7 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert "PROJET" not in text
     assert "Commission permanente du Conseil départemental en date du 15 septembre 2025," in text
     assert "AVENANT N° 2" in text
-    assert "en vertu de la délibération en date du 16 septembre 2025," in text
+    assert "en vertu de la délibération du conseil communautaire en date du 16 septembre 2025," in text
     assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
@@ -669,7 +669,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-03-{SLUG}.docx").replace("\u00a0", " ")
     assert "Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\nVu l’avenant n° 2" in text
-    assert "L’article 7 – Durée de la convention est modifié comme suit :" in text
+    assert "L’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :" in text
     assert "du 1er décembre 2023 au 30 novembre 2027." in text
     assert "ANNEXE 3 –" not in text
     comparatif = text_of(root, f"avenant-03-{SLUG}-comparatif.docx")

@@ -27,7 +27,7 @@ from convgen.acts.register import (
 from convgen.data.model import Departement, Project
 from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
-from convgen.documents.french import date_in_words, typography
+from convgen.documents.french import date_in_words, typography, upper_text
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
 from convgen.errors import RenderError
 from convgen.runner.job import Job
@@ -57,6 +57,11 @@ def avenant_context(
     deliberation = plan.deliberation
     reasons = [*context["raisons_projet"]]
     reasons += [f"à renseigner : {m.describe()}" for m in plan.missing]
+    if numbers["nom"] and plan.epci.arrete_prefectoral is None:
+        reasons.append(
+            "à renseigner : l’arrêté préfectoral qui a modifié la dénomination "
+            "(arrete_prefectoral : date et reference, dans le fichier epci/)"
+        )
     context["raisons_projet"] = reasons
     context["projet"] = bool(reasons)
     context["avenant"] = {
@@ -70,6 +75,16 @@ def avenant_context(
         "convention_signee_le": date_in_words(convention.date_signature),
         "de_nom_signe": typography(with_article_de(signed_name)),
         "ancien_nom": typography(plan.last.donnees.epci.nom),
+        "nom_signe": typography(signed_name),
+        "nom_signe_majuscules": upper_text(signed_name),
+        "arrete": (
+            {
+                "date": date_in_words(plan.epci.arrete_prefectoral.date),
+                "reference": typography(plan.epci.arrete_prefectoral.reference),
+            }
+            if plan.epci.arrete_prefectoral is not None
+            else {"date": "", "reference": ""}
+        ),
         "precedents": [
             {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
         ],

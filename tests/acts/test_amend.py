@@ -161,7 +161,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     )
     assert "Vu l’avenant n°" not in text
     assert (
-        "ARTICLE 1 – ANNEXE 3\nL’annexe « Ressources mises à disposition et référents désignés » de la "
+        "ARTICLE 1 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
         "convention est remplacée par l’annexe jointe au présent avenant.\n"
         "ARTICLE 2 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
         "ARTICLE 3 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
@@ -270,9 +270,8 @@ def test_a_renamed_intercommunality(root: Path) -> None:
     amend(root)
     text = text_of(root, f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
     assert (
-        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLa dénomination de l’Intercommunalité, « Communauté "
-        "de communes Maine Saosnois », est remplacée par « Communauté de communes du Saosnois » dans la "
-        "convention et ses annexes.\nARTICLE 2 – AUTRES STIPULATIONS\n" in text
+        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
+        "communes Maine Saosnois est désormais dénommée « Communauté de communes du Saosnois »." in text
     )
     assert "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024" in text
     comparatif = text_of(root, f"avenant-01-{SLUG}-comparatif.docx")

@@ -27,6 +27,7 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 ARTICLE_7 = re.compile(r"^\s*article\s*7\b", re.IGNORECASE)
 NEXT_ARTICLE = re.compile(r"^\s*(article\s*(?:[89]|1\d)\b|annexe\b)", re.IGNORECASE)
 _TOKENS = re.compile(r"\s+|[^\s]+")
+_PUNCTUATED = re.compile(r"^([«(\u00a0\u202f]*)(.*?)([,;:.!?»)\u00a0\u202f]*)$")
 
 
 def wtag(tag: str) -> str:
@@ -141,10 +142,13 @@ def _items(element: Any) -> Iterator[Item]:
 def _paragraph_text(paragraph: Any) -> str:
     """Return the visible text of a paragraph (deleted text excluded, tabs and breaks as spaces)."""
     parts: list[str] = []
-    for node in paragraph.iter(wtag("t"), wtag("tab"), wtag("br")):
+    for node in paragraph.iter(wtag("t"), wtag("tab"), wtag("br"), wtag("noBreakHyphen")):
         if any(ancestor.tag == wtag("del") for ancestor in node.iterancestors()):
             continue
-        parts.append(node.text or "" if node.tag == wtag("t") else " ")
+        if node.tag == wtag("noBreakHyphen"):
+            parts.append("\u2011")  # Word's non-breaking hyphen, kept as the character
+        else:
+            parts.append(node.text or "" if node.tag == wtag("t") else " ")
     return "".join(parts)
 
 
@@ -169,7 +173,7 @@ def phrases(before: str, after: str) -> list[tuple[str, str, str]]:
     The diff runs word by word; two changes separated by at most two short unchanged words become one change,
     and a paragraph that keeps less than a third of its words is replaced whole.
     """
-    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
+    old, new = _tokens(before), _tokens(after)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     if before and after and matcher.ratio() < _WHOLE_BELOW:
         return [("change", before, after)]
@@ -191,6 +195,18 @@ def phrases(before: str, after: str) -> list[tuple[str, str, str]]:
 
 
 _WHOLE_BELOW = 1 / 3
+
+
+def _tokens(text: str) -> list[str]:
+    """Return the words and spaces of ``text``, punctuation around a word apart (an address stays whole)."""
+    tokens: list[str] = []
+    for token in _TOKENS.findall(text):
+        match = _PUNCTUATED.match(token)
+        if token.isspace() or match is None:
+            tokens.append(token)
+        else:
+            tokens += [part for part in match.groups() if part]
+    return tokens
 
 
 def _short(text: str) -> bool:
@@ -450,12 +466,24 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
         matcher = difflib.SequenceMatcher(
             None, [b.text for b in old_convention], [b.text for b in new_convention], autojunk=False
         )
+        names = [old_context["epci"][k] for k in ("nom", "nom_majuscules")]
+        names += [new_context["epci"][k] for k in ("nom", "nom_majuscules")]
+
+        def named(block: Block) -> bool:
+            return any(name in block.text for name in names)
+
         old_part: list[Block] = []
         new_part: list[Block] = []
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op != "equal":
-                old_part += old_convention[i1:i2]
-                new_part += new_convention[j1:j2]
+            if op == "equal":
+                continue
+            pairs = min(i2 - i1, j2 - j1)
+            for before, after in zip(old_convention[i1 : i1 + pairs], new_convention[j1 : j1 + pairs], strict=True):
+                if named(before) or named(after):  # only the passages that carry the name
+                    old_part.append(before)
+                    new_part.append(after)
+            old_part += [b for b in old_convention[i1 + pairs : i2] if named(b)]
+            new_part += [b for b in new_convention[j1 + pairs : j2] if named(b)]
         sections.append(
             Section("Dénomination de l’Intercommunalité — passages modifiés", tuple(old_part), tuple(new_part))
         )

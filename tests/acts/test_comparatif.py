@@ -81,7 +81,10 @@ def resolve(docx: bytes, *, accept: bool) -> etree._Element:
 
 
 def _text(paragraph: etree._Element) -> str:
-    return "".join(t.text or "" for t in paragraph.iter(w("t")))
+    """Return a paragraph's text, Word's non-breaking hyphens as U+2011."""
+    return "".join(
+        "\u2011" if n.tag == w("noBreakHyphen") else n.text or "" for n in paragraph.iter(w("t"), w("noBreakHyphen"))
+    )
 
 
 def tables_of(body: etree._Element) -> Tables:
@@ -196,3 +199,16 @@ def test_inserted_and_deleted_rows_are_marked_in_the_row_properties(root: Path) 
     docx = tracked_changes(base, ["Intro"], [Section("Essai", (table,), (shorter,))], EPOCH)
     assert len([r for r in _part(docx).iter(w("tr")) if r.find(f"{w('trPr')}/{w('del')}") is not None]) == 1
     assert tables_of(resolve(docx, accept=False)) == tables_of(_part(base))
+
+
+def test_hyphens_of_proper_names_are_kept(versions: dict[str, Any]) -> None:
+    accepted = resolve(versions["comparatif"], accept=True)
+    assert any("Marolles\u2011les\u2011Braults" in _text(p) for p in accepted.iter(w("p")))
+
+
+def test_punctuation_stays_out_of_the_changed_words() -> None:
+    assert phrases("ne prorogera pas, dans ces conditions, ce contrat.", "ne prorogera pas ce contrat.") == [
+        ("equal", "ne prorogera pas", "ne prorogera pas"),
+        ("change", ", dans ces conditions,", ""),
+        ("equal", " ce contrat.", " ce contrat."),
+    ]

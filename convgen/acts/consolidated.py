@@ -219,6 +219,10 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     templates_dir = root / "templates"
     epci, programme = last.donnees.epci, last.donnees.programme
     context = convention_context(project.departement, programme, epci)
+    signed = registre.convention
+    assert signed is not None
+    if epci.nom != signed.donnees.epci.nom and epci.nom_court == signed.donnees.epci.nom_court:
+        context["epci"]["nom_court"] = context["epci"]["nom"]  # the short name still says the former name
     notice = consolidated_notice(len(registre.avenants))
     epoch = source_epoch([*epci_dates(project.departement, project.programme, epci), last.date_signature])
     metadata = dict(document_metadata(project.departement, programme, epci))

@@ -79,3 +79,16 @@ def test_the_order_is_validated_in_french(root: Path) -> None:
     message = str(raised.value)
     assert "arrete_prefectoral.date" in message
     assert "arrete_prefectoral.reference" in message
+
+
+def test_the_consolidated_footer_has_the_current_name(root: Path) -> None:
+    _edit(root, nom=NEW, arrete_prefectoral={"date": "2025-01-15", "reference": "DCPPAT 2025-0012"})
+    project = load_project(root)
+    registre = load_register(root, SLUG)
+    act = new_act(SLUG, 1, dt.date(2025, 3, 20), "cd" * 32, project.epcis[SLUG], project.programme)
+    write_register(root, registre.with_act(act))
+    result = CliRunner().invoke(main, ["-C", str(root), "amend", "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    text = docx_text(root / "build" / SLUG / f"convention-{SLUG}-consolidee.docx")
+    assert f"— {NEW} — page" in text
+    assert "CC Maine Saosnois" not in text

@@ -30,9 +30,11 @@ from convgen.runner.job import Job
 
 
 def consolidated_notice(count: int) -> str:
-    """Return "Version consolidée intégrant l’avenant n° 1" or "… les avenants n° 1 à 3"."""
+    """Return "Version consolidée intégrant l’avenant n° 1", "… les avenants n° 1 et 2" or "… n° 1 à 3"."""
     if count == 1:
         return typography("Version consolidée intégrant l'avenant n° 1")
+    if count == 2:
+        return typography("Version consolidée intégrant les avenants n° 1 et 2")
     return typography(f"Version consolidée intégrant les avenants n° 1 à {count}")
 
 
@@ -72,7 +74,8 @@ def modifications(registre: Registre) -> dict[str, str]:
         cited = [f"n° {a.numero} du {date_in_words(a.date_signature)}" for a in acts]
         word = "l'avenant" if len(acts) == 1 else "les avenants"
         participle = "modifiée" if amended_element == "annexe" else "modifié"  # l'annexe, l'article
-        marks[MARKED_HEADINGS[amended_element]] = typography(f" ({participle} par {word} {' et '.join(cited)})")
+        listed = cited[0] if len(cited) == 1 else ", ".join(cited[:-1]) + " et " + cited[-1]
+        marks[MARKED_HEADINGS[amended_element]] = typography(f" ({participle} par {word} {listed})")
     return marks
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from convgen.acts.consolidated import consolidated_notice
 from convgen.acts.register import load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
@@ -99,3 +100,29 @@ def test_article_7_in_force_is_the_avenant_wording(consolidated: Path) -> None:
     assert "du 1er décembre 2023 au 30 novembre 2027." in text
     assert "le Département ne prorogera pas ce contrat de travail au-delà du 30 novembre 2027." in text
     assert "dans ces conditions" not in text
+
+
+def test_the_notice_agrees_with_the_number_of_avenants() -> None:
+    assert consolidated_notice(1) == "Version consolidée intégrant l’avenant n° 1"
+    assert consolidated_notice(2) == "Version consolidée intégrant les avenants n° 1 et 2"
+    assert consolidated_notice(3) == "Version consolidée intégrant les avenants n° 1 à 3"
+
+
+def test_marks_cite_every_avenant_that_amended_the_heading() -> None:
+    import datetime as dt
+
+    from convgen.acts.consolidated import modifications
+    from convgen.acts.register import empty_register
+
+    project = load_project(REPO)
+    epci, programme = project.epcis[SLUG], project.programme
+    registre = empty_register(SLUG).with_act(new_act(SLUG, 0, dt.date(2024, 4, 15), SHA, epci, programme))
+    for numero, (fin, date) in enumerate(
+        [("2027-01-31", "2025-03-20"), ("2027-06-30", "2025-09-18"), ("2027-11-30", "2026-02-05")], start=1
+    ):
+        programme = programme.model_copy(update={"fin": dt.date.fromisoformat(fin)})
+        registre = registre.with_act(new_act(SLUG, numero, dt.date.fromisoformat(date), SHA, epci, programme))
+    marks = modifications(registre)
+    assert marks["ARTICLE 7 – DURÉE"].replace("\u00a0", " ") == (
+        " (modifié par les avenants n° 1 du 20 mars 2025, n° 2 du 18 septembre 2025 et n° 3 du 5 février 2026)"
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,6 @@ from typing import Any
 from convgen import __version__
 from convgen.acts.comparatif import (
     ANNEX_TITLE,
-    ARTICLE_7,
-    article_7_blocks,
     docx_blocks,
     render_comparatif,
 )
@@ -27,8 +27,8 @@ from convgen.acts.register import (
 from convgen.data.model import Departement, Project
 from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
-from convgen.documents.french import date_in_words, typography
-from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_convention, render_document
+from convgen.documents.french import date_in_words, typography, upper_text
+from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
 from convgen.errors import RenderError
 from convgen.runner.job import Job
 
@@ -70,6 +70,16 @@ def avenant_context(
         "convention_signee_le": date_in_words(convention.date_signature),
         "de_nom_signe": typography(with_article_de(signed_name)),
         "ancien_nom": typography(plan.last.donnees.epci.nom),
+        "nom_signe": typography(signed_name),
+        "nom_signe_majuscules": upper_text(signed_name),
+        "arrete": (
+            {
+                "date": date_in_words(plan.epci.arrete_prefectoral.date),
+                "reference": typography(plan.epci.arrete_prefectoral.reference),
+            }
+            if plan.epci.arrete_prefectoral is not None
+            else {"date": "", "reference": ""}
+        ),
         "precedents": [
             {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
         ],
@@ -99,24 +109,30 @@ def lint_context(project: Project) -> dict[str, Any]:
     return context
 
 
-def article_7_text(templates_dir: Path, context: Mapping[str, Any]) -> list[str]:
-    """Return the paragraphs of Article 7 – Durée as the convention template words them for ``context``."""
+ARTICLE_HEADING = re.compile(r"^ARTICLE \d+ – ")
+QUOTES = "«»\u00a0\u202f "
 
-    blocks = article_7_blocks(docx_blocks(render_convention(templates_dir, dict(context))))
-    body = [block.text for block in blocks[1:] if block.text.strip()]
-    if not blocks or not ARTICLE_7.match(blocks[0].text) or not body:
-        raise RenderError("templates/convention.docx : l’article 7 « Durée » est introuvable dans la convention")
+
+def article_7_replacement(templates_dir: Path, context: Mapping[str, Any]) -> list[str]:
+    """Return the paragraphs that replace Article 7 – Durée, as ``avenant.docx`` words them for ``context``.
+
+    The wording of an extension is the legal service's, in the avenant template; the consolidated version
+    and the comparatif take it from there, without quotation marks.
+    """
+    rendered = copy.deepcopy(dict(context))
+    articles = rendered["avenant"]["articles"]
+    rendered["avenant"]["articles"] = {**articles, "duree": articles["duree"] or 1, "annexe": 0}
+    blocks = docx_blocks(render_document(templates_dir / "avenant.docx", {**rendered, ANNEXE_FIELD: ""}))
+    texts = [block.text for block in blocks]
+    heading = next((i for i, text in enumerate(texts) if ARTICLE_HEADING.match(text) and text.endswith("DURÉE")), None)
+    if heading is None:
+        raise RenderError("templates/avenant.docx : l’article « Durée » de l’avenant est introuvable")
+    end = next((i for i in range(heading + 1, len(texts)) if ARTICLE_HEADING.match(texts[i])), len(texts))
+    body = [text for text in texts[heading + 2 : end] if text.strip()]
+    if not body:
+        raise RenderError("templates/avenant.docx : l’article « Durée » de l’avenant n’a pas de texte de remplacement")
+    body[0], body[-1] = body[0].lstrip(QUOTES), body[-1].rstrip(QUOTES)
     return body
-
-
-def quoted(paragraphs: Sequence[str]) -> list[str]:
-    """Return paragraphs quoted as one citation: « opens the first, » closes the last."""
-    if not paragraphs:
-        return []
-    result = list(paragraphs)
-    result[0] = "«\u00a0" + result[0]
-    result[-1] = result[-1] + "\u00a0»"
-    return result
 
 
 def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datetime | None = None) -> bytes:
@@ -129,15 +145,27 @@ def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datet
     return render_document(template, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)
 
 
+def signed_departement(departement: Departement, plan: AvenantPlan) -> Departement:
+    """Return the current Département with the referents of the last signed act, as the signed annex names them.
+
+    The annex names the Département's referents: when the avenant replaces it, their change is part of what
+    it replaces and the comparatif must show it. Other Département data need no avenant and stay current.
+    """
+    signed = plan.last.donnees.departement
+    if signed is None:
+        return departement
+    return departement.model_copy(update={"referent": signed.referent, "suppleant": signed.suppleant})
+
+
 def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
 
     templates_dir = root / "templates"
     context = avenant_context(project.departement, plan, templates_dir=templates_dir)
     baseline, old_programme = signed_baseline(plan)
-    old_context = convention_context(project.departement, old_programme, baseline)
+    old_context = convention_context(signed_departement(project.departement, plan), old_programme, baseline)
     if context["avenant"]["articles"]["duree"]:
-        context["avenant"]["article_7"] = quoted(article_7_text(templates_dir, context))
+        context["avenant"]["article_7"] = article_7_replacement(templates_dir, context)
     dates = [*epci_dates(project.departement, project.programme, plan.epci), plan.last.date_signature]
     if plan.deliberation is not None:
         dates.append(plan.deliberation)

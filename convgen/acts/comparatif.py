@@ -1,7 +1,8 @@
 """Comparatif of an avenant: the replaced annex (or amended article) with Word tracked changes.
 
-From the signed text to the new one, word by word (``w:ins``/``w:del`` by ``convgen``, dated from the data):
-accepting every change gives the new text, rejecting every change gives the signed text.
+From the signed text to the new one, phrase by phrase (``w:ins``/``w:del`` by ``convgen``, dated from the data),
+tables kept as tables (changes inside cells, inserted and deleted rows marked in ``w:trPr``): accepting every
+change gives the new text, rejecting every change gives the signed text.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 ARTICLE_7 = re.compile(r"^\s*article\s*7\b", re.IGNORECASE)
 NEXT_ARTICLE = re.compile(r"^\s*(article\s*(?:[89]|1\d)\b|annexe\b)", re.IGNORECASE)
 _TOKENS = re.compile(r"\s+|[^\s]+")
+_PUNCTUATED = re.compile(r"^([«(\u00a0\u202f]*)(.*?)([,;:.!?»)\u00a0\u202f]*)$")
 
 
 def wtag(tag: str) -> str:
@@ -40,46 +42,113 @@ def wtag(tag: str) -> str:
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph of a document body (a table row is one block, its cells joined by « | »)."""
+    """A paragraph of a document body, with the properties to copy when it is written again."""
 
     text: str
     properties: Any = None  # w:pPr to copy, or None
     run_properties: Any = None  # w:rPr of the first run, or None
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its element (for w:tcPr) and its paragraphs."""
+
+    element: Any
+    blocks: tuple[Block, ...]
+
+    @property
+    def text(self) -> str:
+        """Return the cell's paragraphs joined by line breaks."""
+        return "\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row: its element (for w:trPr) and its cells."""
+
+    element: Any
+    cells: tuple[Cell, ...]
+
+    @property
+    def text(self) -> str:
+        """Return the row's cells joined by « | »."""
+        return " | ".join(cell.text for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a document body, kept as a table in the comparatif."""
+
+    element: Any
+    rows: tuple[Row, ...]
+
+    @property
+    def text(self) -> str:
+        """Return the table's rows, one a line."""
+        return "\n".join(row.text for row in self.rows)
+
+
+Item = Block | Table
+
+
 def docx_blocks(data: bytes) -> list[Block]:
-    """Return the paragraphs of a DOCX body in reading order, table rows flattened to one block each."""
+    """Return every paragraph of a DOCX body in reading order, table cells included."""
+    return [block for item in docx_items(data) for block in _flatten(item)]
+
+
+def docx_items(data: bytes) -> list[Item]:
+    """Return the paragraphs and tables of a DOCX body in reading order."""
     import docx
 
     body = docx.Document(io.BytesIO(data)).element.body
-    return list(_blocks(body))
+    return list(_items(body))
 
 
-def _blocks(element: Any) -> Iterator[Block]:
-    """Yield the blocks below ``element``."""
+def _flatten(item: Item) -> Iterator[Block]:
+    """Yield the paragraphs of an item."""
+    if isinstance(item, Block):
+        yield item
+        return
+    for row in item.rows:
+        for cell in row.cells:
+            yield from cell.blocks
+
+
+def _block(paragraph: Any) -> Block:
+    """Return the block of a w:p element."""
+    return Block(_paragraph_text(paragraph), paragraph.find(wtag("pPr")), _first_run_properties(paragraph))
+
+
+def _items(element: Any) -> Iterator[Item]:
+    """Yield the items below ``element``."""
     for child in element:
         if child.tag == wtag("p"):
-            yield Block(_paragraph_text(child), child.find(wtag("pPr")), _first_run_properties(child))
+            yield _block(child)
         elif child.tag == wtag("tbl"):
-            for row in child.iter(wtag("tr")):
+            rows = []
+            for row in child.findall(wtag("tr")):
                 cells = [
-                    " ".join(_paragraph_text(p) for p in cell.iter(wtag("p"))).strip() for cell in row.iter(wtag("tc"))
+                    Cell(cell, tuple(block for block in _items(cell) if isinstance(block, Block)))
+                    for cell in row.findall(wtag("tc"))
                 ]
-                first = next(row.iter(wtag("p")), None)
-                yield Block(" | ".join(cells), None, _first_run_properties(first) if first is not None else None)
+                rows.append(Row(row, tuple(cells)))
+            yield Table(child, tuple(rows))
         elif child.tag == wtag("sdt"):
             content = child.find(wtag("sdtContent"))
             if content is not None:
-                yield from _blocks(content)
+                yield from _items(content)
 
 
 def _paragraph_text(paragraph: Any) -> str:
     """Return the visible text of a paragraph (deleted text excluded, tabs and breaks as spaces)."""
     parts: list[str] = []
-    for node in paragraph.iter(wtag("t"), wtag("tab"), wtag("br")):
+    for node in paragraph.iter(wtag("t"), wtag("tab"), wtag("br"), wtag("noBreakHyphen")):
         if any(ancestor.tag == wtag("del") for ancestor in node.iterancestors()):
             continue
-        parts.append(node.text or "" if node.tag == wtag("t") else " ")
+        if node.tag == wtag("noBreakHyphen"):
+            parts.append("\u2011")  # Word's non-breaking hyphen, kept as the character
+        else:
+            parts.append(node.text or "" if node.tag == wtag("t") else " ")
     return "".join(parts)
 
 
@@ -91,21 +160,70 @@ def _first_run_properties(paragraph: Any) -> Any:
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the comparatif: a heading and the signed and new paragraphs it compares."""
+    """One part of the comparatif: a heading and the signed and new items it compares."""
 
     heading: str
-    old: tuple[Block, ...]
-    new: tuple[Block, ...]
+    old: tuple[Item, ...]
+    new: tuple[Item, ...]
+
+
+def phrases(before: str, after: str) -> list[tuple[str, str, str]]:
+    """Return ``(op, old, new)`` segments from ``before`` to ``after``, changes merged into phrases.
+
+    The diff runs word by word; two changes separated by at most two short unchanged words become one change,
+    and a paragraph that keeps less than a third of its words is replaced whole.
+    """
+    old, new = _tokens(before), _tokens(after)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if before and after and matcher.ratio() < _WHOLE_BELOW:
+        return [("change", before, after)]
+    segments: list[tuple[str, str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        kind = "equal" if op == "equal" else "change"
+        segments.append((kind, "".join(old[i1:i2]), "".join(new[j1:j2])))
+    merged: list[tuple[str, str, str]] = []
+    for index, (kind, a, b) in enumerate(segments):
+        between = 0 < index < len(segments) - 1 and kind == "equal"
+        if between and segments[index - 1][0] == segments[index + 1][0] == "change" and _short(a):
+            kind = "change"
+        if merged and merged[-1][0] == kind == "change":
+            _, pa, pb = merged.pop()
+            merged.append(("change", pa + a, pb + b))
+        else:
+            merged.append((kind, a, b))
+    return merged
+
+
+_WHOLE_BELOW = 1 / 3
+
+
+def _tokens(text: str) -> list[str]:
+    """Return the words and spaces of ``text``, punctuation around a word apart (an address stays whole)."""
+    tokens: list[str] = []
+    for token in _TOKENS.findall(text):
+        match = _PUNCTUATED.match(token)
+        if token.isspace() or match is None:
+            tokens.append(token)
+        else:
+            tokens += [part for part in match.groups() if part]
+    return tokens
+
+
+def _short(text: str) -> bool:
+    """Tell whether unchanged ``text`` between two changes is too short to stand alone (two short words)."""
+    words = text.split()
+    return len(words) <= 2 and all(len(word) <= 4 for word in words)
 
 
 class _Tracker:
-    """Build paragraphs with tracked insertions and deletions (``w:ins``/``w:del``) into a body."""
+    """Build paragraphs and tables with tracked insertions and deletions (``w:ins``/``w:del``)."""
 
     def __init__(self, body: Any, date: str) -> None:
         self.body = body
         self.date = date
         self.next_id = 1
         self.anchor = body.find(wtag("sectPr"))
+        self.target: Any = None  # a table cell being filled, or None for the body
 
     def _mark(self, tag: str) -> Any:
         element = self.body.makeelement(
@@ -114,11 +232,13 @@ class _Tracker:
         self.next_id += 1
         return element
 
-    def _append(self, paragraph: Any) -> None:
-        if self.anchor is not None:
-            self.anchor.addprevious(paragraph)
+    def _append(self, element: Any) -> None:
+        if self.target is not None:
+            self.target.append(element)
+        elif self.anchor is not None:
+            self.anchor.addprevious(element)
         else:
-            self.body.append(paragraph)
+            self.body.append(element)
 
     def _paragraph(self, block: Block | None, mark: str | None) -> Any:
         paragraph = self.body.makeelement(wtag("p"), {})
@@ -145,6 +265,11 @@ class _Tracker:
         run.append(node)
         return run
 
+    def _wrapped(self, mark: str, text: str, block: Block) -> Any:
+        wrapper = self._mark(mark)
+        wrapper.append(self._run(text, block, deleted=mark == "del"))
+        return wrapper
+
     def plain(self, text: str, *, bold: bool = False) -> None:
         """Add an untracked paragraph."""
         paragraph = self._paragraph(None, None)
@@ -167,54 +292,122 @@ class _Tracker:
         """Add a paragraph that only the new version has."""
         paragraph = self._paragraph(block, "ins")
         if block.text:
-            wrapper = self._mark("ins")
-            wrapper.append(self._run(block.text, block))
-            paragraph.append(wrapper)
+            paragraph.append(self._wrapped("ins", block.text, block))
         self._append(paragraph)
 
     def deleted(self, block: Block) -> None:
         """Add a paragraph that only the signed version has."""
         paragraph = self._paragraph(block, "del")
         if block.text:
-            wrapper = self._mark("del")
-            wrapper.append(self._run(block.text, block, deleted=True))
-            paragraph.append(wrapper)
+            paragraph.append(self._wrapped("del", block.text, block))
         self._append(paragraph)
 
     def changed(self, old: Block, new: Block) -> None:
-        """Add one paragraph rewritten word by word from the signed version to the new one."""
+        """Add one paragraph rewritten from the signed version to the new one, phrase by phrase."""
         paragraph = self._paragraph(new, None)
-        before, after = _TOKENS.findall(old.text), _TOKENS.findall(new.text)
-        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                paragraph.append(self._run("".join(after[j1:j2]), new))
+        for kind, before, after in phrases(old.text, new.text):
+            if kind == "equal":
+                paragraph.append(self._run(after, new))
                 continue
-            if i2 > i1:
-                wrapper = self._mark("del")
-                wrapper.append(self._run("".join(before[i1:i2]), old, deleted=True))
-                paragraph.append(wrapper)
-            if j2 > j1:
-                wrapper = self._mark("ins")
-                wrapper.append(self._run("".join(after[j1:j2]), new))
-                paragraph.append(wrapper)
+            if before:
+                paragraph.append(self._wrapped("del", before, old))
+            if after:
+                paragraph.append(self._wrapped("ins", after, new))
         self._append(paragraph)
 
-    def compare(self, old: Sequence[Block], new: Sequence[Block]) -> None:
-        """Add the paragraphs of both versions aligned, with tracked changes where they differ."""
+    def compare(self, old: Sequence[Item], new: Sequence[Item]) -> None:
+        """Add the items of both versions aligned, with tracked changes where they differ."""
         matcher = difflib.SequenceMatcher(None, [b.text for b in old], [b.text for b in new], autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "equal":
-                for block in new[j1:j2]:
-                    self.equal(block)
+                for before, after in zip(old[i1:i2], new[j1:j2], strict=True):
+                    self._pair(before, after)
                 continue
             pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
             for offset in range(pairs):
-                self.changed(old[i1 + offset], new[j1 + offset])
-            for block in old[i1 + pairs : i2]:
-                self.deleted(block)
-            for block in new[j1 + pairs : j2]:
-                self.inserted(block)
+                self._pair(old[i1 + offset], new[j1 + offset])
+            for item in old[i1 + pairs : i2]:
+                self._one(item, "del")
+            for item in new[j1 + pairs : j2]:
+                self._one(item, "ins")
+
+    def _pair(self, old: Item, new: Item) -> None:
+        """Add one item of the signed version facing one of the new version."""
+        if isinstance(old, Block) and isinstance(new, Block):
+            if old.text == new.text:
+                self.equal(new)
+            else:
+                self.changed(old, new)
+        elif isinstance(old, Table) and isinstance(new, Table):
+            self.table(old, new)
+        else:
+            self._one(old, "del")
+            self._one(new, "ins")
+
+    def _one(self, item: Item, mark: str) -> None:
+        """Add an item that only one version has (``mark``: ``ins`` or ``del``)."""
+        if isinstance(item, Block):
+            (self.inserted if mark == "ins" else self.deleted)(item)
+            return
+        table = self._empty_table(item)
+        self._append(table)
+        for row in item.rows:
+            table.append(self._row(row, mark))
+
+    def _empty_table(self, table: Table) -> Any:
+        element = copy.deepcopy(table.element)
+        for row in element.findall(wtag("tr")):
+            element.remove(row)
+        return element
+
+    def table(self, old: Table, new: Table) -> None:
+        """Add a table, its rows aligned, tracked changes inside cells, inserted and deleted rows marked."""
+        table = self._empty_table(new)
+        self._append(table)
+        matcher = difflib.SequenceMatcher(None, [r.text for r in old.rows], [r.text for r in new.rows], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            pairs = (i2 - i1) if op == "equal" else min(i2 - i1, j2 - j1) if op == "replace" else 0
+            for offset in range(pairs):
+                before, after = old.rows[i1 + offset], new.rows[j1 + offset]
+                if len(before.cells) == len(after.cells):
+                    table.append(self._row(after, None, before))
+                else:
+                    table.append(self._row(before, "del"))
+                    table.append(self._row(after, "ins"))
+            for row in old.rows[i1 + pairs : i2]:
+                table.append(self._row(row, "del"))
+            for row in new.rows[j1 + pairs : j2]:
+                table.append(self._row(row, "ins"))
+
+    def _row(self, row: Row, mark: str | None, old: Row | None = None) -> Any:
+        """Return a row: inserted or deleted whole (``mark``), or compared cell by cell with ``old``."""
+        element = self.body.makeelement(wtag("tr"), {})
+        for child in row.element:
+            if child.tag not in (wtag("tc"), wtag("trPr")):
+                element.append(copy.deepcopy(child))
+        properties = row.element.find(wtag("trPr"))
+        properties = copy.deepcopy(properties) if properties is not None else element.makeelement(wtag("trPr"), {})
+        if mark is not None:
+            properties.append(self._mark(mark))
+        if len(properties):
+            element.append(properties)
+        saved = self.target
+        for index, cell in enumerate(row.cells):
+            tc = element.makeelement(wtag("tc"), {})
+            cell_properties = cell.element.find(wtag("tcPr"))
+            if cell_properties is not None:
+                tc.append(copy.deepcopy(cell_properties))
+            element.append(tc)
+            self.target = tc
+            if mark is None and old is not None:
+                self.compare(old.cells[index].blocks, cell.blocks)
+            else:
+                for block in cell.blocks:
+                    (self.inserted if mark == "ins" else self.deleted)(block)
+            if tc.find(wtag("p")) is None:
+                tc.append(tc.makeelement(wtag("p"), {}))
+        self.target = saved
+        return element
 
 
 def tracked_changes(base: bytes, intro: Sequence[str], sections: Sequence[Section], epoch: dt.datetime) -> bytes:
@@ -232,7 +425,31 @@ def tracked_changes(base: bytes, intro: Sequence[str], sections: Sequence[Sectio
     for section in sections:
         tracker.plain(section.heading, bold=True)
         tracker.compare(section.old, section.new)
+    for part in {id(s.footer.part): s.footer for s in document.sections}.values():
+        _footer_notice(part)
     return save_docx(document, epoch)
+
+
+WORKING_NOTICE = "Comparatif – document de travail, sans valeur contractuelle"
+
+
+def _footer_notice(footer: Any) -> None:
+    """Put the working-document notice first in ``footer``, so that every page carries it."""
+    element = footer._element
+    paragraph = element.makeelement(wtag("p"), {})
+    properties = paragraph.makeelement(wtag("pPr"), {})
+    properties.append(properties.makeelement(wtag("jc"), {wtag("val"): "center"}))
+    paragraph.append(properties)
+    run = paragraph.makeelement(wtag("r"), {})
+    run_properties = run.makeelement(wtag("rPr"), {})
+    run_properties.append(run_properties.makeelement(wtag("b"), {}))
+    run_properties.append(run_properties.makeelement(wtag("color"), {wtag("val"): "C00000"}))
+    run.append(run_properties)
+    text = run.makeelement(wtag("t"), {})
+    text.text = typography(WORKING_NOTICE)
+    run.append(text)
+    paragraph.append(run)
+    element.insert(0, paragraph)
 
 
 def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any]) -> list[Section]:
@@ -249,12 +466,24 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
         matcher = difflib.SequenceMatcher(
             None, [b.text for b in old_convention], [b.text for b in new_convention], autojunk=False
         )
+        names = [old_context["epci"][k] for k in ("nom", "nom_majuscules")]
+        names += [new_context["epci"][k] for k in ("nom", "nom_majuscules")]
+
+        def named(block: Block) -> bool:
+            return any(name in block.text for name in names)
+
         old_part: list[Block] = []
         new_part: list[Block] = []
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op != "equal":
-                old_part += old_convention[i1:i2]
-                new_part += new_convention[j1:j2]
+            if op == "equal":
+                continue
+            pairs = min(i2 - i1, j2 - j1)
+            for before, after in zip(old_convention[i1 : i1 + pairs], new_convention[j1 : j1 + pairs], strict=True):
+                if named(before) or named(after):  # only the passages that carry the name
+                    old_part.append(before)
+                    new_part.append(after)
+            old_part += [b for b in old_convention[i1 + pairs : i2] if named(b)]
+            new_part += [b for b in new_convention[j1 + pairs : j2] if named(b)]
         sections.append(
             Section("Dénomination de l’Intercommunalité — passages modifiés", tuple(old_part), tuple(new_part))
         )
@@ -263,18 +492,26 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
             Section(
                 "Article 7 – Durée",
                 tuple(article_7_blocks(old_convention)),
-                tuple(article_7_blocks(new_convention)),
+                tuple(_replaced_article_7(article_7_blocks(new_convention), new_context["avenant"]["article_7"])),
             )
         )
     if articles["annexe"]:
         sections.append(
             Section(
                 f"Annexe « {ANNEX_TITLE} »",
-                tuple(docx_blocks(render_annexe(templates_dir, old_context))),
-                tuple(docx_blocks(render_annexe(templates_dir, new_context))),
+                tuple(docx_items(render_annexe(templates_dir, old_context))),
+                tuple(docx_items(render_annexe(templates_dir, new_context))),
             )
         )
     return sections
+
+
+def _replaced_article_7(blocks: Sequence[Block], replacement: Sequence[str]) -> list[Block]:
+    """Return the heading of Article 7 followed by the avenant's replacement paragraphs (when it words them)."""
+    if not replacement or len(blocks) < 2:
+        return list(blocks)
+    model = blocks[1]
+    return [blocks[0], *(Block(text, model.properties, model.run_properties) for text in replacement)]
 
 
 def article_7_blocks(blocks: Sequence[Block]) -> list[Block]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convgen.acts.diff import Change, amending, diff_epci, diff_programme
+from convgen.acts.diff import Change, amended, amending, diff_epci, diff_programme
 from convgen.acts.names import avenant_stem
 from convgen.acts.register import (
     Acte,
@@ -182,6 +182,11 @@ class AvenantPlan:
     def reasons(self) -> list[str]:
         """Return why the avenant is a draft (PROJET), in French: missing deliberations, a text changed since."""
         reasons = [f"à renseigner : {m.describe()}" for m in self.missing]
+        if "nom" in amended(self.amending) and self.epci.arrete_prefectoral is None:
+            reasons.append(
+                "à renseigner : l’arrêté préfectoral qui a modifié la dénomination "
+                f"(clé « arrete_prefectoral » : date et reference, de epci/{self.slug}.yaml)"
+            )
         changed = self.changed_since_approval
         return [*reasons, changed] if changed else reasons
 

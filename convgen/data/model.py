@@ -679,6 +679,24 @@ def _check_keys_to_confirm(model: BaseModel, keys: tuple[str, ...]) -> None:
             raise error(f"« {key} » n'est pas une clé de ce fichier", hint, ("a_confirmer", index))
 
 
+class ArretePrefectoral(StrictModel):
+    """The prefectoral order that changed the intercommunality's statutes (CGCT, art. L. 5211-20)."""
+
+    model_config = ConfigDict(
+        title="Arrêté préfectoral",
+        json_schema_extra={
+            "description": "Arrêté préfectoral modifiant les statuts (article L. 5211-20 du CGCT), cité par l'avenant."
+        },
+    )
+
+    date: Date = Field(title="Date", description="Date de l'arrêté (AAAA-MM-JJ).", examples=["2025-01-15"])
+    reference: ShortText = Field(
+        title="Numéro",
+        description="Numéro de l'arrêté, tel qu'il figure sur l'arrêté (sans « n° »).",
+        examples=["DCPPAT 2025-0012"],
+    )
+
+
 class Epci(StrictModel):
     """One communauté de communes: the content of ``epci/<slug>.yaml``."""
 
@@ -751,6 +769,15 @@ class Epci(StrictModel):
         title="Mode de signature",
         description="« electronique » ou « manuscrite » ; absent : celui du programme (departement.yaml).",
         examples=["manuscrite"],
+    )
+    arrete_prefectoral: ArretePrefectoral | None = Field(
+        default=None,
+        title="Arrêté préfectoral",
+        description=(
+            "Arrêté préfectoral qui a modifié les statuts (dénomination) : date (AAAA-MM-JJ) et numéro ; "
+            "cité dans les visas de l'avenant qui prend acte du changement de nom."
+        ),
+        examples=[{"date": "2025-01-15", "reference": "DCPPAT 2025-0012"}],
     )
 
     @model_validator(mode="after")

@@ -154,14 +154,14 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert "[en-tête]\nPROJET\n" in text
     assert "AVENANT N° 1\nÀ LA CONVENTION DE PARTENARIAT\n" in text
     assert "signée le 15 avril 2024" in text
-    assert "en vertu de la délibération en date du ……" in text
+    assert "en vertu de la délibération du conseil communautaire en date du ……" in text
     assert (
         "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
         "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024," in text
     )
     assert "Vu l’avenant n°" not in text
     assert (
-        "ARTICLE 1 – ANNEXE 3\nL’annexe « Ressources mises à disposition et référents désignés » de la "
+        "ARTICLE 1 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
         "convention est remplacée par l’annexe jointe au présent avenant.\n"
         "ARTICLE 2 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
         "ARTICLE 3 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
@@ -232,11 +232,14 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert "PROJET" not in text
     assert "Commission permanente du Conseil départemental en date du 15 septembre 2025," in text
     assert "AVENANT N° 2" in text
-    assert "en vertu de la délibération en date du 16 septembre 2025," in text
+    assert "en vertu de la délibération du conseil communautaire en date du 16 septembre 2025," in text
     assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
-    assert "[corps]\nVersion consolidée intégrant l’avenant n° 1\nCONVENTION DE PARTENARIAT\n" in consolidated
+    assert (
+        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15"
+        in consolidated
+    )
     assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
     assert "Salle informatique de la médiathèque de Mamers" not in consolidated  # avenant 2 is not signed
 
@@ -250,7 +253,10 @@ def test_programme_end_moved_amends_article_7_of_every_signed_convention(root: P
     assert f"{OTHER} : avenant n° 1 à rédiger — modifie : article 7" in result.output
     for slug in (SLUG, OTHER):
         text = text_of(root, f"avenant-01-{slug}.docx", slug).replace("\u00a0", " ")
-        assert "ARTICLE 1 – DURÉE\nL’article 7 – Durée de la convention est modifié comme suit :\n" in text
+        assert (
+            "ARTICLE 1 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
+            in text
+        )
         assert "La durée prévue du contrat de travail est de 4 années du 1er décembre 2023 au 30 novembre 2027." in text
         assert "ARTICLE 2 – AUTRES STIPULATIONS" in text
         assert "ANNEXE 3" not in text
@@ -264,9 +270,8 @@ def test_a_renamed_intercommunality(root: Path) -> None:
     amend(root)
     text = text_of(root, f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
     assert (
-        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLa dénomination de l’Intercommunalité, « Communauté "
-        "de communes Maine Saosnois », est remplacée par « Communauté de communes du Saosnois » dans la "
-        "convention et ses annexes.\nARTICLE 2 – AUTRES STIPULATIONS\n" in text
+        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
+        "communes Maine Saosnois est désormais dénommée « Communauté de communes du Saosnois »." in text
     )
     assert "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024" in text
     comparatif = text_of(root, f"avenant-01-{SLUG}-comparatif.docx")
@@ -663,7 +668,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-03-{SLUG}.docx").replace("\u00a0", " ")
     assert "Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\nVu l’avenant n° 2" in text
-    assert "L’article 7 – Durée de la convention est modifié comme suit :" in text
+    assert "L’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :" in text
     assert "du 1er décembre 2023 au 30 novembre 2027." in text
     assert "ANNEXE 3 –" not in text
     comparatif = text_of(root, f"avenant-03-{SLUG}-comparatif.docx")

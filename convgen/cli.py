@@ -211,7 +211,7 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
     Exemple : convgen watch cc-maine-saosnois
     """
     with handled():
-        from convgen.desk.watch import watch
+        from convgen.recipes.watch import watch
 
         watch(
             project_root(ctx),

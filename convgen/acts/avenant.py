@@ -10,7 +10,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen import __version__
 from convgen.acts.comparatif import (
     ANNEX_TITLE,
     docx_blocks,
@@ -30,6 +29,7 @@ from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
 from convgen.errors import RenderError
+from convgen.files import tool_identity
 from convgen.runner.job import Job
 
 AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
@@ -178,7 +178,7 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     inputs = {
         "donnees": context_digest(context),
         "donnees_signees": context_digest(old_context),
-        "outil": f"convgen {__version__}",
+        "outil": tool_identity(),
         **template_digests(templates_dir, AVENANT_TEMPLATES),
     }
     comparatif = partial(render_comparatif, templates_dir, old_context, context, epoch)

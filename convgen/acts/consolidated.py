@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen import __version__
 from convgen.acts.avenant import AVENANT_TEMPLATES, article_7_replacement, lint_context
 from convgen.acts.comparatif import (
     save_docx,
@@ -26,6 +25,7 @@ from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography
 from convgen.documents.render import render_convention
+from convgen.files import tool_identity
 from convgen.runner.job import Job
 
 
@@ -248,7 +248,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
             "mention": notice,
             "actes": acts_line(registre),
             "article_7": "\n".join(article_7),
-            "outil": f"convgen {__version__}",
+            "outil": tool_identity(),
             **template_digests(templates_dir, AVENANT_TEMPLATES),
         },
         metadata=metadata,

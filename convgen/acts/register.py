@@ -17,7 +17,8 @@ import yaml
 from pydantic import ConfigDict, Field, model_validator
 
 from convgen.acts.names import act_stem
-from convgen.data.model import SLUG_RE, Date, Departement, Epci, Programme, StrictModel, error
+from convgen.data.fields import SLUG_RE, Date, error
+from convgen.data.model import Departement, Epci, Programme, StrictModel
 from convgen.data.validate import validate_document
 from convgen.data.yamlread import parse_document
 from convgen.documents.french import date_in_words

@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from convgen.data.model import fold, model_fields_at
+from convgen.data.fields import fold
+from convgen.data.model import model_fields_at
 from convgen.data.yamlread import YAML, Document, Loc, at_loc, at_mark, format_loc, not_text, show
 from convgen.errors import Problem
 

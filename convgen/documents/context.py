@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from convgen.data.model import FIGURES_DIR, Contact, Departement, Epci, Figure, Personne, Programme, model_fields_at
+from convgen.data.fields import FIGURES_DIR
+from convgen.data.model import Contact, Departement, Epci, Figure, Personne, Programme, model_fields_at
 from convgen.documents.french import (
     NBSP,
     date_in_words,

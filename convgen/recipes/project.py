@@ -13,6 +13,8 @@ from convgen.acts.avenant import lint_context
 from convgen.acts.convention import convention_jobs
 from convgen.data.load import load_project
 from convgen.data.model import Project
+from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
+from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard
 from convgen.documents.lint import lint_templates
 from convgen.errors import TemplateError
@@ -180,7 +182,8 @@ def build_conventions(
     plan = convention_jobs(project, root, slugs)
     report = run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
     if not report.failed and input_key(root, slugs, formats) == key:
-        outputs = [MANIFEST] + [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
+        outputs = [MANIFEST, DASHBOARD_INDEX, DASHBOARD_CSV]
+        outputs += [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]
         write_stamp(root, key, outputs, noop_lines(plan))
     return report
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from convgen.data.fields import luhn_valid
 from convgen.data.load import load_project
-from convgen.data.model import Contact, DepartementFile, Epci, Personne, Project, Ressources, luhn_valid
+from convgen.data.model import Contact, DepartementFile, Epci, Personne, Project, Ressources
 
 VALID = Path(__file__).resolve().parents[1] / "fixtures" / "valid"
 

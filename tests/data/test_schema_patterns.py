@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
-from convgen.data import model
+from convgen.data import fields as model
 from convgen.data.schema import json_schema
 from tests.data.editor import EditorLoader
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from convgen.desk.watch import READY, changed_inputs, is_input, problem_text, slugs_to_rebuild
 from convgen.errors import DataError, Problem
+from convgen.recipes.watch import READY, changed_inputs, is_input, problem_text, slugs_to_rebuild
 from tests.processes import marked, marked_env, new_tag
 from tests.projects import copy_project
 

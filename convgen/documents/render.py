@@ -16,7 +16,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +25,27 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
-from convgen.documents.docxtext import W, read_parts
+from convgen.documents.docxtext import W
 from convgen.documents.epoch import as_utc
-from convgen.documents.french import NBSP, UNITS, WEB_ADDRESS
+from convgen.documents.french import NBSP, WEB_ADDRESS
 from convgen.documents.toc import drop_leftovers
 from convgen.errors import RenderError, TemplateError
+
+"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
+
+"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
+
+"""Extra names a template may use: the rendered sub-documents inserted into it."""
+
+"""A title of at most this many characters fits on one line (15 pt bold over 16 cm holds about 50)."""
+"""What a draft says above its signature block."""
+"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
+"""The largest a figure is printed: 16 cm wide (the text width), 11 cm high; its proportions are kept."""
+
 
 CONVENTION = "convention.docx"
 ANNEXE = "annexe.docx"
 ANNEXE_FIELD = "annexe"
-"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
-
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     CONVENTION: (
         "projet",
@@ -81,45 +91,33 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         ),
     ),
 }
-"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
-
 SUBDOCUMENTS: dict[str, tuple[str, ...]] = {CONVENTION: (ANNEXE_FIELD,)}
-"""Extra names a template may use: the rendered sub-documents inserted into it."""
-
 _FIXED_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 _ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
-_CORE = "docProps/core.xml"
-_NS = {
+CORE = "docProps/core.xml"
+NS = {
     "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
     "dc": "http://purl.org/dc/elements/1.1/",
     "dcterms": "http://purl.org/dc/terms/",
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
     "w": W,
 }
-_STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-_TITLE_STYLES = ("Title", "Subtitle")
+STORY = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+TITLE_STYLES = ("Title", "Subtitle")
 TITLE_ONE_LINE = 45
-"""A title of at most this many characters fits on one line (15 pt bold over 16 cm holds about 50)."""
 DO_NOT_SIGN = "PROJET – NE PAS SIGNER"
-"""What a draft says above its signature block."""
-_NO_BREAK_HYPHEN = "\u2011"  # how the checks read ``w:noBreakHyphen``
+NO_BREAK_HYPHEN = "\u2011"  # how the checks read ``w:noBreakHyphen``
 _ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
 _RPR_AFTER_VERTALIGN = ("rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
 
 # What a finished document must not contain (outside data values that hold it themselves).
-_FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
+FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bNone\b"), "« None » imprimé à la place d’une valeur"),
     (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "balise de modèle non remplacée"),
     (re.compile(r"Président\s*[-(·.]\s*e\b", re.IGNORECASE), "accord non fait (« Président-e »)"),
     (re.compile(r"\b(?:Le|La)\s*[-/]\s*(?:La|Le)\b"), "accord non fait (« Le-La »)"),
 )
-FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
-"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
-_SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
-_HANDWRITTEN = re.compile(r"\bFait en \w+ exemplaires\b|^\s*Fait\b.{0,80},\s*le\b")
-_ELECTRONIC = re.compile(r"\bsigné(?:e|s|es)? électroniquement\b")
-_DELIBERATION_BLANK = re.compile(r"délibération\b[^.…_]{0,100}?\ben\s+date\s+du\s*(?:[.…_]\s*){2,}")
 
 
 # ---------------------------------------------------------------------------------------------- render
@@ -224,7 +222,6 @@ def render_document(
 
 
 FIGURE_BOX_EMU = (5_760_000, 3_960_000)
-"""The largest a figure is printed: 16 cm wide (the text width), 11 cm high; its proportions are kept."""
 
 
 def _figures(tpl: Any, templates_dir: Path, figures: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -326,10 +323,10 @@ def normalize_docx(
             if info.filename not in entries:
                 entries[info.filename] = src.read(info)
     drop_leftovers(entries)
-    if _CORE in entries:
-        entries[_CORE] = _fix_core(entries[_CORE], when, draft=draft)
+    if CORE in entries:
+        entries[CORE] = _fix_core(entries[CORE], when, draft=draft)
     for entry, blob in entries.items():
-        if _STORY.match(entry):
+        if STORY.match(entry):
             entries[entry] = _unbreakable(_superscript_ordinals(blob), names)
     order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
     out = io.BytesIO()
@@ -350,23 +347,23 @@ def _fix_core(xml: bytes, when: dt.datetime, *, draft: bool = False) -> bytes:
     """
     from convgen.documents.context import DRAFT_TITLE_PREFIX
 
-    root = etree.fromstring(xml, _PARSER)
+    root = etree.fromstring(xml, PARSER)
     if draft:
-        title = root.find("dc:title", _NS)
+        title = root.find("dc:title", NS)
         if title is None:
-            title = etree.SubElement(root, f"{{{_NS['dc']}}}title")
+            title = etree.SubElement(root, f"{{{NS['dc']}}}title")
         if not (title.text or "").startswith(DRAFT_TITLE_PREFIX):
             title.text = DRAFT_TITLE_PREFIX + (title.text or "")
     text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     for tag in ("created", "modified"):
-        element = root.find(f"dcterms:{tag}", _NS)
+        element = root.find(f"dcterms:{tag}", NS)
         if element is None:
-            element = etree.SubElement(root, f"{{{_NS['dcterms']}}}{tag}")
-        element.set(f"{{{_NS['xsi']}}}type", "dcterms:W3CDTF")
+            element = etree.SubElement(root, f"{{{NS['dcterms']}}}{tag}")
+        element.set(f"{{{NS['xsi']}}}type", "dcterms:W3CDTF")
         element.text = text
-    for element in root.findall("cp:lastPrinted", _NS):
+    for element in root.findall("cp:lastPrinted", NS):
         root.remove(element)
-    revision = root.find("cp:revision", _NS)
+    revision = root.find("cp:revision", NS)
     if revision is not None:
         revision.text = "1"
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
@@ -376,7 +373,7 @@ def _superscript_ordinals(xml: bytes) -> bytes:
     """Return the story with the "er" of "1er" (and "re", "ers", "res") set in superscript."""
     if not _ORDINAL.search(xml.decode("utf-8", "replace")):
         return xml
-    root = etree.fromstring(xml, _PARSER)
+    root = etree.fromstring(xml, PARSER)
     w_r, w_t, w_rpr = f"{{{W}}}r", f"{{{W}}}t", f"{{{W}}}rPr"
     for t in list(root.iter(w_t)):
         run = t.getparent()
@@ -434,7 +431,7 @@ def _unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
     is printed or extracted from the PDF.
     """
     pattern = _unbreakable_pattern(tuple(names))
-    root = etree.fromstring(xml, _PARSER)
+    root = etree.fromstring(xml, PARSER)
     changed = False
     for t in list(root.iter(f"{{{W}}}t")):
         text = t.text or ""
@@ -456,7 +453,7 @@ def _unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
             changed = True
     for p in root.iter(f"{{{W}}}p"):
         style = p.find(f"{{{W}}}pPr/{{{W}}}pStyle")
-        if style is not None and style.get(f"{{{W}}}val") in _TITLE_STYLES:
+        if style is not None and style.get(f"{{{W}}}val") in TITLE_STYLES:
             changed = _join_last_word(p) or changed
     if not changed:
         return xml
@@ -480,7 +477,7 @@ def _web_breaks(address: str) -> str:
     return re.sub(rf"(?<![:/])/(?![/{ZERO_WIDTH_SPACE}]|$)", "/" + ZERO_WIDTH_SPACE, address)
 
 
-def _joined(tail: str) -> bool:
+def joined(tail: str) -> bool:
     """Return True when the end of a title after its last breakable space is several words held together."""
     return bool(re.search(r"\S[\u00a0\u202f]+\S", tail))
 
@@ -513,20 +510,66 @@ def _split_at_hyphens(t: etree._Element, hyphens: list[int]) -> None:
             anchor = element
 
 
+def last_word_alone(text: str) -> bool:
+    """Tell whether a title's last word could end up alone on its last line (the rule of the render and the check)."""
+    words = text.strip()
+    return len(words) > TITLE_ONE_LINE and " " in words and not joined(words[words.rfind(" ") + 1 :])
+
+
+def typeset_pieces(p: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Return a paragraph's pieces as they are set: each ``w:t`` with its text, ``w:noBreakHyphen`` as U+2011,
+    ``w:tab`` and ``w:br`` as a space; deleted text and paragraphs nested in this one (text boxes) left out."""
+    pieces: list[tuple[etree._Element, str]] = []
+    for node in p.iter(f"{{{W}}}t", f"{{{W}}}noBreakHyphen", f"{{{W}}}tab", f"{{{W}}}br"):
+        if inside(node, p, (f"{{{W}}}del", f"{{{W}}}p")):
+            continue
+        piece = {"t": node.text or "", "noBreakHyphen": NO_BREAK_HYPHEN}.get(etree.QName(node).localname, " ")
+        pieces.append((node, piece))
+    return pieces
+
+
+def typeset_text(p: etree._Element) -> tuple[str, list[str]]:
+    """Return a paragraph's text as it is set (``w:noBreakHyphen`` as U+2011) and the texts of its hyperlinks."""
+    texts: list[str] = []
+    links: dict[int, list[str]] = {}
+    for node, piece in typeset_pieces(p):
+        piece = piece.replace("-" + WORD_JOINER, NO_BREAK_HYPHEN).replace(ZERO_WIDTH_SPACE, "")
+        texts.append(piece)
+        link = ancestor(node, p, f"{{{W}}}hyperlink")
+        if link is not None:
+            links.setdefault(id(link), []).append(piece)
+    return "".join(texts), ["".join(parts).replace(NO_BREAK_HYPHEN, "-") for parts in links.values()]
+
+
+def inside(node: etree._Element, stop: etree._Element, tags: tuple[str, ...]) -> bool:
+    """Return True when ``node`` lies inside one of ``tags`` below ``stop``."""
+    return any(ancestor(node, stop, tag) is not None for tag in tags)
+
+
+def ancestor(node: etree._Element, stop: etree._Element, tag: str) -> etree._Element | None:
+    """Return the nearest ancestor of ``node`` with ``tag`` below ``stop``, or None."""
+    parent = node.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == tag:
+            return parent
+        parent = parent.getparent()
+    return None
+
+
 def _join_last_word(p: etree._Element) -> bool:
-    """Make the last space of a paragraph non-breaking, so that its last word never ends it alone."""
-    texts = [t for t in p.iter(f"{{{W}}}t") if t.text]
-    full = "".join(t.text or "" for t in texts).rstrip()
-    position = full.rfind(" ")
-    if len(full) <= TITLE_ONE_LINE or position < 0 or not full[:position].strip() or _joined(full[position + 1 :]):
+    """Make the last space of a title non-breaking, so that its last word never ends it alone (``last_word_alone``)."""
+    if not last_word_alone(typeset_text(p)[0]):  # the very text the check reads
         return False  # one line, one word, or a last group already unbreakable (« DÉPARTEMENT DE LA SARTHE »)
-    for t in texts:
-        length = len(t.text or "")
-        if position < length:
-            text = t.text or ""
-            t.text = text[:position] + NBSP + text[position + 1 :]
+    pieces = typeset_pieces(p)
+    position = "".join(piece for _, piece in pieces).rstrip().rfind(" ")
+    for node, piece in pieces:
+        if position < len(piece):
+            if etree.QName(node).localname != "t":
+                return False  # a tab or a line break: nothing to join there
+            text = node.text or ""
+            node.text = text[:position] + NBSP + text[position + 1 :]
             return True
-        position -= length
+        position -= len(piece)
     return False
 
 
@@ -556,220 +599,3 @@ def _none_path(value: object, path: str = "") -> str:
             if found:
                 return found
     return ""
-
-
-# ---------------------------------------------------------------------------------------------- check
-def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, Any] | None = None) -> list[str]:
-    """Return the problems of a rendered document, in French; an empty list when it is fit to print.
-
-    Looks for "None", a template tag left over, "Président-e", "Le-La", and blanks to fill in by hand
-    ("……", "....."). The signing date ("Fait au Mans, le ……") is a blank of an act signed by hand; the
-    deliberation date of the intercommunality may be one only when ``allow_fill_in`` (a draft). With a
-    ``context`` that says how the act is signed (``signature.electronique``), a closing formula of the other
-    mode is a problem (« Fait en deux exemplaires », « Fait au Mans, le » in an act signed electronically).
-    Text that comes from the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is
-    legitimate.
-    """
-    problems: list[str] = []
-    try:
-        parts = read_parts(docx)
-        _check_xml(docx)
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
-        return [f"document illisible : {exc}"]
-    masks = _data_masks(context)
-    electronic = _electronic(context)
-    for part in parts:
-        for number, raw in enumerate(part.paragraphs, start=1):
-            text = _mask(raw, masks)
-            where = f"{part.label}, paragraphe {number}"
-            for pattern, message in _FORBIDDEN:
-                if pattern.search(text):
-                    problems.append(f"{message} ({where}) : « {_excerpt(raw, pattern)} »")
-            if FILL_IN.search(text) and not (electronic and _SIGNING_DATE.match(text)):
-                problem = _fill_in_problem(text, allow_fill_in)
-                if problem:
-                    problems.append(f"{problem} ({where}) : « {_excerpt(raw, FILL_IN)} »")
-            problems += [
-                f"{message} ({where}) : « {_excerpt(raw, pattern)} »"
-                for pattern, message in _signature_problems(text, electronic)
-            ]
-    if context is not None:
-        problems += _draft_problems(docx, parts, context)
-    problems += typography_problems(docx, context)
-    return problems
-
-
-_BREAKABLE_AMOUNT = re.compile(
-    rf"\d[ \t]+{UNITS}|\b(?:millions?|milliards?)[ \t]+€|(?<![\d,.])\d{{1,3}}[ \t]\d{{3}}(?![\d,])"
-)
-
-
-def typography_problems(docx: bytes, context: Mapping[str, Any] | None = None) -> list[str]:
-    """Return where a line could break where it must not, in French.
-
-    A space that can break in an amount or before its unit (« 3,9 millions € », « 30 000 € », « 45 % »,
-    « 3 ans »); a hyphen that can break in a proper name of the ``context`` (« Sablé-sur-Sarthe ») or in a
-    web or e-mail address; a web address that is not a hyperlink; a title whose last word could stand alone
-    on its line.
-    """
-    from convgen.documents.context import proper_names
-
-    names = [n for n in (proper_names(context) if context is not None else []) if "-" in n]
-    spelled = ["[-\u2011]".join(map(re.escape, name.split("-"))) for name in names]  # hyphens of either kind
-    named = re.compile(r"(?<![\w\u2011-])(?:" + "|".join(spelled) + r")(?![\w\u2011-])") if names else None
-    problems: list[str] = []
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        stories = sorted(n for n in archive.namelist() if _STORY.match(n))
-        roots = [(name, etree.fromstring(archive.read(name), _PARSER)) for name in stories]
-    for name, root in roots:
-        label = "corps" if name == "word/document.xml" else Path(name).stem
-        for number, p in enumerate(root.iter(f"{{{W}}}p"), start=1):
-            text, linked = _typeset_text(p)
-            where = f"{label}, paragraphe {number}"
-            for match in _BREAKABLE_AMOUNT.finditer(text):
-                problems.append(f"espace sécable dans un nombre ou devant son unité ({where}) : « {match.group(0)} »")
-            for match in named.finditer(text) if named is not None else ():
-                if "-" in match.group(0):
-                    name = match.group(0).replace(_NO_BREAK_HYPHEN, "-")
-                    problems.append(f"trait d’union sécable dans un nom propre ({where}) : « {name} »")
-            for match in WEB_ADDRESS.finditer(text.replace(_NO_BREAK_HYPHEN, "-")):
-                address = match.group(0)
-                if "-" in text[match.start() : match.end()]:
-                    problems.append(f"trait d’union sécable dans une adresse ({where}) : « {address} »")
-                if "@" not in address and not any(address in link for link in linked):
-                    problems.append(f"adresse web sans lien hypertexte ({where}) : « {address} »")
-            style = p.find(f"{{{W}}}pPr/{{{W}}}pStyle")
-            if style is not None and style.get(f"{{{W}}}val") in _TITLE_STYLES:
-                words = text.strip()
-                if len(words) > TITLE_ONE_LINE and " " in words and not _joined(words[words.rfind(" ") + 1 :]):
-                    problems.append(f"titre dont le dernier mot peut rester seul sur sa ligne ({where}) : « {words} »")
-    return problems
-
-
-def _typeset_text(p: etree._Element) -> tuple[str, list[str]]:
-    """Return a paragraph's text as it is set (``w:noBreakHyphen`` as U+2011) and the texts of its hyperlinks."""
-    pieces: list[str] = []
-    links: dict[int, list[str]] = {}
-    for node in p.iter(f"{{{W}}}t", f"{{{W}}}noBreakHyphen", f"{{{W}}}tab", f"{{{W}}}br"):
-        if _inside(node, p, (f"{{{W}}}del", f"{{{W}}}p")):
-            continue  # deleted text, or a paragraph nested in this one (a text box)
-        piece = {"t": node.text or "", "noBreakHyphen": _NO_BREAK_HYPHEN}.get(etree.QName(node).localname, " ")
-        piece = piece.replace("-" + WORD_JOINER, _NO_BREAK_HYPHEN).replace(ZERO_WIDTH_SPACE, "")
-        pieces.append(piece)
-        link = _ancestor(node, p, f"{{{W}}}hyperlink")
-        if link is not None:
-            links.setdefault(id(link), []).append(piece)
-    return "".join(pieces), ["".join(parts).replace(_NO_BREAK_HYPHEN, "-") for parts in links.values()]
-
-
-def _inside(node: etree._Element, stop: etree._Element, tags: tuple[str, ...]) -> bool:
-    """Return True when ``node`` lies inside one of ``tags`` below ``stop``."""
-    return any(_ancestor(node, stop, tag) is not None for tag in tags)
-
-
-def _ancestor(node: etree._Element, stop: etree._Element, tag: str) -> etree._Element | None:
-    """Return the nearest ancestor of ``node`` with ``tag`` below ``stop``, or None."""
-    parent = node.getparent()
-    while parent is not None and parent is not stop:
-        if parent.tag == tag:
-            return parent
-        parent = parent.getparent()
-    return None
-
-
-def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -> list[str]:
-    """Return what keeps a draft from being unmistakable: its header, its title, names to sign under."""
-    from convgen.documents.context import DRAFT_TITLE_PREFIX, is_draft
-
-    if not is_draft(context):
-        return []
-    problems = []
-    headers = [text for part in parts if part.label == "en-tête" for text in part.paragraphs]
-    if not any(re.search(r"\bPROJET\b", text) for text in headers):
-        problems.append("projet sans la mention PROJET en en-tête")
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        core = etree.fromstring(archive.read(_CORE), _PARSER) if _CORE in archive.namelist() else None
-    title = str(core.findtext("dc:title", default="", namespaces=_NS)) if core is not None else ""
-    if not title.startswith(DRAFT_TITLE_PREFIX):
-        problems.append(
-            f"projet dont le titre (propriétés du document) ne commence pas par « {DRAFT_TITLE_PREFIX}» : « {title} »"
-        )
-    names = [
-        str(party["president"]["signature"])
-        for party in (context.get("epci"), context.get("departement"))
-        if isinstance(party, Mapping) and isinstance(party.get("president"), Mapping)
-    ]
-    body = [text for part in parts if part.label == "corps" for text in part.paragraphs]
-    signing = any(cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names)
-    if signing and DO_NOT_SIGN not in body:
-        problems.append(f"bloc de signature d’un projet sans la mention « {DO_NOT_SIGN} »")
-    return problems
-
-
-def _electronic(context: Mapping[str, Any] | None) -> bool | None:
-    """Return True when the context says the act is signed electronically, False by hand, None when unknown."""
-    signature = context.get("signature") if context is not None else None
-    return bool(signature.get("electronique")) if isinstance(signature, Mapping) else None
-
-
-def _signature_problems(text: str, electronic: bool | None) -> list[tuple[re.Pattern[str], str]]:
-    """Return the closing formulas of a paragraph that do not suit the act's signature mode."""
-    if electronic is True and _HANDWRITTEN.search(text):
-        return [(_HANDWRITTEN, "formule de signature manuscrite dans un acte signé électroniquement")]
-    if electronic is False and _ELECTRONIC.search(text):
-        return [(_ELECTRONIC, "formule de signature électronique dans un acte signé à la main")]
-    return []
-
-
-def _check_xml(docx: bytes) -> None:
-    """Raise XMLSyntaxError when an XML part of the package does not parse."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        for name in archive.namelist():
-            if name.endswith((".xml", ".rels")):
-                etree.fromstring(archive.read(name), _PARSER)
-
-
-def _fill_in_problem(text: str, allow_fill_in: bool) -> str:
-    """Return why a blank is not allowed in this paragraph, or "" when it is."""
-    if _SIGNING_DATE.match(text):
-        return ""
-    if _DELIBERATION_BLANK.search(text):
-        return "" if allow_fill_in else "blanc à compléter alors que la date de délibération est connue"
-    return "blanc à compléter inattendu"
-
-
-def _data_masks(context: Mapping[str, Any] | None) -> list[str]:
-    """Return the data values that would trip a check by themselves, longest first."""
-    if context is None:
-        return []
-    values = set(_strings(context))
-    suspicious = [v for v in values if any(p.search(v) for p, _ in _FORBIDDEN) or FILL_IN.search(v)]
-    return sorted(suspicious, key=len, reverse=True)
-
-
-def _strings(value: object) -> Iterator[str]:
-    """Yield every string of a context."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-
-
-def _mask(text: str, masks: list[str]) -> str:
-    """Return the text with the given data values blanked out (a space of a value may have become unbreakable)."""
-    for value in masks:
-        pattern = "[ \u00a0\u202f]".join(re.escape(part) for part in re.split(r"[ \u00a0\u202f]", value))
-        text = re.sub(pattern, " ", text)
-    return text
-
-
-def _excerpt(text: str, pattern: re.Pattern[str], width: int = 40) -> str:
-    """Return the text around the first match of ``pattern``."""
-    match = pattern.search(text)
-    start = max(0, match.start() - width) if match else 0
-    end = min(len(text), (match.end() if match else 0) + width)
-    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")

@@ -28,7 +28,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from convgen.documents.render import check_rendered
+from convgen.documents.checks import check_rendered
 from convgen.errors import RenderError
 
 T = TypeVar("T")

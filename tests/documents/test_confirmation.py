@@ -10,9 +10,10 @@ import yaml
 
 from convgen.data.load import load_sources
 from convgen.data.model import Project
+from convgen.documents.checks import check_rendered
 from convgen.documents.context import convention_context, key_label
 from convgen.documents.docxtext import docx_text
-from convgen.documents.render import check_rendered, render_convention, render_document
+from convgen.documents.render import render_convention, render_document
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text
 

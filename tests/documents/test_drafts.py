@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from convgen.data.model import Departement, Epci, Programme
+from convgen.documents.checks import check_rendered
 from convgen.documents.context import DRAFT_TITLE_PREFIX, document_metadata, is_draft
-from convgen.documents.render import check_rendered, render_convention
+from convgen.documents.render import render_convention
 from tests.documents.test_render import TEMPLATES, body_text, header_text, make_context, sample_data
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"

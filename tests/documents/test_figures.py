@@ -14,10 +14,11 @@ from lxml import etree
 
 from convgen.data.load import load_sources
 from convgen.data.model import Programme
+from convgen.documents.checks import check_rendered
 from convgen.documents.context import figure_state, with_figures_checked
 from convgen.documents.docxtext import docx_text
 from convgen.documents.lint import figure_warnings
-from convgen.documents.render import FIGURE_BOX_EMU, check_rendered, render_convention
+from convgen.documents.render import FIGURE_BOX_EMU, render_convention
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text, make_context
 

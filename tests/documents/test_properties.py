@@ -15,10 +15,11 @@ from pydantic import ValidationError
 
 from convgen.data.load import load_project
 from convgen.data.model import Epci
+from convgen.documents.checks import check_rendered
 from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
 from convgen.documents.french import typography, upper_name
-from convgen.documents.render import check_rendered, render_convention
+from convgen.documents.render import render_convention
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"

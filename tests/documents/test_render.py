@@ -23,9 +23,10 @@ import pytest
 from lxml import etree
 
 from convgen.data.model import Departement, Epci, Programme
+from convgen.documents.checks import check_rendered
 from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text, read_parts
-from convgen.documents.render import check_rendered, normalize_docx, render_annexe, render_convention
+from convgen.documents.render import normalize_docx, render_annexe, render_convention
 from convgen.errors import RenderError
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).

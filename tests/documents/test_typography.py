@@ -18,9 +18,10 @@ import pytest
 from lxml import etree
 
 from convgen.data.load import load_project
+from convgen.documents.checks import check_rendered, typography_problems
 from convgen.documents.context import convention_context, proper_names
 from convgen.documents.docxtext import docx_text
-from convgen.documents.render import check_rendered, render_convention, typography_problems
+from convgen.documents.render import render_convention
 from tests.documents.test_render import TEMPLATES, make_context
 
 ROOT = TEMPLATES.parent
@@ -207,3 +208,25 @@ def test_the_title_has_no_word_alone_on_a_line_in_the_pdf(
     ).stdout
     for address in ("Sablé-sur-Sarthe", "Anne-Sophie", "https://www.sarthe.fr/numerique-usages-services"):
         assert address in addresses  # searchable as typed: the non-breaking hyphen is extracted as « - »
+
+
+def test_a_title_is_measured_as_it_is_set_a_non_breaking_hyphen_counted() -> None:
+    """The render and the check read the same text: a ``w:noBreakHyphen`` counts as a character in both."""
+    from lxml import etree
+
+    from convgen.documents.docxtext import W
+    from convgen.documents.render import TITLE_ONE_LINE, _join_last_word, last_word_alone, typeset_text
+
+    head = "CC de la Vallée Anne"
+    tail = "Sophie du Loir et des"
+    xml = (
+        f'<w:p xmlns:w="{W}"><w:r><w:t xml:space="preserve">{head}</w:t></w:r><w:r><w:noBreakHyphen/></w:r>'
+        f'<w:r><w:t xml:space="preserve">{tail} Lac</w:t></w:r></w:p>'
+    )
+    paragraph = etree.fromstring(xml)
+    text = typeset_text(paragraph)[0]
+    assert len(head + tail) + 4 == TITLE_ONE_LINE  # without the hyphen the title would fit on one line
+    assert len(text) == TITLE_ONE_LINE + 1 and last_word_alone(text)
+    assert _join_last_word(paragraph)
+    assert not last_word_alone(typeset_text(paragraph)[0])
+    assert typeset_text(paragraph)[0].endswith("des\u00a0Lac")

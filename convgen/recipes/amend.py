@@ -170,6 +170,6 @@ def record_approvals(root: Path, plan: AmendPlan, echo: Echo, report: Report) ->
         write_register(root, avenant.registre.with_approval(approval))
         echo(
             f"{slug} : texte de l’avenant n° {avenant.numero} enregistré comme celui qu’approuvent les délibérations "
-            f"du {date_in_words(approval.deliberation_intercommunalite)} et du "
-            f"{date_in_words(approval.deliberation_departement)} (registre/{slug}.yaml)."
+            f"du {date_in_words(approval.deliberation_intercommunalite)} (conseil communautaire) et du "
+            f"{date_in_words(approval.deliberation_departement)} (Commission permanente) (registre/{slug}.yaml)."
         )

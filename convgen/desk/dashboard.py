@@ -11,9 +11,11 @@ import contextlib
 import csv
 import html
 import io
+import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
@@ -107,18 +109,28 @@ def render_thumbnail(pdf: Path, target: Path, sha: str) -> bool:
 
 
 def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
-    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one."""
+    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one.
+
+    Each rendering is a ``pdftoppm`` process; they run side by side, one per core (the threads only wait for
+    their process and re-encode their own image with Pillow).
+    """
     manifest = Manifest(build_dir).entries
     shown: set[str] = set()
+    todo: list[tuple[str, Path, str]] = []
     for row in rows:
         pdf = row.apercu_pdf
         if pdf is None:
             continue
         target = build_dir / thumbnail_name(pdf)
         sha = str(manifest.get(pdf, {}).get("sha256", "")) or sha256_file(build_dir / pdf)
-        current = target.is_file() and thumbnail_source(target) == sha
-        if current or render_thumbnail(build_dir / pdf, target, sha):
+        if target.is_file() and thumbnail_source(target) == sha:
             shown.add(pdf)
+        else:
+            todo.append((pdf, target, sha))
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+            done = list(pool.map(lambda item: render_thumbnail(build_dir / item[0], item[1], item[2]), todo))
+        shown.update(pdf for (pdf, _, _), ok in zip(todo, done, strict=True) if ok)
     return shown
 
 

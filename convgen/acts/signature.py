@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -48,10 +47,11 @@ from pyhanko.sign.validation import (
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from convgen.documents.epoch import FRANCE
 from convgen.errors import SignatureError
 from convgen.files import write_atomic
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = FRANCE
 TRAILER = re.compile(rb"startxref[\0\t\n\f\r ]+(\d{1,15})[\0\t\n\f\r ]+%%EOF(?:\r\n|\n|\r)?\Z")
 WEAK_ALGORITHM = {AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE, AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE}
 INK = (0.12, 0.23, 0.45)  # dark blue of the visible stamp

@@ -20,6 +20,7 @@ from convgen.acts.register import (
     write_register,
 )
 from convgen.data.model import Project
+from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, DataError, Problem
 from convgen.recipes.project import Echo, check_project, run_jobs
@@ -79,7 +80,7 @@ def plan_amendments(
     project: Project, root: Path, slugs: Sequence[str] = (), *, today: dt.date | None = None
 ) -> AmendPlan:
     """Return the avenant and consolidated-convention jobs; AmendError listing every SIREN change."""
-    today = today or dt.date.today()
+    today = today or today_in_france()
 
     selected = select(project, slugs)
     registres = load_registers(root, list(selected))

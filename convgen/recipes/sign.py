@@ -40,6 +40,7 @@ from convgen.acts.register import (
 )
 from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, sign_field
 from convgen.data.model import Epci, Programme, Project
+from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
@@ -179,7 +180,7 @@ def sign(
     """
     project = check_project(root, cached=True)
     pending = pending_act(project, root, slug)
-    today = today or dt.date.today()
+    today = today or today_in_france()
     if pending.mode == "electronique":
         if pdf is None:
             raise AmendError(

@@ -23,7 +23,8 @@ from convgen.acts.register import (
     empty_register,
     new_act,
 )
-from convgen.data.model import Departement, Project
+from convgen.data.model import Departement
+from convgen.data.project import Project
 from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text

@@ -20,7 +20,7 @@ from convgen.acts.convention import context_digest, epci_dates, template_digests
 from convgen.acts.diff import amended, diff_epci, diff_programme
 from convgen.acts.names import consolidated_stem
 from convgen.acts.register import Acte, Registre
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography

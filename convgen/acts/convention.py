@@ -11,7 +11,8 @@ from typing import Any
 
 from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE, convention_stem
 from convgen.acts.register import load_register
-from convgen.data.model import Departement, Epci, Programme, Project
+from convgen.data.model import Departement, Epci, Programme
+from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata
 from convgen.documents.epoch import source_epoch
 from convgen.documents.render import render_convention

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from convgen.data.fields import SLUG_RE
-from convgen.data.model import DepartementFile, Epci, Project, project_issues
+from convgen.data.model import Epci
+from convgen.data.project import DepartementFile, Project, project_issues
 from convgen.data.validate import validate_document
 from convgen.data.yamlread import MAX_BYTES, Document, at_file, at_loc, parse_document, too_big
 from convgen.errors import DataError, Problem

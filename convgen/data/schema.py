@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from convgen.data.model import DepartementFile, Epci
+from convgen.data.model import Epci
+from convgen.data.project import DepartementFile
 
 Kind = Literal["epci", "departement"]
 

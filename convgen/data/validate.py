@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from convgen.data.fields import fold
-from convgen.data.model import model_fields_at
+from convgen.data.project import model_fields_at
 from convgen.data.yamlread import YAML, Document, Loc, at_loc, at_mark, format_loc, not_text, show
 from convgen.errors import Problem
 

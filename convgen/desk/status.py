@@ -26,7 +26,7 @@ from convgen.acts.names import (
 )
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import Acte, Registre, SignatureEnCours, load_register, signed_word
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.french import date_in_words, typography
 from convgen.errors import AmendError
 from convgen.runner.job import Job

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from convgen.data.fields import FIGURES_DIR
-from convgen.data.model import Contact, Departement, Epci, Figure, Personne, Programme, model_fields_at
+from convgen.data.model import Contact, Departement, Epci, Figure, Personne, Programme
+from convgen.data.project import model_fields_at
 from convgen.documents.french import (
     NBSP,
     date_in_words,

@@ -19,7 +19,7 @@ from convgen.acts.register import (
     load_register,
     write_register,
 )
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, DataError, Problem

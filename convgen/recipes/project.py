@@ -12,7 +12,7 @@ from typing import Any
 from convgen.acts.avenant import lint_context
 from convgen.acts.convention import convention_jobs
 from convgen.data.load import load_project
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard

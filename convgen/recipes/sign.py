@@ -39,7 +39,8 @@ from convgen.acts.register import (
     write_register,
 )
 from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, sign_field
-from convgen.data.model import Epci, Programme, Project
+from convgen.data.model import Epci, Programme
+from convgen.data.project import Project
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, SignatureError

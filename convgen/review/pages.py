@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.context import annexe_context
 from convgen.documents.french import typography
 from convgen.documents.render import render_annexe

@@ -20,7 +20,8 @@ from convgen.acts.names import avenant_stem, comparatif_stem, consolidated_stem,
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import REGISTER_DIR, Registre, load_register, parse_register
 from convgen.data.load import load_sources
-from convgen.data.model import Epci, Project
+from convgen.data.model import Epci
+from convgen.data.project import Project
 from convgen.documents.context import annexe_context, convention_context
 from convgen.documents.docxtext import docx_text, read_parts
 from convgen.documents.french import NBSP, date_in_words, typography

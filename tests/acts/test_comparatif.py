@@ -17,7 +17,7 @@ from convgen.acts.comparatif import Section, Table, docx_items, phrases, tracked
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.context import convention_context
 from convgen.documents.render import render_annexe
 

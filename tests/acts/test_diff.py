@@ -10,7 +10,8 @@ import pytest
 
 from convgen.acts.diff import Change, amended, amending, diff_departement, diff_epci, diff_list, diff_programme
 from convgen.data.load import load_project
-from convgen.data.model import Epci, Project
+from convgen.data.model import Epci
+from convgen.data.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"

@@ -19,7 +19,7 @@ from convgen.acts.register import (
     write_register,
 )
 from convgen.data.load import load_project
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.errors import DataError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from convgen.data.fields import luhn_valid
 from convgen.data.load import load_project
-from convgen.data.model import Contact, DepartementFile, Epci, Personne, Project, Ressources
+from convgen.data.model import Contact, Epci, Personne, Ressources
+from convgen.data.project import DepartementFile, Project
 
 VALID = Path(__file__).resolve().parents[1] / "fixtures" / "valid"
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from convgen.data.load import load_sources
-from convgen.data.model import Project
+from convgen.data.project import Project
 from convgen.documents.checks import check_rendered
 from convgen.documents.context import convention_context, key_label
 from convgen.documents.docxtext import docx_text

@@ -17,8 +17,9 @@ from convgen.data.model import Programme
 from convgen.documents.checks import check_rendered
 from convgen.documents.context import figure_state, with_figures_checked
 from convgen.documents.docxtext import docx_text
+from convgen.documents.figures import FIGURE_BOX_EMU
 from convgen.documents.lint import figure_warnings
-from convgen.documents.render import FIGURE_BOX_EMU, render_convention
+from convgen.documents.render import render_convention
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text, make_context
 

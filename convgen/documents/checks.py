@@ -17,18 +17,8 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from convgen.documents.docxtext import W, read_parts
 from convgen.documents.french import UNITS, WEB_ADDRESS
-from convgen.documents.render import (
-    CORE,
-    DO_NOT_SIGN,
-    FORBIDDEN,
-    NO_BREAK_HYPHEN,
-    NS,
-    PARSER,
-    STORY,
-    TITLE_STYLES,
-    last_word_alone,
-    typeset_text,
-)
+from convgen.documents.render import CORE, DO_NOT_SIGN, FORBIDDEN, NS, STORY
+from convgen.documents.typeset import NO_BREAK_HYPHEN, PARSER, TITLE_STYLES, last_word_alone, typeset_text
 
 """Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
 

@@ -215,7 +215,7 @@ def test_a_title_is_measured_as_it_is_set_a_non_breaking_hyphen_counted() -> Non
     from lxml import etree
 
     from convgen.documents.docxtext import W
-    from convgen.documents.render import TITLE_ONE_LINE, _join_last_word, last_word_alone, typeset_text
+    from convgen.documents.typeset import TITLE_ONE_LINE, _join_last_word, last_word_alone, typeset_text
 
     head = "CC de la Vallée Anne"
     tail = "Sophie du Loir et des"

@@ -10,11 +10,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.comparatif import (
-    ANNEX_TITLE,
-    docx_blocks,
-    render_comparatif,
-)
+from convgen.acts.blocks import docx_blocks
+from convgen.acts.comparatif import ANNEX_TITLE, render_comparatif
 from convgen.acts.convention import context_digest, epci_dates, signature_fields, template_digests
 from convgen.acts.diff import amended
 from convgen.acts.names import comparatif_stem

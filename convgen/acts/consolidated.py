@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen.acts.avenant import AVENANT_TEMPLATES, article_7_replacement, lint_context
-from convgen.acts.comparatif import (
-    save_docx,
-    wtag,
-)
+from convgen.acts.blocks import save_docx, wtag
 from convgen.acts.convention import context_digest, epci_dates, template_digests
 from convgen.acts.diff import amended, diff_epci, diff_programme
 from convgen.acts.names import consolidated_stem

@@ -23,7 +23,8 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from convgen.acts.avenant import avenant_context
-from convgen.acts.comparatif import Section, docx_blocks, render_comparatif, tracked_changes
+from convgen.acts.blocks import docx_blocks
+from convgen.acts.comparatif import Section, render_comparatif, tracked_changes
 from convgen.acts.consolidated import consolidated_notice
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, load_register, new_act, write_register

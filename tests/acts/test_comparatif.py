@@ -13,7 +13,8 @@ import pytest
 from lxml import etree
 
 from convgen.acts.avenant import avenant_job
-from convgen.acts.comparatif import Section, Table, docx_items, phrases, tracked_changes
+from convgen.acts.blocks import Table, docx_items
+from convgen.acts.comparatif import Section, phrases, tracked_changes
 from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project

@@ -12,8 +12,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -23,6 +22,18 @@ from pydantic import (
     Field,
 )
 from pydantic_core import PydanticCustomError
+
+from convgen.data.patterns import (
+    ALLOWED_EDGE_SPACES,
+    BMP,
+    FORBIDDEN_CATEGORIES,
+    codes,
+    ecma_class,
+    ecma_literal,
+    forbidden_points,
+    schema_rule,
+    text_pattern,
+)
 
 Civilite = Literal["Madame", "Monsieur"]
 ModeSignature = Literal["electronique", "manuscrite"]
@@ -44,86 +55,6 @@ MONTHS = (
     "novembre",
     "décembre",
 )
-_ALLOWED_EDGE_SPACES = " \t\r\n\u00a0\u202f"
-_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
-
-# Editors check the data files against the JSON Schema generated from these models. Every rule that a
-# regular expression can state is given there as a ``pattern`` (ECMA-262, the dialect of JSON Schema),
-# built from the constants its validator uses; the patterns only reach the schema (``json_schema_extra``),
-# so validation stays with the validators. Characters beyond U+FFFF are left to ``convgen check``.
-_BMP = range(0x10000)
-_SURROGATES = range(0xD800, 0xE000)
-
-
-def _ecma_char(point: int) -> str:
-    """Return a code point as written in a character class: printable ASCII as itself, the rest escaped."""
-    char = chr(point)
-    if char in "\\[]^-":
-        return "\\" + char
-    return char if 0x20 <= point < 0x7F else f"\\u{point:04x}"
-
-
-def _ecma_literal(char: str) -> str:
-    """Return a character as written outside a character class."""
-    return "\\" + char if char in "^$\\.*+?()[]{}|/" else char
-
-
-def _ecma_class(points: Iterable[int]) -> str:
-    """Return the inside of a character class matching exactly ``points`` (BMP code points)."""
-    ranges: list[list[int]] = []
-    for point in sorted(set(points)):
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    parts: list[str] = []
-    for first, last in ranges:
-        if last == first:
-            parts.append(_ecma_char(first))
-        elif last == first + 1:
-            parts.append(_ecma_char(first) + _ecma_char(last))
-        else:
-            parts.append(f"{_ecma_char(first)}-{_ecma_char(last)}")
-    return "".join(parts)
-
-
-def _codes(text: str) -> set[int]:
-    """Return the code points of ``text``."""
-    return {ord(char) for char in text}
-
-
-@functools.cache
-def _forbidden_points() -> frozenset[int]:
-    """Return the BMP code points refused in any text: control, format, private-use, line separators."""
-    return frozenset(
-        point
-        for point in _BMP
-        if point not in _SURROGATES and unicodedata.category(chr(point)) in _FORBIDDEN_CATEGORIES
-    )
-
-
-def _text_pattern(refused: frozenset[int]) -> str:
-    """Return the pattern of a text as ``_clean_text`` reads it, refusing ``refused`` inside it."""
-    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
-    first = _ecma_class(refused | _codes(_ALLOWED_EDGE_SPACES))
-    return f"^[{edges}]*[^{first}][^{_ecma_class(refused)}]*[{edges}]*$"
-
-
-def _schema_rule(pattern: Callable[[], str], message: str, expected: str) -> Callable[[dict[str, Any]], None]:
-    """Return a ``json_schema_extra`` hook giving editors a rule's pattern and its French messages.
-
-    ``message`` is shown when the text breaks the pattern, ``expected`` when the value is not a text
-    (``errorMessage``, which VS Code also shows for a wrong type).
-    """
-
-    def extra(schema: dict[str, Any]) -> None:
-        """Add the pattern and its messages to the JSON Schema of a field."""
-        schema["pattern"] = pattern()
-        schema["patternErrorMessage"] = message
-        schema["errorMessage"] = expected
-
-    return extra
-
 
 _TEXT_EXPECTED = (
     "un texte est attendu, sur la ligne de la clé (entre guillemets s'il ressemble à un nombre ou à une date)"
@@ -145,13 +76,13 @@ def _clean_text(value: object) -> object:
     """Return the NFC, stripped form of a text; refuse control and invisible characters."""
     if not isinstance(value, str):
         return value  # the strict ``str`` schema reports the wrong type
-    text = unicodedata.normalize("NFC", value).strip(_ALLOWED_EDGE_SPACES)
+    text = unicodedata.normalize("NFC", value).strip(ALLOWED_EDGE_SPACES)
     for char in text:
         if char == "\t":
             raise error("tabulation interdite dans la valeur", "remplacez-la par une espace")
         if char in "\r\n\u2028\u2029\x85":
             raise error("retour à la ligne interdit dans la valeur", "écrivez la valeur sur une seule ligne")
-        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+        if unicodedata.category(char) in FORBIDDEN_CATEGORIES:
             raise error(
                 f"caractère invisible interdit (U+{ord(char):04X})",
                 "retapez la valeur au clavier plutôt que de la copier-coller",
@@ -162,10 +93,10 @@ def _clean_text(value: object) -> object:
 @functools.cache
 def _plain_text_pattern() -> str:
     """Return the pattern of any text: not empty, no tabulation, line break or invisible character."""
-    return _text_pattern(_forbidden_points())
+    return text_pattern(forbidden_points())
 
 
-_TEXT_RULE = _schema_rule(
+_TEXT_RULE = schema_rule(
     _plain_text_pattern,
     "texte vide, ou caractère interdit (tabulation, retour à la ligne, caractère invisible)",
     _TEXT_EXPECTED,
@@ -199,13 +130,13 @@ def _check_person_name(value: str) -> str:
 def _name_pattern() -> str:
     """Return the pattern of a person's name, exact on ``_NAME_CHECKED_BLOCKS``."""
     refused = {point for block in _NAME_CHECKED_BLOCKS for point in block if not _name_char(chr(point))}
-    return _text_pattern(_forbidden_points() | refused)
+    return text_pattern(forbidden_points() | refused)
 
 
 PersonName = Annotated[
     ShortText,
     AfterValidator(_check_person_name),
-    Field(json_schema_extra=_schema_rule(_name_pattern, _NAME_HINT, _TEXT_EXPECTED)),
+    Field(json_schema_extra=schema_rule(_name_pattern, _NAME_HINT, _TEXT_EXPECTED)),
 ]
 LongText = Annotated[
     str,
@@ -276,8 +207,8 @@ def _normalise_phone(value: str) -> str:
 @functools.cache
 def _siren_pattern() -> str:
     """Return the pattern of a SIREN: nine digits, spaces allowed between them."""
-    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
-    spaces = _ecma_class(_codes(_SIREN_SPACES))
+    edges = ecma_class(codes(ALLOWED_EDGE_SPACES))
+    spaces = ecma_class(codes(_SIREN_SPACES))
     return f"^[{edges}]*[0-9](?:[{spaces}]*[0-9]){{{_SIREN_DIGITS - 1}}}[{edges}]*$"
 
 
@@ -287,28 +218,28 @@ def _email_pattern() -> str:
 
     The domain's IDNA rules, its special-use names and the length of its labels in bytes are left to check.
     """
-    refused = set(_forbidden_points()) | {p for p in _BMP if unicodedata.category(chr(p)) == "Zs"}
-    local = _ecma_class(refused | set(range(0x21)) | _codes('"(),.:;<>@[\\]'))
+    refused = set(forbidden_points()) | {p for p in BMP if unicodedata.category(chr(p)) == "Zs"}
+    local = ecma_class(refused | set(range(0x21)) | codes('"(),.:;<>@[\\]'))
     ascii_not_hostname = {p for p in range(0x80) if not (chr(p).isalnum() or chr(p) == "-")}
-    idna_dots = _codes(".\u3002\uff0e\uff61")  # IDNA reads the ideographic and full-width full stops as dots
-    label_char = _ecma_class(refused | ascii_not_hostname | idna_dots)
-    label_edge = _ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")})
-    tld_end = _ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")} | _codes("0123456789"))
+    idna_dots = codes(".\u3002\uff0e\uff61")  # IDNA reads the ideographic and full-width full stops as dots
+    label_char = ecma_class(refused | ascii_not_hostname | idna_dots)
+    label_edge = ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")})
+    tld_end = ecma_class(refused | ascii_not_hostname | idna_dots | {ord("-")} | codes("0123456789"))
     label = f"[^{label_edge}](?:[^{label_char}]{{0,61}}[^{label_edge}])?"
     tld = f"(?:[^{label_edge}][^{label_char}]{{0,61}})?[^{tld_end}]"
-    dot = f"[{_ecma_class(idna_dots)}]"
-    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    dot = f"[{ecma_class(idna_dots)}]"
+    edges = ecma_class(codes(ALLOWED_EDGE_SPACES))
     return f"^[{edges}]*[^{local}]+(?:\\.[^{local}]+)*@(?:{label}{dot})+{tld}[{edges}]*$"
 
 
 @functools.cache
 def _phone_pattern() -> str:
     """Return the pattern of the phone numbers ``_normalise_phone`` accepts, and only of them."""
-    separator = f"[{_ecma_class(_codes(_PHONE_SEPARATORS))}]"
-    trunk = f"{separator}*".join(_ecma_literal(char) for char in _PHONE_TRUNK)
+    separator = f"[{ecma_class(codes(_PHONE_SEPARATORS))}]"
+    trunk = f"{separator}*".join(ecma_literal(char) for char in _PHONE_TRUNK)
     filler = f"(?:{separator}|{trunk})*"  # what _normalise_phone removes, anywhere
-    starts = "|".join(filler.join(_ecma_literal(char) for char in start) for start in ("0", *_PHONE_PREFIXES))
-    edges = _ecma_class(_codes(_ALLOWED_EDGE_SPACES))
+    starts = "|".join(filler.join(ecma_literal(char) for char in start) for start in ("0", *_PHONE_PREFIXES))
+    edges = ecma_class(codes(ALLOWED_EDGE_SPACES))
     return f"^[{edges}]*{filler}(?:{starts}){filler}[1-9](?:{filler}[0-9]){{8}}{filler}[{edges}]*$"
 
 
@@ -318,7 +249,7 @@ Siren = Annotated[
         strict=True,
         min_length=1,
         max_length=20,
-        json_schema_extra=_schema_rule(
+        json_schema_extra=schema_rule(
             _siren_pattern,
             'SIREN invalide : 9 chiffres, par exemple "200072676"',
             'le SIREN s\'écrit entre guillemets, par exemple "200072676"',
@@ -333,7 +264,7 @@ Courriel = Annotated[
         strict=True,
         min_length=1,
         max_length=254,
-        json_schema_extra=_schema_rule(
+        json_schema_extra=schema_rule(
             _email_pattern,
             "adresse invalide — exemple : prenom.nom@cc-exemple.fr",
             "une adresse est attendue, par exemple prenom.nom@cc-exemple.fr",
@@ -348,7 +279,7 @@ Telephone = Annotated[
         strict=True,
         min_length=1,
         max_length=30,
-        json_schema_extra=_schema_rule(
+        json_schema_extra=schema_rule(
             _phone_pattern,
             f"numéro de téléphone invalide — {_PHONE_HINT}",
             'le numéro s\'écrit entre guillemets, par exemple "02 43 12 34 56"',
@@ -432,7 +363,7 @@ _MONTH_DAY = (
 @functools.cache
 def _date_pattern() -> str:
     """Return the pattern of the dates ``_parse_date`` reads from a text: real calendar days, AAAA-MM-JJ."""
-    spaces = _ecma_class(point for point in _BMP if chr(point).isspace())  # what str.strip() removes
+    spaces = ecma_class(point for point in BMP if chr(point).isspace())  # what str.strip() removes
     return f"^[{spaces}]*(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)[{spaces}]*$"
 
 
@@ -440,7 +371,7 @@ def _date_pattern() -> str:
 _DateText = Annotated[
     dt.date,
     Field(
-        json_schema_extra=_schema_rule(
+        json_schema_extra=schema_rule(
             _date_pattern,
             "date impossible ou mal écrite — format attendu AAAA-MM-JJ, par exemple 2024-03-12",
             "une date est attendue, au format AAAA-MM-JJ, par exemple 2024-03-12",
@@ -516,7 +447,7 @@ FigureFile = Annotated[
         strict=True,
         min_length=1,
         max_length=SHORT_TEXT_MAX,
-        json_schema_extra=_schema_rule(
+        json_schema_extra=schema_rule(
             lambda: f"^{_FIGURE_FILE.pattern}$",
             f"une image PNG ou JPEG du dossier {FIGURES_DIR}/ est attendue, par exemple {FIGURES_DIR}/carte-offres.png",
             _TEXT_EXPECTED,

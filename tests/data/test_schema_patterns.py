@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
 from convgen.data import fields as model
+from convgen.data import patterns
 from convgen.data.schema import json_schema
 from tests.data.editor import EditorLoader
 
@@ -200,8 +201,8 @@ def test_email_pattern_refuses_what_check_refuses(value: str) -> None:
 
 
 def test_forbidden_characters_are_those_of_the_validator() -> None:
-    for point in model._forbidden_points():
-        assert unicodedata.category(chr(point)) in model._FORBIDDEN_CATEGORIES
+    for point in patterns.forbidden_points():
+        assert unicodedata.category(chr(point)) in patterns.FORBIDDEN_CATEGORIES
 
 
 def schema_patterns() -> list[str]:

@@ -9,8 +9,6 @@ prints them and the exit code is 1.
 
 from __future__ import annotations
 
-import difflib
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,7 @@ from convgen.data.load import load_sources
 from convgen.data.model import Epci
 from convgen.data.project import Project
 from convgen.documents.context import annexe_context, convention_context
-from convgen.documents.docxtext import docx_text, read_parts
+from convgen.documents.docxtext import read_parts
 from convgen.documents.french import NBSP, date_in_words, typography
 from convgen.documents.render import render_annexe, render_convention
 from convgen.errors import AmendError, ConvgenError, DataError, Problem, TemplateError
@@ -31,6 +29,7 @@ from convgen.recipes.project import check_project
 from convgen.review.gitdata import read_revision, read_working_tree, resolve_base, select
 from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_list, trim
 from convgen.review.pages import TEMPLATES_DIR, annex_pages_section
+from convgen.review.templates import template_changes
 
 NO_CHANGE = "Aucun changement des données des conventions."
 TITLE = "## Effet sur les conventions"
@@ -164,7 +163,7 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
     assert old.project is not None and new.project is not None
     changes = diff_departement(old.project.departement, new.project.departement)
     changes += diff_programme(old.project.programme, new.project.programme)
-    templates = _template_changes(old.files, new.files)
+    templates = template_changes(old.files, new.files)
     if not changes and not templates:
         return []
     count = len(new.project.epcis)
@@ -218,53 +217,6 @@ def _pending_line(slug: str, project: Project, registre: Registre) -> str:
         return typography(f"  - `{slug}` : aucun avenant")
     state = "en projet — " + " ; ".join(plan.reasons) if plan.draft else "prêt à signer"
     return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {state}")
-
-
-def _template_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
-    """Return the list of templates added, removed or changed, with the diff of the words of each change."""
-    old = select(old_files, TEMPLATES_DIR)
-    new = select(new_files, TEMPLATES_DIR)
-    lines: list[str] = []
-    for path in sorted(set(old) | set(new)):
-        before, after = old.get(path), new.get(path)
-        if before == after:
-            continue
-        if before is None:
-            lines += [f"- Modèle ajouté : `{path}`", ""]
-            continue
-        if after is None:
-            lines += [f"- Modèle supprimé : `{path}`", ""]
-            continue
-        old_text, new_text = _words(before), _words(after)
-        if old_text is None or new_text is None:
-            lines += [typography(f"- Modèle modifié : `{path}` (texte illisible : fichier DOCX endommagé ?)"), ""]
-            continue
-        diff = list(
-            difflib.unified_diff(
-                old_text.splitlines(),
-                new_text.splitlines(),
-                fromfile=f"a/{path}",
-                tofile=f"b/{path}",
-                lineterm="",
-            )
-        )
-        if not diff:
-            lines += [typography(f"- Modèle modifié : `{path}` — mise en forme seulement, le texte est inchangé."), ""]
-            continue
-        lines += [typography(f"- Modèle modifié : `{path}` — texte :"), "", *fenced("\n".join(diff), "diff"), ""]
-    return lines
-
-
-def _words(docx: bytes) -> str | None:
-    """Return the text of a DOCX, or None when it cannot be read."""
-
-    try:
-        return docx_text(docx)
-    except (ConvgenError, KeyError, ValueError, OSError, SyntaxError, zipfile.BadZipFile):
-        return None
-
-
-# --- one intercommunality ---------------------------------------------------------------------------------
 
 
 def _epci_section(root: Path, slug: str, old: Project, new: Project, registre: Registre) -> list[str]:

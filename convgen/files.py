@@ -7,6 +7,7 @@ import functools
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 STAGE_PREFIX = ".en-cours-"  # temporary files and folders; leftovers of a killed run are removed at the next
@@ -31,20 +32,31 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file of the same folder and ``os.replace``."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield a temporary file beside ``path``; when the block ends well it replaces ``path`` at once, else it goes.
+
+    The one way convgen writes a file: whoever writes it (this process, LibreOffice, pikepdf), ``path`` is
+    either the old file or the whole new one, never a part; a run killed meanwhile leaves a ``.en-cours-`` file
+    that the next build removes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGE_PREFIX, suffix=path.suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (``replacing``), flushed to the disk before it takes the place of the old file."""
+    with replacing(path) as tmp, tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @functools.cache

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import struct
 import threading
 import unicodedata
-import uuid
 import zlib
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +19,7 @@ from pypdf import PdfReader
 
 from convgen import __version__
 from convgen.errors import RenderError
+from convgen.files import replacing
 from convgen.pdf.accessibility import declare_pdfua, mark_accessible, tag_widget
 from convgen.pdf.layout import Box, page_boxes
 from convgen.pdf.placement import Placement, PlacementError, align_rows, find_name_line, place_field
@@ -103,6 +101,8 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
             head = handle.read(5)
     except OSError:
         raise _BrokenOutput(f"{label} : aucun PDF n'a été produit") from None
+    if not head:  # the converter wrote nothing into the file prepared for it
+        raise _BrokenOutput(f"{label} : aucun PDF n'a été produit")
     if head != b"%PDF-":
         raise _BrokenOutput(f"{label} : le fichier produit n'est pas un PDF")
     try:
@@ -453,9 +453,7 @@ def finalize_pdf(
     moment = moment.astimezone(UTC).replace(microsecond=0)
     label = target.name
     probes = _probes(source, signature_fields or [], label)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with replacing(target) as temporary:  # target is the whole checked PDF, or untouched
         with pikepdf.open(source) as pdf:
             producer = str(pdf.docinfo.get("/Producer", "LibreOffice"))
             if "convgen" not in producer:
@@ -494,7 +492,3 @@ def finalize_pdf(
             _add_signature_fields(pdf, _locate_fields(pdf, probes, label))
             _save(pdf, temporary, label)
         check_pdf(temporary, name=label)
-        os.replace(temporary, target)
-    finally:
-        with suppress(OSError):
-            temporary.unlink()

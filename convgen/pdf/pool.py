@@ -7,15 +7,14 @@ import queue
 import shutil
 import threading
 import time
-import uuid
 import weakref
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
 from convgen.errors import ConversionError, SetupError
+from convgen.files import replacing
 from convgen.pdf.finish import _BrokenOutput, check_pdf
 from convgen.pdf.worker import (
     IMPORT_FILTERS,
@@ -171,10 +170,8 @@ class Converter:
             raise ConversionError(f"{source} : format non pris en charge (attendu : .docx)")
         if not source.is_file():
             raise ConversionError(f"{source} : document introuvable")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         problems: list[str] = []
-        try:
+        with replacing(target) as temporary:  # target is the whole checked PDF, or untouched
             for attempt in (1, 2):
                 if attempt == 2:
                     self._count("retries")
@@ -207,7 +204,6 @@ class Converter:
                 except _BrokenOutput as broken:
                     problems.append(str(broken))
                     continue
-                os.replace(temporary, target)
                 self._count("conversions")
                 contents = _contents(reply.get("contents"))
                 return ConversionResult(source, target, pages, time.monotonic() - began, attempt, rss, contents)
@@ -215,9 +211,6 @@ class Converter:
             raise ConversionError(
                 f"{source.name} : la conversion en PDF a échoué deux fois ({' ; puis '.join(problems)})"
             )
-        finally:
-            with suppress(OSError):
-                temporary.unlink()
 
     def stats(self) -> ConverterStats:
         """Return the counters, the peak LibreOffice memory and the total start-up time."""

@@ -78,8 +78,7 @@ def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
 
     An act signed on paper (``mode_signature: manuscrite``) has none.
     """
-    signature = context.get("signature")
-    if isinstance(signature, Mapping) and not signature.get("electronique"):
+    if not context["signature"]["electronique"]:
         return ()
     return (
         SignatureField(EPCI_SIGNATURE, context["epci"]["president"]["signature"], "SignatureIntercommunalite"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,7 @@ class Pending:
     @property
     def mode(self) -> str:
         """Return how this act is signed: ``electronique`` or ``manuscrite``."""
-        signature = self.job.context.get("signature")
-        return str(signature.get("mode", "manuscrite")) if isinstance(signature, Mapping) else "manuscrite"
+        return str(self.job.context["signature"]["mode"])  # documents/context.py:signature_mode
 
     @property
     def fields(self) -> list[str]:

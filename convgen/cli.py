@@ -157,6 +157,7 @@ def run_recipe(
     jobs: int | None,
     force: bool,
     attente: float,
+    **extra: Any,
 ) -> None:
     """Run a build recipe with the options of ``build_options``; exit 1 when a document failed."""
     report = recipe(
@@ -167,6 +168,7 @@ def run_recipe(
         force=force,
         wait=attente,
         echo=click.echo,
+        **extra,
     )
     if report.failed:
         sys.exit(1)
@@ -192,9 +194,16 @@ def build(
 
         if not force and replay_noop(project_root(ctx), slugs, formats or ("docx", "pdf"), click.echo):
             return  # nothing changed since the last full build: its stamp proves it (no data read, no import)
-        from convgen.recipes.project import build_conventions
+        from convgen.recipes.early import early_converter
 
-        run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente)
+        converter = early_converter(project_root(ctx), formats or ("docx", "pdf"), jobs)
+        try:
+            from convgen.recipes.project import build_conventions
+
+            run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente, converter=converter)
+        finally:
+            if converter is not None:
+                converter.close()
 
 
 @main.command("watch", context_settings=CONTEXT)

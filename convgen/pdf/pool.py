@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from convgen.errors import ConversionError, SetupError
 from convgen.files import replacing
-from convgen.pdf.finish import _BrokenOutput, check_pdf
 from convgen.pdf.worker import (
     IMPORT_FILTERS,
     INSTALL_HINT,
@@ -129,32 +128,51 @@ class Converter:
         """Close the pool, whatever happened."""
         self.close()
 
-    def start(self) -> None:
-        """Start every worker now, in parallel (otherwise each starts on first use)."""
+    def launch(self, count: int = 1) -> None:
+        """Start the processes of the first ``count`` workers now, without waiting for them (``start`` waits).
+
+        Called from the thread that will later fork the rendering processes: no thread is started here.
+        """
+        for worker in self._workers[:count]:
+            with worker.lock:
+                if not worker.started and not self._closed:
+                    worker.launch()
+
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` workers (all by default) now, in parallel (otherwise each starts on first use)."""
         taken: list[Worker] = []
-        while True:
+        while count is None or len(taken) < count:
             try:
                 taken.append(self._idle.get_nowait())
             except queue.Empty:
                 break
         errors: list[BaseException] = []
+        pending = [worker for worker in taken if not worker.ready]
+        for worker in taken:
+            if worker.ready:
+                self._idle.put(worker)
 
         def start_one(worker: Worker) -> None:
             try:
                 self._ensure_started(worker)
             except BaseException as error:
                 errors.append(error)
+            finally:
+                self._idle.put(worker)  # at once: a conversion does not wait for the other workers to start
 
-        threads = [threading.Thread(target=start_one, args=(worker,)) for worker in taken if not worker.started]
+        threads = [threading.Thread(target=start_one, args=(worker,)) for worker in pending]
+        running: list[threading.Thread] = []
         try:
             for thread in threads:
                 thread.start()
-            for thread in threads:
-                # start() is itself bounded (start_timeout); this bound only guards against a bug.
-                thread.join(timeout=self._settings.start_timeout + 15)
+                running.append(thread)
         finally:
-            for worker in taken:
-                self._idle.put(worker)
+            for worker, thread in zip(pending, threads, strict=True):
+                if thread not in running:
+                    self._idle.put(worker)
+        for thread in running:
+            # start() is itself bounded (start_timeout); this bound only guards against a bug.
+            thread.join(timeout=self._settings.start_timeout + 15)
         setup = [error for error in errors if isinstance(error, SetupError)]
         if setup:
             raise setup[0]
@@ -163,6 +181,10 @@ class Converter:
 
     def convert(self, docx: Path, pdf: Path, *, expect_text: str | None = None) -> ConversionResult:
         """Convert ``docx`` to a checked PDF/A-2b at ``pdf`` (atomic; one retry on a fresh worker)."""
+        # Imported here: pikepdf and PDFium take a third of a second to import, and a build imports this
+        # module first thing, to start LibreOffice while it reads the data.
+        from convgen.pdf.finish import _BrokenOutput, check_pdf
+
         began = time.monotonic()
         source = Path(docx).resolve()
         target = Path(pdf).resolve()
@@ -261,9 +283,10 @@ class Converter:
     def _ensure_started(self, worker: Worker) -> None:
         """Start a worker if it has no live processes."""
         with worker.lock:
-            if worker.started and worker.process is not None and worker.process.poll() is None:
+            alive = worker.process is not None and worker.process.poll() is None
+            if worker.ready and alive:
                 return
-            if worker.started:
+            if worker.started and not alive:
                 worker.kill()
             if self._closed:
                 raise ConversionError("le convertisseur est fermé")

@@ -52,21 +52,27 @@ class Worker:
         self.start_seconds = 0.0
         self._buffer = b""
         self._next_id = 0
+        self._launched_at = 0.0
         self.sockets: list[str] = []
 
     @property
     def started(self) -> bool:
-        """Tell whether the worker has live processes."""
+        """Tell whether the worker has processes (launched, perhaps not yet ready)."""
         return self.process is not None
+
+    @property
+    def ready(self) -> bool:
+        """Tell whether LibreOffice has answered since the last launch."""
+        return self.process is not None and bool(self.version)
 
     def process_groups(self) -> list[int]:
         """Return the process groups this worker currently owns."""
         groups = [self.office_pgid] if self.office_pgid else []
         return groups + ([self.process.pid] if self.process is not None else [])
 
-    def start(self) -> None:
-        """Start LibreOffice and its bridge, and wait until LibreOffice answers."""
-        began = time.monotonic()
+    def launch(self) -> None:
+        """Start the bridge (which starts LibreOffice) without waiting for it; ``start`` then waits."""
+        self._launched_at = time.monotonic()
         if self.settings.work_dir is not None:
             self.settings.work_dir.mkdir(parents=True, exist_ok=True)
         self.directory = Path(tempfile.mkdtemp(prefix=f"convgen-lo-{self.number}-", dir=self.settings.work_dir))
@@ -105,7 +111,14 @@ class Worker:
                     f"{self.settings.uno_python} : impossible de lancer Python ({error.strerror}) — {INSTALL_HINT}"
                 ) from None
         self._buffer = b""
-        deadline = began + self.settings.start_timeout + 5
+        with _LAUNCHED_LOCK:
+            _LAUNCHED[id(self)] = self._pipe_descriptors()
+
+    def start(self) -> None:
+        """Start LibreOffice and its bridge (unless ``launch`` did), and wait until LibreOffice answers."""
+        if self.process is None:
+            self.launch()
+        deadline = self._launched_at + self.settings.start_timeout + 5
         try:
             while True:
                 message = self._read(deadline)
@@ -134,7 +147,7 @@ class Worker:
                 f"LibreOffice {found} est trop ancien : la version 7.0 au moins est nécessaire — {INSTALL_HINT}"
             )
         self.conversions = 0
-        self.start_seconds = time.monotonic() - began
+        self.start_seconds = time.monotonic() - self._launched_at
 
     def convert(self, source: Path, output: Path, timeout: float) -> dict[str, Any]:
         """Convert one document; raise WorkerFailure or DocumentRefused."""
@@ -187,6 +200,37 @@ class Worker:
             raise WorkerFailure(f"réponse illisible du processus LibreOffice : {line[:200]!r}") from None
         return message
 
+    def _pipe_descriptors(self) -> tuple[int, ...]:
+        """Return the descriptors of this process's ends of the bridge's pipes."""
+        if self.process is None:
+            return ()
+        return tuple(stream.fileno() for stream in (self.process.stdin, self.process.stdout) if stream is not None)
+
+    def _learn_office(self) -> None:
+        """Read the bridge's « spawned » message when no one has yet, so that its LibreOffice can be killed.
+
+        A worker launched but never waited for (a build stopped by invalid data) has that message unread in
+        its pipe; killing only the bridge would leave LibreOffice running. The bridge sends it at once after
+        starting LibreOffice: the wait is bounded and short. Only when no other thread is reading the pipe.
+        """
+        if self.office_pgid or self.process is None or self.process.stdout is None:
+            return
+        if not self.lock.acquire(blocking=False):
+            return  # the thread reading the pipe (a start under way) kills LibreOffice itself when it fails
+        try:
+            deadline = time.monotonic() + 3
+            while not self.office_pgid and self.process is not None and time.monotonic() < deadline:
+                try:
+                    message = self._read(deadline)
+                except WorkerFailure:
+                    return
+                if message.get("event") == "spawned":
+                    self.office_pgid = int(message["pgid"])
+                elif message.get("event") in ("ready", "fatal"):
+                    return
+        finally:
+            self.lock.release()
+
     def _log_tail(self) -> str:
         """Return the end of the bridge's error output, for messages."""
         if self.directory is None:
@@ -202,6 +246,7 @@ class Worker:
         process = self.process
         if process is None:
             return
+        self._learn_office()
         office = self.office_pgid
         # LibreOffice first, while the bridge (its subreaper) is alive to reap it; then the bridge.
         if office and group_members(office):
@@ -231,6 +276,8 @@ class Worker:
         """Kill the processes, close the pipes and remove the profile."""
         with self.lock:
             self.terminate()
+            with _LAUNCHED_LOCK:  # before the descriptors are closed and their numbers reused
+                _LAUNCHED.pop(id(self), None)
             process = self.process
             if process is not None:
                 for stream in (process.stdin, process.stdout):
@@ -239,6 +286,7 @@ class Worker:
                             stream.close()
             self.process = None
             self.office_pgid = 0
+            self.version = ""
             self._buffer = b""
             if self.directory is not None:
                 shutil.rmtree(self.directory, ignore_errors=True)
@@ -247,6 +295,31 @@ class Worker:
                 with suppress(OSError):
                     os.unlink(socket)
             self.sockets = []
+
+
+# The pipes to every live bridge, by worker. A process forked from this one (a rendering process) gets a copy
+# of each descriptor; it must not keep them: a bridge sees the end of its input only when every copy of the
+# writing end is closed. In the child they are pointed at /dev/null, so their numbers stay taken and a file
+# object that later closes one closes nothing else.
+_LAUNCHED: dict[int, tuple[int, ...]] = {}
+_LAUNCHED_LOCK = threading.Lock()
+
+
+def _release_pipes_in_child() -> None:
+    """In a forked child: let go of the parent's bridge pipes (see ``_LAUNCHED``)."""
+    descriptors = [fd for fds in _LAUNCHED.values() for fd in fds]
+    if not descriptors:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for descriptor in descriptors:
+            with suppress(OSError):
+                os.dup2(null, descriptor)
+    finally:
+        os.close(null)
+
+
+os.register_at_fork(after_in_child=_release_pipes_in_child)
 
 
 @dataclass(frozen=True)

@@ -170,9 +170,11 @@ def build_conventions(
     force: bool = False,
     wait: float = 600,
     echo: Echo = print,
+    converter: Any = None,
 ) -> Report:
     """Validate everything, then build the conventions that are stale; return the report.
 
+    ``converter``, when given, is the one the build uses (already starting: ``early.py``); the build closes it.
     A successful build leaves the no-op stamp (``stamp.py``) that lets the next identical build skip everything.
     """
 
@@ -180,7 +182,10 @@ def build_conventions(
     forget_stamp(root)
     project = check_project(root, cached=True)
     plan = convention_jobs(project, root, slugs)
-    report = run_jobs(root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo)
+    factory = None if converter is None else (lambda _workers: converter)
+    report = run_jobs(
+        root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo, converter_factory=factory
+    )
     if not report.failed and input_key(root, slugs, formats) == key:
         outputs = [MANIFEST, DASHBOARD_INDEX, DASHBOARD_CSV]
         outputs += [f"{job.slug}/{name}" for job in plan for name in job.outputs(formats_of(formats))]

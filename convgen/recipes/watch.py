@@ -32,9 +32,9 @@ class KeptConverter:
     def __init__(self, converter: Converter) -> None:
         self.converter = converter
 
-    def start(self) -> None:
-        """Start the pool's workers that are not running yet."""
-        self.converter.start()
+    def start(self, count: int | None = None) -> None:
+        """Start the pool's workers that are not running yet (``count`` of them at most)."""
+        self.converter.start(count)
 
     def convert(self, docx: Path, pdf: Path, *, expect_text: str | None = None) -> Any:
         """Convert ``docx`` to a checked PDF with the shared pool."""

@@ -24,7 +24,7 @@ from convgen.files import STAGE_PREFIX, sha256_file
 from convgen.pdf.finish import finalize_pdf
 from convgen.pdf.pool import Converter
 from convgen.runner.folder import Manifest, check_writable, safe_output_dir
-from convgen.runner.job import Format, Job, Outcome, Progress, Report
+from convgen.runner.job import Format, Job, Outcome, Progress, Report, worker_count
 from convgen.runner.renderers import RENDER_TIMEOUT, Renderers, render_checked
 
 
@@ -45,7 +45,7 @@ class Runner:
         self.build_dir = build_dir
         self.render_timeout = render_timeout
         self.formats = tuple(formats)
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.jobs = worker_count(jobs)
         self.progress = progress
         self.converter_factory = converter_factory
         self._stop = threading.Event()
@@ -118,7 +118,7 @@ class Runner:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)
             if hasattr(converter, "start"):  # LibreOffice starts (≈ 1 s) while the first documents render
-                threading.Thread(target=_warm_up, args=(converter,), daemon=True).start()
+                threading.Thread(target=_warm_up, args=(converter, workers), daemon=True).start()
         lock = threading.Lock()
         try:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convgen") as pool:
@@ -234,10 +234,10 @@ class Runner:
         return files
 
 
-def _warm_up(converter: Any) -> None:
-    """Start the converter's workers now; a failure resurfaces, per document, at conversion time."""
+def _warm_up(converter: Any, workers: int) -> None:
+    """Start ``workers`` of the converter's workers now; a failure resurfaces, per document, at conversion time."""
     with contextlib.suppress(Exception):
-        converter.start()
+        converter.start(workers)
 
 
 def _default_converter(workers: int) -> Any:

@@ -79,6 +79,19 @@ def project_lock(build_dir: Path, *, timeout: float, on_wait: Callable[[], None]
         lock.release()
 
 
+def lock_is_free(build_dir: Path) -> bool:
+    """Tell whether no other run holds the build lock at this moment (a hint: a run still takes the lock)."""
+    if not (build_dir / LOCK).exists():
+        return True
+    lock = FileLock(str(build_dir / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):
+        return False
+    lock.release()
+    return True
+
+
 def check_writable(build_dir: Path) -> None:
     """Raise SetupError in French when ``build/`` cannot be written (read-only, full disk)."""
     try:

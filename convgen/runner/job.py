@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from convgen.files import sha256_text
-from convgen.pdf.finish import SignatureField
+
+if TYPE_CHECKING:  # pikepdf and PDFium are not imported for a type (a build imports this module early)
+    from convgen.pdf.finish import SignatureField
 
 Format = Literal["docx", "pdf"]
+
+
+def worker_count(jobs: int | None) -> int:
+    """Return how many documents a run builds at once: ``jobs``, else one per core."""
+    return max(1, jobs or os.cpu_count() or 1)
+
+
 Status = Literal["construit", "inchangé", "échec"]
 
 

@@ -2,7 +2,7 @@
 
 Both are written after every build, avenant or signature run, from the status of each intercommunality
 (``desk/status.py``). Same data, same bytes: no clock time is printed. The first page of each act shown is
-rendered once, by ``pdftoppm``, and again only when its PDF changes: the PNG notes the sha256 of its PDF.
+rendered once, by PDFium (``pdf/raster.py``), and again only when its PDF changes: the PNG notes the sha256 of its PDF.
 """
 
 from __future__ import annotations
@@ -11,24 +11,21 @@ import contextlib
 import csv
 import html
 import io
-import os
-import subprocess
-import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
 from convgen.data.load import load_project
 from convgen.desk.status import Row, programme_status
-from convgen.files import STAGE_PREFIX, sha256_file, write_atomic
+from convgen.files import sha256_file, write_atomic
+from convgen.pdf.raster import first_page_image
 from convgen.runner.folder import Manifest
 
 INDEX = "index.html"
 CSV_NAME = "suivi.csv"
 SOURCE_KEY = "convgen:pdf-sha256"  # PNG text chunk: the sha256 of the PDF the thumbnail shows
-PDFTOPPM_TIMEOUT = 30.0
+THUMBNAIL_DPI = 30
 STATE_LABELS = {
     "signee": "Signée",
     "prete": "Prête à signer",
@@ -88,49 +85,30 @@ def thumbnail_source(target: Path) -> str:
 
 def render_thumbnail(pdf: Path, target: Path, sha: str) -> bool:
     """Render page 1 of ``pdf`` at 30 dpi into ``target`` (atomically), noting ``sha``; False when it fails."""
-    with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX, dir=target.parent) as work:
-        prefix = Path(work) / "page"
-        try:
-            subprocess.run(
-                ["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)],
-                capture_output=True,
-                timeout=PDFTOPPM_TIMEOUT,
-                check=True,
-            )
-            info = PngImagePlugin.PngInfo()
-            info.add_text(SOURCE_KEY, sha)
-            out = io.BytesIO()
-            with Image.open(prefix.with_suffix(".png")) as image:
-                image.save(out, format="PNG", pnginfo=info)
-        except (OSError, ValueError, subprocess.SubprocessError):
-            return False
+    try:
+        image = first_page_image(pdf, THUMBNAIL_DPI)
+    except (OSError, IndexError):
+        return False
+    info = PngImagePlugin.PngInfo()
+    info.add_text(SOURCE_KEY, sha)
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
     write_atomic(target, out.getvalue())
     return True
 
 
 def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
-    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one.
-
-    Each rendering is a ``pdftoppm`` process; they run side by side, one per core (the threads only wait for
-    their process and re-encode their own image with Pillow).
-    """
+    """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one."""
     manifest = Manifest(build_dir).entries
     shown: set[str] = set()
-    todo: list[tuple[str, Path, str]] = []
     for row in rows:
         pdf = row.apercu_pdf
         if pdf is None:
             continue
         target = build_dir / thumbnail_name(pdf)
         sha = str(manifest.get(pdf, {}).get("sha256", "")) or sha256_file(build_dir / pdf)
-        if target.is_file() and thumbnail_source(target) == sha:
+        if (target.is_file() and thumbnail_source(target) == sha) or render_thumbnail(build_dir / pdf, target, sha):
             shown.add(pdf)
-        else:
-            todo.append((pdf, target, sha))
-    if todo:
-        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
-            done = list(pool.map(lambda item: render_thumbnail(build_dir / item[0], item[1], item[2]), todo))
-        shown.update(pdf for (pdf, _, _), ok in zip(todo, done, strict=True) if ok)
     return shown
 
 

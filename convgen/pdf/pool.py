@@ -184,6 +184,7 @@ class Converter:
         # Imported here: pikepdf and PDFium take a third of a second to import, and a build imports this
         # module first thing, to start LibreOffice while it reads the data.
         from convgen.pdf.finish import _BrokenOutput, check_pdf
+        from convgen.pdf.pictures import StandInLeft, prepare_pictures, restore_pictures
 
         began = time.monotonic()
         source = Path(docx).resolve()
@@ -193,7 +194,8 @@ class Converter:
         if not source.is_file():
             raise ConversionError(f"{source} : document introuvable")
         problems: list[str] = []
-        with replacing(target) as temporary:  # target is the whole checked PDF, or untouched
+        # target is the whole checked PDF, or untouched; LibreOffice reads a copy whose pictures are stand-ins
+        with replacing(target) as temporary, prepare_pictures(source, temporary.parent) as (entry, pictures):
             for attempt in (1, 2):
                 if attempt == 2:
                     self._count("retries")
@@ -202,7 +204,7 @@ class Converter:
                     with worker.lock:
                         try:
                             self._ensure_started(worker)
-                            reply = worker.convert(source, temporary, self.timeout)
+                            reply = worker.convert(entry, temporary, self.timeout)
                         except WorkerFailure as failure:
                             worker.kill()
                             problems.append(str(failure))
@@ -222,7 +224,12 @@ class Converter:
                 finally:
                     self._release(worker)
                 try:
+                    restore_pictures(temporary, pictures, name=source.name)
                     pages = check_pdf(temporary, expect_text=expect_text, name=source.name)
+                except StandInLeft as left:
+                    problems.append(str(left))
+                    entry, pictures = source, {}  # the retry converts the document itself, pictures and all
+                    continue
                 except _BrokenOutput as broken:
                     problems.append(str(broken))
                     continue

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Les paquets Debian/Ubuntu nécessaires : cette liste est la seule (le Makefile et la CI appellent ce script).
 # LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
-# poppler-utils (pdftotext, pdffonts : vérifications ; pdftoppm : aperçus du tableau de bord), qpdf, python3-venv,
+# poppler-utils (pdftotext, pdffonts : vérifications ; pdftoppm : pages comparées par convgen review), qpdf, python3-venv,
 # chromium (les tests ouvrent le tableau de bord build/index.html dans un vrai navigateur).
 PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv chromium"
 PYTHON=${PYTHON:-python3}

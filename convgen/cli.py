@@ -192,11 +192,12 @@ def build(
     with handled():
         from convgen.recipes.stamp import replay_noop
 
-        if not force and replay_noop(project_root(ctx), slugs, formats or ("docx", "pdf"), click.echo):
+        asked = formats or ("docx", "pdf")
+        if not force and replay_noop(project_root(ctx), slugs, asked, click.echo):
             return  # nothing changed since the last full build: its stamp proves it (no data read, no import)
         from convgen.recipes.early import early_converter
 
-        converter = early_converter(project_root(ctx), formats or ("docx", "pdf"), jobs)
+        converter = early_converter(project_root(ctx), asked, jobs)
         try:
             from convgen.recipes.project import build_conventions
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pikepdf
 
 from convgen.files import STAGE_PREFIX, replacing
+from convgen.pdf.finish import _BrokenOutput
 
 MEDIA = "word/media/"
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -151,11 +152,10 @@ def _number_of(image: pikepdf.Stream) -> int | None:
 def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> int:
     """Put each picture back in place of its stand-in in ``pdf`` (rewritten atomically); return how many.
 
-    Raises the checks' ``_BrokenOutput`` when the PDF cannot be read or a stand-in is missing (a retry may do
-    better), so that no PDF ever shows a stand-in's single pixel.
+    Raises the checks' ``_BrokenOutput`` when the PDF cannot be read (a fresh worker may do better), and
+    ``StandInLeft`` when it holds a one-pixel image that is no known stand-in: no PDF ever shows a stand-in.
+    A picture whose stand-in is not drawn (its paragraph left out by the template) is simply not put back.
     """
-    from convgen.pdf.finish import _BrokenOutput
-
     if not pictures:
         return 0
     restored: set[int] = set()

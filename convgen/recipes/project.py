@@ -174,7 +174,8 @@ def build_conventions(
 ) -> Report:
     """Validate everything, then build the conventions that are stale; return the report.
 
-    ``converter``, when given, is the one the build uses (already starting: ``early.py``); the build closes it.
+    ``converter``, when given, is the one the build uses (already starting: ``early.py``); the runner closes it
+    when it converts, the caller in any case.
     A successful build leaves the no-op stamp (``stamp.py``) that lets the next identical build skip everything.
     """
 

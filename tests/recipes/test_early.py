@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from convgen.errors import ConversionError
 from convgen.pdf.pool import Converter
+from convgen.pdf.worker import WorkerFailure
 from convgen.recipes.early import early_converter
 from convgen.runner.folder import lock_is_free, project_lock
 from tests.processes import MARKER, marked, marked_env, new_tag
@@ -51,13 +54,46 @@ def test_a_forked_child_lets_go_of_the_bridge_pipes() -> None:
         assert all(os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") for fd in descriptors)
 
 
-def test_start_waits_only_for_the_workers_asked(tmp_path: Path) -> None:
+def test_start_waits_only_for_the_workers_asked() -> None:
     with Converter(workers=2) as converter:
         converter.launch(1)
         converter.start(1)
         first, second = converter._workers
         assert first.ready
         assert not second.started  # one document to build: one LibreOffice, not two
+
+
+def test_a_ready_worker_serves_while_the_other_is_still_starting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # start() used to hold every worker until the slowest had started: the first conversion waited for both.
+    with Converter(workers=2) as converter:
+        converter.launch(1)
+        converter.start(1)
+        first, second = converter._workers
+        release = threading.Event()
+
+        def slow_start() -> None:
+            release.wait(30)
+            raise WorkerFailure("démarrage retenu par le test")
+
+        def start_both() -> None:
+            with contextlib.suppress(ConversionError):  # the second worker's start fails, on purpose
+                converter.start(2)
+
+        monkeypatch.setattr(second, "start", slow_start)
+        starter = threading.Thread(target=start_both)
+        try:
+            starter.start()
+            deadline = time.monotonic() + 10
+            while second.lock.acquire(blocking=False):  # wait until the second worker's start is under way
+                second.lock.release()
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            # Handed back at once, not after the second worker has started (the old code held it meanwhile).
+            assert converter._idle.get(timeout=5) is first
+            converter._idle.put(first)
+        finally:
+            release.set()
+            starter.join(30)
 
 
 def test_no_early_converter_without_pdf_or_while_another_build_runs(tmp_path: Path) -> None:

@@ -30,9 +30,9 @@ from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
-from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
 from convgen.recipes.amend import plan_amendments
+from tests.projects import judged_context
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
@@ -375,7 +375,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
             ),
         }
     )
-    old_context = convention_context(project.departement, project.programme, old)
+    old_context = judged_context(project.departement, project.programme, old)
     signed = empty_register(SLUG).with_act(new_act(SLUG, 0, dt.date(2024, 4, 15), SHA, old, project.programme))
     plan = plan_avenant(SLUG, signed, new, project.programme)
     assert plan is not None
@@ -423,7 +423,7 @@ def test_whole_paragraphs_inserted_and_deleted(root: Path) -> None:
     from convgen.documents.render import render_annexe
 
     project = load_project(root)
-    context = convention_context(project.departement, project.programme, project.epcis[SLUG])
+    context = judged_context(project.departement, project.programme, project.epcis[SLUG])
     base = render_annexe(root / "templates", context)
     old = docx_blocks(base)[:3]
     new = [old[0], *docx_blocks(base)[5:7], old[2]]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from convgen.acts.state import ProjectActs
     from convgen.data.model import Departement, Epci, Programme
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,13 +64,10 @@ def drafts(root: Path | None = None, today: dt.date | None = None) -> dict[str, 
     ``root`` is a project folder; by default, a copy of the shipped project with final figures (``copy_project``),
     as the tests build it.
     """
-    from convgen.acts.state import ProjectActs
-    from convgen.data.load import load_project
-
     if root is None:
         with tempfile.TemporaryDirectory() as folder:
             return drafts(copy_project(Path(folder) / "projet"), today)
-    acts = ProjectActs(load_project(root), root) if today is None else ProjectActs(load_project(root), root, today)
+    acts = acts_of(root, today)
     return {job.slug: list(job.verdict.reasons) for job in acts.conventions() if job.draft}
 
 
@@ -94,3 +92,11 @@ def judged_context(
     from convgen.documents.epoch import today_in_france
 
     return judged_convention(departement, programme, epci, templates_dir, today=today or today_in_france())[1]
+
+
+def acts_of(root: Path, today: dt.date | None = None) -> ProjectActs:
+    """Return the acts of the project in ``root``, as a run sees them (``today`` in France by default)."""
+    from convgen.acts.state import ProjectActs
+    from convgen.data.load import load_project
+
+    return ProjectActs(load_project(root), root) if today is None else ProjectActs(load_project(root), root, today)

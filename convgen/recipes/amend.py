@@ -12,7 +12,6 @@ from typing import Any
 from convgen.acts.convention import select
 from convgen.acts.diff import amended
 from convgen.acts.plan import AvenantPlan, reportable
-from convgen.acts.readiness import status
 from convgen.acts.register import write_register
 from convgen.acts.state import ProjectActs
 from convgen.documents.epoch import today_in_france
@@ -36,13 +35,18 @@ class AmendPlan:
 EXPIRY_WARNING = dt.timedelta(days=60)  # « la convention expire le … » within this of its end
 
 
-def expiry_notes(slug: str, plan: AvenantPlan, job: Job, today: dt.date) -> list[str]:
-    """Return what the end of the convention means for the avenant today (``readiness.status``), if anything."""
+def expiry_notes(slug: str, plan: AvenantPlan, today: dt.date) -> list[str]:
+    """Return what the end of the convention means for the pending avenant today, if anything.
+
+    After the end nothing can be signed (``readiness.status`` says « période terminée » of a final text too).
+    """
     end = date_in_words(plan.end)
-    readiness = status(job.verdict, plan.end, today, feminine=False)
-    if readiness.state == "terminee":
-        return [f"{slug} : l’avenant n° {plan.numero} n’est pas à signer — {readiness.text}."]
-    if readiness.state == "prete" and today >= plan.end - EXPIRY_WARNING:
+    if today > plan.end:
+        return [
+            f"{slug} : l’avenant n° {plan.numero} n’est pas à signer — période terminée le {end} : il faut une "
+            "nouvelle convention."
+        ]
+    if today >= plan.end - EXPIRY_WARNING:
         return [f"{slug} : attention — la convention expire le {end} : l’avenant doit être signé avant cette date."]
     return []
 
@@ -75,7 +79,7 @@ def plan_amendments(acts: ProjectActs, slugs: Sequence[str] = ()) -> AmendPlan:
             elements = ", ".join(amended(plan.amending))
             draft = f" (projet — {avenant.verdict.describe()})" if avenant.draft else ""
             notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
-            notes += expiry_notes(slug, plan, avenant, acts.today)
+            notes += expiry_notes(slug, plan, acts.today)
             jobs.append(avenant)
             plans[slug] = (plan, avenant)
         elif not plan.informative and slugs:

@@ -181,6 +181,8 @@ def sign(
             )
     elif date_signature is None:
         raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — donnez --date AAAA-MM-JJ.")
+    if date_signature is not None:
+        check_date(pending, date_signature, today)  # on paper, the date is refused before anything is built
     data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
     with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
         expected = sha256_file(_built_act(runner, pending))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
 from convgen.data.project import Project
 from convgen.documents.render import render_annexe
+from tests import projects
 from tests.projects import judged_context
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,9 +38,7 @@ def w(tag: str) -> str:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Return a copy of the project's data and templates."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     return tmp_path
 
 

@@ -101,10 +101,10 @@ class AvenantPlan:
         yet) and not follow the end of the convention (nothing can amend an ended convention).
         """
         written = f"la date inscrite, {date_in_words(date)},"
-        if date <= self.last.date_signature:
-            return f"{written} ne l’est pas"
         if council and date in self._used:
             return f"{written} est celle d’un avenant déjà signé"
+        if date <= self.last.date_signature:
+            return f"{written} ne l’est pas"
         if date > self.today:
             return f"{written} est à venir : nous sommes le {date_in_words(self.today)}"
         if date > self.end:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from convgen.acts.plan import AvenantPlan
 from convgen.data.model import Departement, Epci, Programme
 from convgen.documents.context import confirmation_labels
-from convgen.documents.french import date_in_words, typography
+from convgen.documents.french import date_in_words
 from convgen.documents.verdict import Verdict
 
 INFORMATIVE = Verdict()
@@ -107,8 +107,8 @@ def _confirmation_reasons(epci: Epci) -> list[str]:
 
 
 def _verdict(reasons: list[str]) -> Verdict:
-    """Return the verdict of ``reasons``, each set in French typography (every surface prints the same words)."""
-    return Verdict(tuple(dict.fromkeys(typography(reason) for reason in reasons)))
+    """Return the verdict of ``reasons``, in order, each once (documents and the dashboard set their typography)."""
+    return Verdict(tuple(dict.fromkeys(reasons)))
 
 
 # ---------------------------------------------------------------------------------------------- status
@@ -131,13 +131,9 @@ def status(verdict: Verdict, end: dt.date, today: dt.date, *, feminine: bool) ->
     avenant).
     """
     if not verdict.final:
-        return Status("projet", typography(f"PROJET — {verdict.describe()}"))
+        return Status("projet", f"PROJET — {verdict.describe()}")
     agreed = "e" if feminine else ""
     if today > end:
-        return Status(
-            "terminee",
-            typography(
-                f"période terminée le {date_in_words(end)} — non signé{agreed} ; il faut une nouvelle convention"
-            ),
-        )
-    return Status("prete", typography(f"prêt{agreed} à signer"))
+        text = f"période terminée le {date_in_words(end)} — non signé{agreed} ; il faut une nouvelle convention"
+        return Status("terminee", text)
+    return Status("prete", f"prêt{agreed} à signer")

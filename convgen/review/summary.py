@@ -217,14 +217,15 @@ def _pending_line(slug: str, acts: ProjectActs) -> str:
         return typography(f"  - `{slug}` : {exc}")
     if plan is None or avenant is None:
         return typography(f"  - `{slug}` : aucun avenant")
-    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {_avenant_state(acts, plan, avenant)}")
+    state = _avenant_state(acts, plan, avenant, reasons=True)
+    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {state}")
 
 
-def _avenant_state(acts: ProjectActs, plan: AvenantPlan, avenant: Job) -> str:
-    """Return « en projet — reasons », « prêt à signer » or « période terminée le … » (``readiness.status``)."""
+def _avenant_state(acts: ProjectActs, plan: AvenantPlan, avenant: Job, *, reasons: bool = False) -> str:
+    """Return « en projet » (« — reasons » if asked), « prêt à signer » or « période terminée le … »."""
     readiness = status(avenant.verdict, plan.end, acts.today, feminine=False)
     if readiness.state == "projet":
-        return f"en projet — {avenant.verdict.describe()}"
+        return f"en projet — {avenant.verdict.describe()}" if reasons else "en projet"
     return readiness.text
 
 

@@ -26,6 +26,7 @@ from convgen.acts.blocks import docx_blocks
 from convgen.acts.comparatif import Section, render_comparatif, tracked_changes
 from convgen.acts.consolidated import consolidated_notice
 from convgen.acts.plan import plan_avenant
+from convgen.acts.readiness import avenant_verdict
 from convgen.acts.register import empty_register, load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
@@ -385,7 +386,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
     signed = empty_register(SLUG).with_act(new_act(SLUG, 0, dt.date(2024, 4, 15), SHA, old, project.programme))
     plan = plan_avenant(SLUG, signed, new, project.programme)
     assert plan is not None
-    new_context = avenant_context(project.departement, plan)
+    new_context = avenant_context(project.departement, plan, avenant_verdict(plan))
     from convgen.documents.render import render_annexe
 
     templates = root / "templates"
@@ -505,8 +506,7 @@ def test_sign_refuses_a_malformed_date(root: Path) -> None:
 
 def test_sign_refuses_a_draft_convention(root: Path) -> None:
     output = refused(root, DRAFT, "--date", "2024-04-15")
-    assert f"{DRAFT} : la convention est un projet — la délibération autorisant sa signature" in output
-    assert f"clé « deliberation » de epci/{DRAFT}.yaml" in output
+    assert f"{DRAFT} : la convention est un projet — délibération de l’intercommunalité à renseigner." in output
 
 
 def test_sign_refuses_a_date_before_the_deliberation(root: Path) -> None:
@@ -750,8 +750,11 @@ def test_a_deliberation_after_the_end_cannot_authorise_an_avenant(root: Path) ->
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2026-12-03")
     set_departement_deliberation(root, "2026-11-20")
     output = refused(root, SLUG, "--date", "2026-11-25")
-    assert "ne peut pas être autorisé par la délibération du conseil communautaire du 3 décembre 2026" in output
-    assert "il faut une nouvelle convention" in output
+    assert f"{SLUG} : l’avenant n° 1 est un projet — " in output
+    assert (
+        "(la date inscrite, 3 décembre 2026, est postérieure à la fin de la convention (30 novembre 2026) : il faut "
+        "une nouvelle convention)" in output
+    )
 
 
 def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:

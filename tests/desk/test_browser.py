@@ -136,7 +136,11 @@ def test_the_dashboard_in_a_real_browser(built: Path, tmp_path: Path) -> None:
         "Signée signée le 15 avril 2024",
     )
     assert page.rows["cc-sud-sarthe"]["statut"] == "Projet PROJET — délibération de l’intercommunalité à renseigner"
-    assert page.rows["cc-du-pays-flechois"]["statut"] == "Prête à signer"
+    # Today the programme 2024–2026 has ended: a final convention not signed is not « à signer ».
+    assert page.rows["cc-du-pays-flechois"]["statut"].replace("\u00a0", " ") == (
+        "Période terminée période terminée le 30 novembre 2026 — non signée ; il faut une nouvelle convention"
+    )
+    assert not any("Prête à signer" in row["statut"] for row in page.rows.values())
     assert sorted(r["class"] for r in page.rows.values()).count("projet") == 5
     assert list(page.rows) == sorted(page.rows, key=lambda slug: sort_key(page.rows[slug]["nom"]))
     assert page.links, "aucun lien"

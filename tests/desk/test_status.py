@@ -22,6 +22,7 @@ from tests.projects import acts_of, copy_project
 SLUG = "cc-maine-saosnois"
 SHA = "a" * 64
 SIGNED = "2024-04-15"
+DURING = dt.date(2024, 7, 1)  # a day of the programme 2024–2026
 NB = "\u00a0"  # French typography: before « ; » and « : », inside « », after « n° »
 
 
@@ -31,9 +32,9 @@ def root(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "projet")
 
 
-def rows(root: Path) -> dict[str, Row]:
-    """Return the rows of the dashboard by slug."""
-    return {row.slug: row for row in programme_status(acts_of(root))}
+def rows(root: Path, today: dt.date = DURING) -> dict[str, Row]:
+    """Return the rows of the dashboard by slug, on ``today`` (during the programme by default)."""
+    return {row.slug: row for row in programme_status(acts_of(root, today))}
 
 
 def sign_convention(root: Path, *, changed: bool = False) -> None:
@@ -75,6 +76,25 @@ def test_unsigned_conventions_ready_or_draft_with_the_reasons_of_the_build(root:
     names = [row.nom for row in programme_status(acts_of(root))]
     assert names[0] == "Communauté de communes de la Champagne Conlinoise et du Pays de Sillé"
     assert names[-1] == "Communauté de communes Sud Sarthe"
+
+
+def test_after_the_end_of_the_period_nothing_is_to_sign(root: Path) -> None:
+    after = dt.date(2026, 12, 6)
+    row = rows(root, after)[SLUG]
+    assert (row.state, row.statut) == (
+        "terminee",
+        f"période terminée le 30 novembre 2026 — non signée{NB}; il faut une nouvelle convention",
+    )
+    assert rows(root, after)["cc-sud-sarthe"].state == "projet"  # a PROJET stays a PROJET
+    sign_convention(root, changed=True)
+    add_line(root / "epci" / f"{SLUG}.yaml", "deliberation:", "deliberation_avenant: 2024-06-03")
+    add_line(root / "departement.yaml", "  deliberation:", "  deliberation_avenant: 2024-06-10")
+    row = rows(root, after)[SLUG]
+    assert (row.state, row.statut) == (
+        "avenant-terminee",
+        f"signée le 15 avril 2024{NB}; avenant n°{NB}1{NB}: période terminée le 30 novembre 2026 — non signé{NB}; "
+        "il faut une nouvelle convention",
+    )
 
 
 def test_a_signed_convention(root: Path) -> None:
@@ -140,10 +160,10 @@ def test_an_avenant_ready_to_sign(root: Path) -> None:
 
 def test_the_dashboard_files_are_accessible_deterministic_and_french(root: Path) -> None:
     sign_convention(root)
-    first = write_dashboard(acts_of(root))
+    first = write_dashboard(acts_of(root, DURING))
     page = (root / "build" / "index.html").read_bytes()
     table = (root / "build" / "suivi.csv").read_bytes()
-    assert write_dashboard(acts_of(root)) == first
+    assert write_dashboard(acts_of(root, DURING)) == first
     assert (root / "build" / "index.html").read_bytes() == page
     assert (root / "build" / "suivi.csv").read_bytes() == table
     text = page.decode("utf-8")

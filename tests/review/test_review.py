@@ -222,7 +222,7 @@ def test_draft_without_deliberation_is_flagged(repo: Path) -> None:
     markdown, _ = review(repo, None)
     text = plain(markdown)
     assert "| Date de la délibération autorisant la convention (supprimé) | 11 avril 2024 | — |" in text
-    assert "> **Attention** : convention en projet : la date de la délibération autorisant la signature" in text
+    assert "> **Attention** : convention en projet : délibération de l’intercommunalité à renseigner." in text
 
 
 def test_invalid_change_prints_the_errors_of_check(repo: Path) -> None:

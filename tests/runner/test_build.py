@@ -21,6 +21,7 @@ import docx
 import pytest
 
 from convgen.documents.epoch import source_epoch
+from convgen.documents.verdict import Verdict
 from convgen.errors import LockError
 from convgen.files import STAGE_PREFIX, write_atomic
 from convgen.runner.engine import Runner
@@ -71,6 +72,7 @@ def job(slug: str, text: str = "Communauté de communes Exemple", *, render: Cal
         inputs={"donnees": text},
         metadata={},
         context={"projet": False},
+        verdict=Verdict(),
         epoch=EPOCH,
     )
 

@@ -125,7 +125,7 @@ def test_an_avenant_is_a_draft_while_values_are_to_confirm() -> None:
     )
     assert plan is not None and plan.missing == []  # both deliberations known
     verdict = avenant_verdict(plan)
-    assert verdict.reasons == ("valeur à confirmer\u00a0: siège",)
+    assert verdict.reasons == ("valeur à confirmer : siège",)
     context = avenant_context(departement, plan, verdict)
     data = render_document(TEMPLATES / "avenant.docx", {**context, "annexe": ""})
     assert header_text(data) == "PROJET"

@@ -194,10 +194,9 @@ def test_convgen_check_warns_of_a_missing_figure_and_of_values_to_confirm(tmp_pa
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "En projet (15) — ces documents ne sont pas à signer :" in lines
-    nb = "\u00a0"
     assert (
-        f"  - cc-des-vallees-de-la-braye-et-de-l-anille (convention) : valeur à confirmer{nb}: siège ; "
-        f"figure d’exemple{nb}: templates/figures/nuage-de-mots.png ; "
-        f"figure introuvable{nb}: templates/figures/carte-offres.png"
+        "  - cc-des-vallees-de-la-braye-et-de-l-anille (convention) : valeur à confirmer : siège ; "
+        "figure d’exemple : templates/figures/nuage-de-mots.png ; "
+        "figure introuvable : templates/figures/carte-offres.png"
     ) in lines
     assert not [line for line in lines if line.startswith("Attention")]

@@ -36,7 +36,7 @@ def sabolien() -> tuple[dict[str, Any], bytes]:
     """Return the convention of the Pays Sabolien (hyphenated names of a person and a place) and its context."""
     project = load_project(ROOT)
     epci = project.epcis["cc-du-pays-sabolien"]
-    context = judged_context(project.departement, project.programme, epci, templates_dir=TEMPLATES)
+    context = judged_context(project.departement, project.programme, epci)  # figures not judged: a final text
     return context, render_convention(TEMPLATES, context)
 
 

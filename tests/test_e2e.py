@@ -74,7 +74,7 @@ def pdftotext(path: Path) -> str:
 
 def test_summary_names_built_documents_and_drafts(built: tuple[Path, Path, str]) -> None:
     _, _, output = built
-    assert f"{len(slugs())} construit(s), 0 inchangé(s), 0 en échec" in output
+    assert f"{len(slugs())} documents construits, 0 inchangé, 0 en échec" in output
     listed = output.split("— ces documents ne sont pas à signer :")[1]
     for slug, reasons in drafts().items():
         assert f"  - {slug} (convention) : {' ; '.join(reasons)}" in listed
@@ -178,7 +178,7 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     _, project, _ = built
     unchanged = convgen(project, "build")
     assert unchanged.returncode == 0
-    assert f"0 construit(s), {len(slugs())} inchangé(s)" in unchanged.stdout
+    assert f"0 document construit, {len(slugs())} inchangés" in unchanged.stdout
     target = project / "epci" / f"{slugs()[0]}.yaml"
     target.write_text(
         target.read_text("utf-8").replace("communication:\n", "communication:\n    - Affiche ajoutée\n", 1),
@@ -186,8 +186,8 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     )
     one = convgen(project, "build")
     assert one.returncode == 0, one.stdout + one.stderr
-    assert f"2 construit(s), {len(slugs()) - 1} inchangé(s)" not in one.stdout
-    assert f"1 construit(s), {len(slugs()) - 1} inchangé(s)" in one.stdout
+    assert f"2 documents construits, {len(slugs()) - 1} inchangés" not in one.stdout
+    assert f"1 document construit, {len(slugs()) - 1} inchangés" in one.stdout
     assert "Affiche ajoutée" in pdftotext(project / "build" / slugs()[0] / f"convention-{slugs()[0]}.pdf")
     assert not marked(str(project))  # no LibreOffice, bridge or rendering process left by these builds
 

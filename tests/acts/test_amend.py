@@ -626,7 +626,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     # The signed convention is not rebuilt from the changed data: build/ keeps the bytes that were signed.
     result = cli(root, "build", SLUG)
     assert result.exit_code == 0, result.output
-    assert "convention signée inchangé" in result.output
+    assert "convention signée inchangée" in result.output
     assert sha256(build / f"convention-{SLUG}.pdf") == registered(root)[0]["pdf_sha256"]
     assert "antoine.prototype@exemple.fr" in text_of(root, f"convention-{SLUG}.docx")
     edit_epci(root, deliberation_avenant="2025-03-11")
@@ -808,6 +808,6 @@ def test_a_signed_convention_is_never_rebuilt_when_the_templates_change(root: Pa
         archive.comment = b"modele revu"
     rebuilt = cli(root, "build", SLUG, "cc-sud-sarthe", "--format", "pdf")
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert f"{SLUG} : convention signée inchangé" in rebuilt.output
-    assert "cc-sud-sarthe : convention construit" in rebuilt.output  # the unsigned one follows its template
+    assert f"{SLUG} : convention signée inchangée" in rebuilt.output
+    assert "cc-sud-sarthe : convention construite" in rebuilt.output  # the unsigned one follows its template
     assert pdf.read_bytes() == signed

@@ -36,6 +36,69 @@ def test_every_command_has_french_help() -> None:
         assert command is not None and command.help, f"la commande {name!r} n'a pas d'aide"
 
 
+LEFTOVERS = re.compile(
+    r"\b(PATH|TEXT|INTEGER|FLOAT|SLUG|default|required|range)\b|<=|>=|x>|(?<!\])\.\.\.|\S;|\S:(?=\s)"
+)
+
+
+def help_of(*args: str, width: int = 80) -> str:
+    """Return the output of ``convgen ARGS --help`` at a terminal of ``width`` columns."""
+    result = CliRunner().invoke(main, [*args, "--help"], prog_name="convgen", terminal_width=width)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def flat(text: str) -> str:
+    """Return the text on one line, every run of spaces (non-breaking ones included) as one space."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def first_paragraph(help_text: str) -> str:
+    """Return the first paragraph of a docstring, flattened."""
+    return flat(help_text.split("\n\n", 1)[0])
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("name", ["", "build", "watch", "check", "schema", "text", "review", "sign", "amend"])
+def test_help_is_whole_and_french(name: str, width: int) -> None:
+    output = help_of(*([name] if name else []), width=width)
+    assert not LEFTOVERS.search(output), (name, LEFTOVERS.search(output))
+    command = main.commands[name] if name else main
+    assert first_paragraph(command.help or "") in flat(output)
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            assert flat(param.help) in flat(output), (name, param.name)
+    if not name:
+        for sub in main.commands.values():
+            assert f"{sub.name} {first_paragraph(sub.help or '')}" in flat(output), sub.name
+
+
+def test_the_intercommunality_argument_has_one_name() -> None:
+    arguments = {
+        name: [param for param in command.params if isinstance(param, click.Argument)]
+        for name, command in main.commands.items()
+    }
+    slugs = {name: params[0] for name, params in arguments.items() if params and params[0].name in ("slug", "slugs")}
+    assert set(slugs) == {"build", "watch", "sign", "amend"}
+    assert {param.metavar for param in slugs.values()} == {"INTERCOMMUNALITÉ", "[INTERCOMMUNALITÉ]..."}
+    assert "Utilisation : convgen sign [OPTIONS] INTERCOMMUNALITÉ\n" in help_of("sign")
+    missing = CliRunner().invoke(main, ["sign"])
+    assert missing.exit_code == 2 and "Argument manquant 'INTERCOMMUNALITÉ'." in missing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "-j", "0"], "Valeur invalide pour '-j' / '--jobs' : 0 est hors limites (de 1 à 64)."),
+        (["build", "--attente", "-1"], "Valeur invalide pour '--attente' : -1.0 est hors limites (au moins 0)."),
+    ],
+)
+def test_range_errors_in_french(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
 def test_expected_commands_exist() -> None:
     assert {"check", "build", "schema", "text"} <= set(all_commands())
 

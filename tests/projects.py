@@ -1,23 +1,52 @@
-"""Copies of the shipped project for tests, optionally signed electronically."""
+"""Copies of the shipped project for tests, optionally signed electronically, and the real command run on them."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+
+from tests.processes import marked_env
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def copy_project(dest: Path, *, electronic: bool = False) -> Path:
+def copy_project(dest: Path, *, electronic: bool = False, templates: bool = True) -> Path:
     """Copy ``departement.yaml``, ``epci/`` and ``templates/`` into ``dest``; switch to electronic signature if asked."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
     shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
+    if templates:
+        shutil.copytree(REPO / "templates", dest / "templates")
     if electronic:
         set_signature_mode(dest, "electronique")
     return dest
+
+
+def convgen(
+    project: Path,
+    *args: str,
+    timeout: float = 600,
+    env: Mapping[str, str] | None = None,
+    umask: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command ``convgen -C project ARGS`` in a subprocess, as a user would; return what it did.
+
+    Its processes are marked with the project's path (``tests.processes``) unless ``env`` is given; ``umask``
+    is set in the child before it starts.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "convgen", "-C", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=dict(env) if env is not None else marked_env(str(project)),
+        umask=-1 if umask is None else umask,
+    )
 
 
 def set_signature_mode(root: Path, mode: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from convgen.cli import main
+from tests.projects import copy_project
 
 REPO = Path(__file__).resolve().parent.parent
 ENGLISH = ("Show this message", "Usage:", "Options:", "Commands:", "the ", " and ")
@@ -109,14 +109,6 @@ def test_unknown_command_is_a_usage_error_in_french() -> None:
     assert "Commande inconnue : 'buil'. Vouliez-vous dire 'build' ?" in result.output
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy the repository's data and templates to ``dest``."""
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
-    return dest
-
-
 def test_check_accepts_the_shipped_data(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(copy_project(tmp_path)), "check"])
     assert result.exit_code == 0, result.output
@@ -134,7 +126,9 @@ def test_invalid_data_lists_every_error_and_writes_nothing(tmp_path: Path, comma
     siren_line = next(i for i, line in enumerate(lines) if line.startswith("siren:"))
     lines[siren_line] = 'siren: "123456789"'
     second.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["-C", str(project), command])
+    result = CliRunner().invoke(
+        main, ["-C", str(project), command, *(["--format", "docx"] if command == "build" else [])]
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"epci/{first.name}:" in result.output
@@ -144,7 +138,9 @@ def test_invalid_data_lists_every_error_and_writes_nothing(tmp_path: Path, comma
 
 
 def test_unknown_slug_is_refused(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["-C", str(copy_project(tmp_path)), "build", "cc-inexistante"])
+    result = CliRunner().invoke(
+        main, ["-C", str(copy_project(tmp_path)), "build", "cc-inexistante", "--format", "docx"]
+    )
     assert result.exit_code == 1
     assert "epci/cc-inexistante.yaml:1:1: intercommunalité inconnue — identifiants connus :" in result.output
     assert not (tmp_path / "build").exists()

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -20,34 +18,13 @@ import pypdfium2
 import pytest
 
 from tests.documents.test_fidelity import SEED, lcs_length, words
-from tests.processes import marked, marked_env
-from tests.projects import drafts
+from tests.processes import marked
+from tests.projects import convgen, copy_project, drafts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
 # LibreOffice builds the 15 conventions twice in the first test (limit per test, in seconds).
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(400)]
-
-
-def copy_project(dest: Path) -> Path:
-    """Copy the repository's data and templates to ``dest``."""
-    dest.mkdir(parents=True)
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
-    return dest
-
-
-def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=marked_env(str(project)),
-    )
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from convgen.desk.status import sort_key
 from tests.processes import marked, marked_env, new_tag
-from tests.projects import copy_project
+from tests.projects import convgen, copy_project
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -92,18 +91,6 @@ def chromium(profile: Path, *args: str, tag: str) -> subprocess.CompletedProcess
         timeout=BROWSER_TIMEOUT,
         check=False,
         env=marked_env(tag),
-    )
-
-
-def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=marked_env(str(project)),
     )
 
 

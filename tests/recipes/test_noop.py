@@ -13,7 +13,7 @@ import pytest
 import convgen.recipes.stamp as stamp
 from convgen.recipes.stamp import STAMP, input_key, replay_noop
 from tests.processes import marked, marked_env, new_tag
-from tests.projects import copy_project
+from tests.projects import convgen, copy_project
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -23,14 +23,7 @@ TAG = new_tag()
 
 def build(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run ``convgen build SLUG --format docx`` in a subprocess; return its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(root), "build", SLUG, "--format", "docx", *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        env=env or marked_env(TAG),
-    )
+    done = convgen(root, "build", SLUG, "--format", "docx", *args, timeout=240, env=env or marked_env(TAG))
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,19 +14,12 @@ import pytest
 
 from convgen.files import STAGE_PREFIX
 from tests.processes import marked, marked_env
+from tests.projects import copy_project
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def copy_project(dest: Path) -> Path:
-    """Copy the repository's data and templates to ``dest``."""
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
-    return dest
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:

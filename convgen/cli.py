@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from convgen import __version__, clifr
+from convgen import clifr
 from convgen.clifr import install as install_french
 from convgen.errors import ConvgenError, DataError, Interrupted
 
@@ -69,7 +69,7 @@ def project_root(ctx: click.Context) -> Path:
     show_default=True,
     help="Dossier du projet (celui qui contient departement.yaml et epci/).",
 )
-@click.version_option(__version__, "--version", message="convgen %(version)s", help="Affiche la version.")
+@click.version_option(package_name="convgen", message="convgen %(version)s", help="Affiche la version.")
 @click.pass_context
 def main(ctx: click.Context, directory: Path) -> None:
     """Conventions de partenariat « conseiller numérique » du Département de la Sarthe.

@@ -144,3 +144,27 @@ def test_unknown_slug_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "epci/cc-inexistante.yaml:1:1: intercommunalité inconnue — identifiants connus :" in result.output
     assert not (tmp_path / "build").exists()
+
+
+def test_version_comes_from_the_package_metadata_and_matches_the_changelog() -> None:
+    import importlib.metadata
+    import subprocess
+    import sys
+    import tomllib
+
+    import convgen
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert importlib.metadata.version("convgen") == declared == convgen.__version__
+    done = subprocess.run(
+        [sys.executable, "-m", "convgen", "--version"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == f"convgen {declared}\n"
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] – (\d{4}-\d{2}-\d{2})$", changelog, re.M)
+    assert changelog.index("## [Non publié]") < changelog.index(f"## [{released[0][0]}]")
+    assert released[0][0] == declared  # the newest version released is the package's
+    assert [version for version, _ in released] == sorted(
+        (v for v, _ in released), key=lambda v: tuple(map(int, v.split("."))), reverse=True
+    )
+    assert [day for _, day in released] == sorted((d for _, d in released), reverse=True)

@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants check test lint golden bench stress clean all
+.PHONY: help system conventions avenants check test test-fast lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -36,7 +36,10 @@ check: system $(STAMP) ## Vérifie les données et les modèles sans rien écrir
 test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
 	@$(VENV)/bin/pytest -q
 
-lint: system $(STAMP) ## ruff (style) et mypy strict sur convgen/
+test-fast: $(STAMP) ## Les tests sans LibreOffice, sur deux processus (pytest -m "not libreoffice")
+	@$(VENV)/bin/pytest -q -m "not libreoffice" -n 2 --dist loadfile
+
+lint: $(STAMP) ## ruff (style) et mypy strict sur convgen/ (sans paquet système)
 	@$(VENV)/bin/ruff check convgen tests scripts
 	@$(VENV)/bin/ruff format --check convgen tests scripts
 	@$(VENV)/bin/mypy

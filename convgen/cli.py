@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from convgen import __version__
+from convgen import clifr
 from convgen.clifr import install as install_french
 from convgen.errors import ConvgenError, DataError, Interrupted
 
@@ -59,16 +59,17 @@ def project_root(ctx: click.Context) -> Path:
     return root
 
 
-@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+@click.group(cls=clifr.Group, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.option(
     "-C",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DOSSIER",
     default=".",
     show_default=True,
     help="Dossier du projet (celui qui contient departement.yaml et epci/).",
 )
-@click.version_option(__version__, "--version", message="convgen %(version)s", help="Affiche la version.")
+@click.version_option(package_name="convgen", message="convgen %(version)s", help="Affiche la version.")
 @click.pass_context
 def main(ctx: click.Context, directory: Path) -> None:
     """Conventions de partenariat « conseiller numérique » du Département de la Sarthe.
@@ -103,6 +104,7 @@ def schema(kind: str) -> None:
         click.echo(json.dumps(json_schema("epci" if kind == "epci" else "departement"), indent=2, ensure_ascii=False))
 
 
+SLUGS_ARGUMENT = click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
 FORMAT_OPTION = click.option(
     "--format",
     "formats",
@@ -114,18 +116,20 @@ FORMAT_OPTION = click.option(
 JOBS_OPTION = click.option(
     "-j",
     "--jobs",
-    type=click.IntRange(1, 64),
+    cls=clifr.Option,
+    type=clifr.IntRange(1, 64),
     default=None,
     metavar="N",
-    help="Nombre de conversions en parallèle (par défaut : nombre de cœurs).",
+    help="Nombre de conversions en parallèle, de 1 à 64 (par défaut : nombre de cœurs).",
 )
 WAIT_OPTION = click.option(
     "--attente",
-    type=click.FloatRange(0),
+    cls=clifr.Option,
+    type=clifr.FloatRange(0),
     default=600,
     metavar="SECONDES",
     show_default=True,
-    help="Secondes d'attente si une autre construction est en cours.",
+    help="Secondes d'attente (0 ou plus) si une autre construction est en cours.",
 )
 
 
@@ -136,7 +140,7 @@ def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--force", is_flag=True, help="Reconstruit même les documents à jour."),
         JOBS_OPTION,
         FORMAT_OPTION,
-        click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]..."),
+        SLUGS_ARGUMENT,
     ):
         func = decorate(func)
     return func
@@ -201,7 +205,7 @@ def build(
 
 
 @main.command("watch", context_settings=CONTEXT)
-@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@SLUGS_ARGUMENT
 @FORMAT_OPTION
 @JOBS_OPTION
 @click.pass_context
@@ -211,6 +215,7 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
     Garde LibreOffice prêt, surveille epci/, departement.yaml et templates/ ; à chaque enregistrement, vérifie
     les données (erreurs écrites comme par convgen check, rien n'est écrit), puis refait seulement les documents
     touchés et indique le temps écoulé depuis l'enregistrement. Ctrl-C arrête.
+
     Exemple : convgen watch cc-maine-saosnois
     """
     with handled():
@@ -227,7 +232,7 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
 
 
 @main.command("text", context_settings=CONTEXT)
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FICHIER")
 def text_command(path: Path) -> None:
     """Affiche le texte d'un fichier DOCX (paragraphes, tableaux, en-têtes, pieds de page, balises).
 
@@ -273,7 +278,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
 
 
 @main.command("sign", context_settings=CONTEXT)
-@click.argument("slug")
+@click.argument("slug", metavar="INTERCOMMUNALITÉ")
 @click.option("--date", "date_text", metavar="AAAA-MM-JJ", help="Date de la signature sur papier (mode manuscrite).")
 @click.option(
     "--pdf",
@@ -307,14 +312,18 @@ def sign_command(
     field: str | None,
     attente: float,
 ) -> None:
-    """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.
+    """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/.
 
+    L'acte en attente de l'intercommunalité est noté signé dans registre/<intercommunalité>.yaml.
     Sur papier : --date (et, si on veut, --pdf avec le scan). En électronique : --pdf avec le PDF signé
     revenu des signataires ; convgen vérifie que c'est bien l'acte produit, que chaque signature est intacte
     et que rien n'a changé depuis ; l'acte est signé à la date de la dernière signature, une seule signature
     est enregistrée comme signature incomplète. --certificat et --champ signent d'abord un champ.
-    Exemples : convgen sign cc-maine-saosnois --date 2024-04-12 ;
-    convgen sign cc-maine-saosnois --pdf convention-signee.pdf --confiance autorite.pem
+
+    \b
+    Exemples :
+      convgen sign cc-maine-saosnois --date 2024-04-12
+      convgen sign cc-maine-saosnois --pdf convention-signee.pdf --confiance autorite.pem
     """
     with handled():
         from convgen.recipes.sign import parse_date, sign, sign_with_certificate
@@ -344,8 +353,10 @@ def amend_command(
 ) -> None:
     """Rédige les projets d'avenants des conventions signées dont les données ont changé.
 
-    Compare les données au dernier acte signé (registre/<slug>.yaml) ; produit build/<slug>/avenant-NN-<slug>
-    avec son comparatif (modifications suivies), et la convention consolidée après un avenant signé.
+    Compare les données au dernier acte signé (registre/<intercommunalité>.yaml) ; produit dans
+    build/<intercommunalité>/ l'avenant et son comparatif (modifications suivies), puis la convention
+    consolidée après un avenant signé.
+
     Exemple : convgen amend cc-maine-saosnois --format docx
     """
     with handled():

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
 
 FRENCH = {
     "Usage:": "Utilisation :",
@@ -26,7 +32,7 @@ FRENCH = {
     "default: {default}": "par défaut : {default}",
     "required": "obligatoire",
     "{value!r} is not a valid {number_type}.": "{value!r} n'est pas un nombre valide.",
-    "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",
+    "{value} is not in the range {range}.": "{value} est hors limites ({range}).",
     "{name} {filename!r} does not exist.": "{name} {filename!r} introuvable.",
     "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
     "{name} {filename!r} is a file.": "{name} {filename!r} est un fichier.",
@@ -67,10 +73,28 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return singular if count == 1 else plural
 
 
-def install() -> None:
-    """Make click print its own messages in French."""
-    import click  # noqa: F401  (ensures click's modules are loaded)
+NBSP = "\u00a0"
 
+
+def no_break(text: str) -> str:
+    """Return the text with non-breaking spaces before « ; : ? ! » » and after « «: never a line starting with them."""
+    return re.sub(r" ([;:?!»])", NBSP + r"\1", text).replace("« ", "«" + NBSP)
+
+
+def _wrapping_in_french(wrap: Callable[..., str]) -> Callable[..., str]:
+    """Return click's ``wrap_text`` made to keep French punctuation with the word before it."""
+
+    def wrap_text(text: str, *args: Any, **kwargs: Any) -> str:
+        return wrap(no_break(text), *args, **kwargs)
+
+    return wrap_text
+
+
+def install() -> None:
+    """Make click print its own messages in French, help texts wrapped as French is."""
+    formatting = sys.modules["click.formatting"]
+    if formatting.wrap_text.__name__ == "wrap_text" and formatting.wrap_text.__module__ == "click.formatting":
+        formatting.wrap_text = _wrapping_in_french(formatting.wrap_text)  # type: ignore[attr-defined]
     for name in ("core", "exceptions", "formatting", "decorators", "types", "parser", "termui"):
         module = sys.modules.get(f"click.{name}")
         if module is None:
@@ -79,3 +103,50 @@ def install() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+class Command(click.Command):
+    """A command whose line in ``convgen --help`` is its first paragraph whole, never cut with « ... »."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """Return the first paragraph of the help (the formatter wraps it when it is long)."""
+        if self.short_help:
+            return inspect.cleandoc(self.short_help)
+        return " ".join(inspect.cleandoc(self.help or "").split("\n\n", 1)[0].split())
+
+
+class Group(click.Group):
+    """The ``convgen`` group: its commands are :class:`Command`."""
+
+    command_class = Command
+
+
+class Option(click.Option):
+    """An option whose bounds are said in its help text, in words, instead of click's « [1<=x<=64] »."""
+
+    def get_help_extra(self, ctx: click.Context) -> Any:
+        """Return click's extras (default, required) without the range."""
+        extra = super().get_help_extra(ctx)
+        extra.pop("range", None)
+        return extra
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    """Return bounds in French: « de 1 à 64 », « au moins 0 », « au plus 10 »."""
+    if low is not None and high is not None:
+        return f"de {low:g} à {high:g}"
+    return f"au moins {low:g}" if low is not None else f"au plus {high:g}"
+
+
+class IntRange(click.IntRange):
+    """click's integer range, described in French in its error message."""
+
+    def _describe_range(self) -> str:
+        return _bounds(self.min, self.max)
+
+
+class FloatRange(click.FloatRange):
+    """click's number range, described in French in its error message."""
+
+    def _describe_range(self) -> str:
+        return _bounds(self.min, self.max)

@@ -32,19 +32,42 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def umask() -> int:
+    """Return the process's umask, read once without changing it.
+
+    Linux says it in ``/proc/self/status``; elsewhere it is set and restored at once (the only other way), and
+    cached, so that this happens at most once.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def output_mode() -> int:
+    """Return the mode of a file convgen writes: what ``open()`` would give it, ``0o666`` less the umask."""
+    return 0o666 & ~umask()
+
+
 @contextlib.contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """Yield a temporary file beside ``path``; when the block ends well it replaces ``path`` at once, else it goes.
 
     The one way convgen writes a file: whoever writes it (this process, LibreOffice, pikepdf), ``path`` is
     either the old file or the whole new one, never a part; a run killed meanwhile leaves a ``.en-cours-`` file
-    that the next build removes.
+    that the next build removes. The file gets the mode ``open()`` would give it (``0o666`` less the umask), not
+    the ``0o600`` of a temporary file: a shared folder or a web server reads ``build/`` as the user chose.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGE_PREFIX, suffix=path.suffix)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, output_mode())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

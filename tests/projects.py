@@ -1,4 +1,4 @@
-"""Copies of the shipped project for tests, optionally signed electronically."""
+"""Copies of the shipped project for tests, optionally signed electronically, and the real command run on them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import datetime as dt
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +17,12 @@ if TYPE_CHECKING:
     from convgen.acts.state import ProjectActs
     from convgen.data.model import Departement, Epci, Programme
 
+from tests.processes import marked_env
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def copy_project(dest: Path, *, electronic: bool = False, samples: bool = False) -> Path:
+def copy_project(dest: Path, *, electronic: bool = False, templates: bool = True, samples: bool = False) -> Path:
     """Copy ``departement.yaml``, ``epci/`` and ``templates/`` into ``dest``; switch to electronic signature if asked.
 
     The shipped figures are samples, which make every convention a PROJET: the copy's figures are made final
@@ -26,10 +31,11 @@ def copy_project(dest: Path, *, electronic: bool = False, samples: bool = False)
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
     shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
-    if not samples:
-        for figure in (dest / "templates" / "figures").glob("*.png"):
-            figure.write_bytes(without_sample_mark(figure.read_bytes()))
+    if templates:
+        shutil.copytree(REPO / "templates", dest / "templates")
+        if not samples:
+            for figure in (dest / "templates" / "figures").glob("*.png"):
+                figure.write_bytes(without_sample_mark(figure.read_bytes()))
     if electronic:
         set_signature_mode(dest, "electronique")
     return dest
@@ -46,6 +52,29 @@ def without_sample_mark(png: bytes) -> bytes:
             out.append(chunk)
         at += 12 + size
     return b"".join(out)
+
+
+def convgen(
+    project: Path,
+    *args: str,
+    timeout: float = 600,
+    env: Mapping[str, str] | None = None,
+    umask: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command ``convgen -C project ARGS`` in a subprocess, as a user would; return what it did.
+
+    Its processes are marked with the project's path (``tests.processes``) unless ``env`` is given; ``umask``
+    is set in the child before it starts.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "convgen", "-C", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=dict(env) if env is not None else marked_env(str(project)),
+        umask=-1 if umask is None else umask,
+    )
 
 
 def set_signature_mode(root: Path, mode: str) -> None:

@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -19,25 +18,13 @@ import pypdfium2
 import pytest
 
 from tests.documents.test_fidelity import SEED, lcs_length, words
-from tests.processes import marked, marked_env
-from tests.projects import copy_project, drafts
+from tests.processes import marked
+from tests.projects import convgen, copy_project, drafts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
 # LibreOffice builds the 15 conventions twice in the first test (limit per test, in seconds).
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(400)]
-
-
-def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=marked_env(str(project)),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +51,7 @@ def pdftotext(path: Path) -> str:
 
 def test_summary_names_built_documents_and_drafts(built: tuple[Path, Path, str]) -> None:
     _, _, output = built
-    assert f"{len(slugs())} construit(s), 0 inchangé(s), 0 en échec" in output
+    assert f"{len(slugs())} documents construits, 0 inchangé, 0 en échec" in output
     listed = output.split("— ces documents ne sont pas à signer :")[1]
     for slug, reasons in drafts().items():
         assert f"  - {slug} (convention) : {' ; '.join(reasons)}" in listed
@@ -168,7 +155,7 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     _, project, _ = built
     unchanged = convgen(project, "build")
     assert unchanged.returncode == 0
-    assert f"0 construit(s), {len(slugs())} inchangé(s)" in unchanged.stdout
+    assert f"0 document construit, {len(slugs())} inchangés" in unchanged.stdout
     target = project / "epci" / f"{slugs()[0]}.yaml"
     target.write_text(
         target.read_text("utf-8").replace("communication:\n", "communication:\n    - Affiche ajoutée\n", 1),
@@ -176,8 +163,8 @@ def test_rebuild_is_incremental(built: tuple[Path, Path, str]) -> None:
     )
     one = convgen(project, "build")
     assert one.returncode == 0, one.stdout + one.stderr
-    assert f"2 construit(s), {len(slugs()) - 1} inchangé(s)" not in one.stdout
-    assert f"1 construit(s), {len(slugs()) - 1} inchangé(s)" in one.stdout
+    assert f"2 documents construits, {len(slugs()) - 1} inchangés" not in one.stdout
+    assert f"1 document construit, {len(slugs()) - 1} inchangés" in one.stdout
     assert "Affiche ajoutée" in pdftotext(project / "build" / slugs()[0] / f"convention-{slugs()[0]}.pdf")
     assert not marked(str(project))  # no LibreOffice, bridge or rendering process left by these builds
 

@@ -185,3 +185,33 @@ def test_readme_says_what_a_pull_request_shows() -> None:
             assert f"`{step['with']['name']}`" in section, step["with"]["name"]
     for text in ("$GITHUB_STEP_SUMMARY", "convgen review --base origin/<base>", "`build/index.html`", RUNNER):
         assert text in section, text
+
+
+def makefile_prerequisites(target: str) -> list[str]:
+    """Return the prerequisites of a Makefile target."""
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(target)}:([^#\n]*)", text, re.M)
+    assert found, target
+    return found.group(1).split()
+
+
+def test_lint_and_fast_tests_need_no_system_package() -> None:
+    assert "system" not in makefile_prerequisites("lint")
+    assert "system" not in makefile_prerequisites("test-fast")
+    assert "system" in makefile_prerequisites("test")
+
+
+def test_ci_and_the_workflow_run_lint_then_every_test() -> None:
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "set -euo pipefail" in script  # the first failure (pytest's exit code included) is the run's
+    run = [words for words in commands(script) if words[0] == "make"]
+    assert run == [["make", "lint"], ["make", "test"]]
+    (workflow,) = WORKFLOWS
+    made = [
+        words[1]
+        for step in steps(load(workflow))
+        if "run" in step
+        for words in commands(step["run"])
+        if words[0] == "make"
+    ]
+    assert made.index("lint") < made.index("test")

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from convgen.data.yamlsyntax import syntax_problem
 from convgen.errors import Problem
 
 MAX_BYTES = 1_000_000
@@ -48,80 +49,6 @@ _TYPE_NAMES = {
     YAML + "float": "un nombre",
     YAML + "timestamp": "une date",
 }
-
-
-SYNTAX_MESSAGES: tuple[tuple[str, str, str], ...] = (
-    (
-        "found character '\\t' that cannot start any token",
-        "tabulation interdite",
-        "YAML n'accepte que des espaces pour décaler les lignes : remplacez la tabulation par des espaces",
-    ),
-    (
-        "expected ',' or ']'",
-        "crochet « [ » non fermé",
-        "fermez la liste par « ] », ou écrivez un élément par ligne précédé de « - »",
-    ),
-    (
-        "expected ',' or '}'",
-        "accolade « { » non fermée",
-        "fermez par « } », ou écrivez une clé par ligne",
-    ),
-    (
-        "mapping values are not allowed here",
-        "deux-points inattendu",
-        "si la valeur contient « : », entourez-la de guillemets ; sinon vérifiez le décalage de la ligne",
-    ),
-    (
-        "could not find expected ':'",
-        "deux-points attendu après la clé",
-        "écrivez « clé: valeur », ou entourez la valeur de guillemets si elle continue sur la ligne suivante",
-    ),
-    (
-        "found unexpected end of stream",
-        "guillemet ou crochet non fermé",
-        "fermez le guillemet ou le crochet ouvert plus haut",
-    ),
-    (
-        "expected a single document in the stream",
-        "plusieurs documents dans le même fichier",
-        "supprimez la ligne « --- » : un fichier décrit une seule intercommunalité",
-    ),
-    (
-        "found unknown escape character",
-        "séquence d'échappement inconnue après « \\ »",
-        "doublez la barre oblique inverse (\\\\) ou entourez la valeur d'apostrophes",
-    ),
-    (
-        "expected <block end>",
-        "décalage de ligne incohérent",
-        "alignez cette ligne sur les clés de même niveau (mêmes espaces en début de ligne)",
-    ),
-    (
-        "did not find expected key",
-        "décalage de ligne incohérent",
-        "alignez cette ligne sur les clés de même niveau (mêmes espaces en début de ligne)",
-    ),
-    (
-        "did not find expected '-' indicator",
-        "décalage de ligne incohérent dans une liste",
-        "alignez chaque élément « - » de la liste",
-    ),
-    (
-        "'<stream end>'",
-        "fin de fichier inattendue",
-        "un crochet, une accolade ou un guillemet ouvert plus haut n'est pas fermé",
-    ),
-    (
-        "found character '@' that cannot start any token",
-        "une valeur ne peut pas commencer par « @ »",
-        "entourez la valeur de guillemets",
-    ),
-    (
-        "found character '`' that cannot start any token",
-        "une valeur ne peut pas commencer par « ` »",
-        "entourez la valeur de guillemets",
-    ),
-)
 
 
 class _TooDeep(yaml.MarkedYAMLError):
@@ -210,7 +137,7 @@ def parse_document(path: str, data: bytes, problems: list[Problem]) -> Document 
         problems.append(at_mark(path, exc.problem_mark, "", f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)"))
         return None
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(path, exc))
+        problems.append(syntax_problem(path, text, exc))
         return None
     finally:
         loader.dispose()
@@ -370,14 +297,3 @@ def format_loc(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
-
-
-def _syntax_problem(path: str, exc: yaml.MarkedYAMLError) -> Problem:
-    """Return the French problem for a YAML syntax error, at the line PyYAML points to."""
-    english = f"{exc.context or ''} {exc.problem or ''}"
-    message, hint = next(
-        ((message, hint) for needle, message, hint in SYNTAX_MESSAGES if needle in english),
-        ("erreur de syntaxe YAML", "vérifiez le décalage, les deux-points et les guillemets de la ligne"),
-    )
-    mark = exc.problem_mark or exc.context_mark
-    return at_mark(path, mark, "", message, hint)

@@ -68,7 +68,18 @@ a:focus,a:hover{outline:2px solid #0b3d91}
 .terminee .etat,.avenant-terminee .etat{border-color:#4a4a4a;background:#ececec}
 .incomplete .etat,.a-revoir .etat{border-color:#a4161a;background:#fae3e3}
 img{border:1px solid #6b6b6b;display:block;width:124px;height:auto}
+th,td,caption,p{overflow-wrap:anywhere}
+@media (max-width:40rem){
+body{margin:.75rem}
+table,caption,tbody,tr,th,td{display:block;width:auto}
+thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+tr{border:1px solid #6b6b6b;margin:0 0 1rem}
+th,td{border:0;border-top:1px solid #d0d0d0}
+tbody th{border-top:0;background:#f3f3f3}
+td::before{content:attr(data-label);display:block;font-weight:bold;font-size:.85rem;color:#3d3d3d}
+}
 """.strip()
+COLUMNS = ("Intercommunalité", "Statut", "Signataires", "Actes", "Documents", "Aperçu")
 
 
 def thumbnail_name(pdf: str) -> str:
@@ -139,12 +150,13 @@ def html_row(row: Row, thumbnails: set[str]) -> str:
     return (
         f'<tr class="{row.state}" id="{_e(row.slug)}">'
         f'<th scope="row">{_e(row.nom)}</th>'
-        f"<td>{status_cell(row)}</td>"
-        f"<td>{_list(row.signataires)}</td>"
-        f"<td>{_list(row.actes)}</td>"
-        f"<td>{links}</td>"
-        f"<td>{image}</td>"
-        "</tr>"
+        + "".join(
+            f'<td data-label="{label}">{cell}</td>'
+            for label, cell in zip(
+                COLUMNS[1:], (status_cell(row), _list(row.signataires), _list(row.actes), links, image), strict=True
+            )
+        )
+        + "</tr>"
     )
 
 
@@ -164,10 +176,7 @@ def summary(rows: Sequence[Row]) -> str:
 
 def dashboard_html(rows: Sequence[Row], thumbnails: set[str]) -> str:
     """Return the dashboard as one self-contained HTML page (inline CSS, relative links only)."""
-    head = "".join(
-        f'<th scope="col">{name}</th>'
-        for name in ("Intercommunalité", "Statut", "Signataires", "Actes", "Documents", "Aperçu")
-    )
+    head = "".join(f'<th scope="col">{name}</th>' for name in COLUMNS)
     body = "\n".join(html_row(row, thumbnails) for row in rows)
     return (
         (

@@ -200,9 +200,17 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
 def programme_status(acts: ProjectActs) -> list[Row]:
     """Return one row per intercommunality, sorted by name."""
     rows = [row_of(acts, slug) for slug in acts.slugs]
-    return sorted(rows, key=lambda row: (sort_key(row.nom), row.slug))
+    return sorted(rows, key=lambda row: (sort_key(acts.project.epcis[row.slug].nom_court), row.slug))
+
+
+# What a short name starts with before the name proper: the kind, « de », the article (« CC de l’Orée… » → « Orée… »).
+_LEADING_WORDS = re.compile(
+    r"^(?:(?:cc|ca|cu|communaute de communes|communaute d'agglomeration)\s+)?(?:(?:de|du|des)\s+)?(?:(?:la|le|les)\s+|l')?"
+)
 
 
 def sort_key(name: str) -> str:
-    """Return a name without accents or case, so that « Écommoy » sorts with « E »."""
-    return "".join(c for c in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(c))
+    """Return a short name without its kind and article, accents or case: « CC de l’Orée de Bercé » sorts under O."""
+    folded = "".join(c for c in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(c))
+    folded = " ".join(folded.replace("\u2019", "'").split())
+    return _LEADING_WORDS.sub("", folded, count=1)

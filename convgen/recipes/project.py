@@ -71,21 +71,38 @@ def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:
         mark = {"construit": "✓", "inchangé": "=", "échec": "✗"}[outcome.status]
         timing = f" ({outcome.seconds:.2f} s)".replace(".", ",") if outcome.status == "construit" else ""
         draft = " — PROJET" if outcome.job.draft and outcome.status != "échec" else ""
-        echo(
-            f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {outcome.job.label} {outcome.status}{timing}{draft}"
-        )
+        what = agreed(outcome.job.label, outcome.status)
+        echo(f"[{done:>{width}}/{total}] {mark} {outcome.job.slug} : {what}{timing}{draft}")
         if outcome.error:
             echo(f"    {outcome.error}")
 
     return show
 
 
+# The documents whose name is feminine: « convention construite », « convention consolidée inchangée ».
+FEMININE_NOUNS = frozenset({"convention"})
+
+
+def agreed(label: str, status: str) -> str:
+    """Return « {label} {status} » with the status agreed with the document: « avenant n° 1 construit »."""
+    if status == "échec":
+        return f"{label} en échec"
+    feminine = label.split(" ", 1)[0].casefold() in FEMININE_NOUNS
+    return f"{label} {status}{'e' if feminine else ''}"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """Return the singular for 0 and 1, as French counts (« 0 inchangé »), else the plural."""
+    return one if count <= 1 else many
+
+
 def summarize(report: Report, echo: Echo) -> None:
     """Print the summary of a run: built, unchanged, drafts, failed."""
     seconds = f"{report.seconds:.1f}".replace(".", ",")
+    built, unchanged = report.count("construit"), report.count("inchangé")
     echo(
-        f"Terminé en {seconds} s : {report.count('construit')} construit(s), "
-        f"{report.count('inchangé')} inchangé(s), {len(report.failed)} en échec."
+        f"Terminé en {seconds} s : {built} {plural(built, 'document construit', 'documents construits')}, "
+        f"{unchanged} {plural(unchanged, 'inchangé', 'inchangés')}, {len(report.failed)} en échec."
     )
     if report.peak_rss_mb:
         echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")

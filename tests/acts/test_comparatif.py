@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import subprocess
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,16 +14,17 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from convgen.acts.avenant import avenant_job
-from convgen.acts.blocks import Table, docx_items
-from convgen.acts.comparatif import Section, phrases, tracked_changes
+from convgen.acts.avenant import avenant_context, avenant_job
+from convgen.acts.blocks import Table, docx_blocks, docx_items
+from convgen.acts.comparatif import Section, phrases, render_comparatif, tracked_changes
 from convgen.acts.plan import plan_avenant
+from convgen.acts.readiness import avenant_verdict
 from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
 from convgen.data.project import Project
 from convgen.documents.render import render_annexe
-from tests import projects
-from tests.projects import judged_context
+from tests.amending import amend, edit_epci, record
+from tests.projects import copy_project, judged_context
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -38,8 +42,7 @@ def w(tag: str) -> str:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Return a copy of the project's data and templates."""
-    projects.copy_project(tmp_path)
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 def _part(docx: bytes, name: str = "word/document.xml") -> etree._Element:
@@ -211,3 +214,165 @@ def test_punctuation_stays_out_of_the_changed_words() -> None:
         ("change", ", dans ces conditions,", ""),
         ("equal", " ce contrat.", " ce contrat."),
     ]
+
+
+# ----------------------------------------------------------------------------------------------- comparatif
+def _paragraphs(document: etree._Element) -> list[str]:
+    """Return the text of every body paragraph."""
+    body = document.find(f"{{{W}}}body")
+    assert body is not None
+    return ["".join(t.text or "" for t in p.iter(f"{{{W}}}t")) for p in body.iter(f"{{{W}}}p")]
+
+
+def _document(docx: bytes) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return etree.fromstring(archive.read("word/document.xml"))
+
+
+def accept_all(docx: bytes) -> list[str]:
+    """Return the paragraphs once every tracked change is accepted: deletions dropped, insertions kept."""
+    document = _document(docx)
+    for paragraph in list(document.iter(f"{{{W}}}p")):
+        if paragraph.find(f"{{{W}}}pPr/{{{W}}}rPr/{{{W}}}del") is not None:
+            paragraph.getparent().remove(paragraph)
+    for deleted in list(document.iter(f"{{{W}}}del")):
+        deleted.getparent().remove(deleted)
+    for inserted in list(document.iter(f"{{{W}}}ins")):
+        parent = inserted.getparent()
+        index = parent.index(inserted)
+        for child in list(inserted):
+            parent.insert(index, child)
+            index += 1
+        parent.remove(inserted)
+    return _paragraphs(document)
+
+
+def reject_all(docx: bytes) -> list[str]:
+    """Return the paragraphs once every tracked change is rejected: insertions dropped, deletions kept."""
+    document = _document(docx)
+    for paragraph in list(document.iter(f"{{{W}}}p")):
+        if paragraph.find(f"{{{W}}}pPr/{{{W}}}rPr/{{{W}}}ins") is not None:
+            paragraph.getparent().remove(paragraph)
+    for inserted in list(document.iter(f"{{{W}}}ins")):
+        inserted.getparent().remove(inserted)
+    for deleted_text in list(document.iter(f"{{{W}}}delText")):
+        deleted_text.tag = f"{{{W}}}t"
+    for deleted in list(document.iter(f"{{{W}}}del")):
+        parent = deleted.getparent()
+        index = parent.index(deleted)
+        for child in list(deleted):
+            parent.insert(index, child)
+            index += 1
+        parent.remove(deleted)
+    return _paragraphs(document)
+
+
+@pytest.fixture
+def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
+    """Return the signed and new annex texts and the comparatif between them."""
+    project = load_project(root)
+    old = project.epcis[SLUG]
+    new = old.model_copy(
+        update={
+            "referent": old.referent.model_copy(update={"courriel": "a.prototype@exemple.fr"}),
+            "ressources": old.ressources.model_copy(
+                update={"materiels": ("Salle informatique", *old.ressources.materiels[1:])}
+            ),
+        }
+    )
+    old_context = judged_context(project.departement, project.programme, old)
+    signed = empty_register(SLUG).with_act(new_act(SLUG, 0, dt.date(2024, 4, 15), SHA, old, project.programme))
+    plan = plan_avenant(SLUG, signed, new, project.programme)
+    assert plan is not None
+    new_context = avenant_context(project.departement, plan, avenant_verdict(plan))
+    from convgen.documents.render import render_annexe
+
+    templates = root / "templates"
+    old_text = [b.text for b in docx_blocks(render_annexe(templates, old_context))]
+    new_text = [b.text for b in docx_blocks(render_annexe(templates, new_context))]
+    return old_text, new_text, render_comparatif(templates, old_context, new_context, EPOCH)
+
+
+def test_accepting_all_changes_gives_the_new_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
+    old, new, comparatif = annex_versions
+    accepted = accept_all(comparatif)
+    heading = accepted.index("Annexe « Ressources mises à disposition et référents désignés »")
+    assert accepted[heading + 1 :] == new
+    assert old != new
+
+
+def test_rejecting_all_changes_gives_the_signed_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
+    old, _new, comparatif = annex_versions
+    rejected = reject_all(comparatif)
+    heading = rejected.index("Annexe « Ressources mises à disposition et référents désignés »")
+    assert rejected[heading + 1 :] == old
+
+
+def test_tracked_changes_are_word_level_with_a_fixed_author_and_date(
+    annex_versions: tuple[list[str], list[str], bytes],
+) -> None:
+    _old, _new, comparatif = annex_versions
+    document = _document(comparatif)
+    deleted = ["".join(t.text or "" for t in d.iter(f"{{{W}}}delText")) for d in document.iter(f"{{{W}}}del")]
+    inserted = ["".join(t.text or "" for t in i.iter(f"{{{W}}}t")) for i in document.iter(f"{{{W}}}ins")]
+    assert "antoine.prototype@exemple.fr" in deleted
+    assert "a.prototype@exemple.fr" in inserted
+    marks = list(document.iter(f"{{{W}}}ins", f"{{{W}}}del"))
+    assert {m.get(f"{{{W}}}author") for m in marks} == {"convgen"}
+    assert {m.get(f"{{{W}}}date") for m in marks} == {"2025-03-11T12:00:00Z"}
+    ids = [m.get(f"{{{W}}}id") for m in marks]
+    assert len(ids) == len(set(ids))
+
+
+def test_whole_paragraphs_inserted_and_deleted(root: Path) -> None:
+    from convgen.documents.render import render_annexe
+
+    project = load_project(root)
+    context = judged_context(project.departement, project.programme, project.epcis[SLUG])
+    base = render_annexe(root / "templates", context)
+    old = docx_blocks(base)[:3]
+    new = [old[0], *docx_blocks(base)[5:7], old[2]]
+    section = Section("Essai", tuple(old), tuple(new))
+    docx = tracked_changes(base, ["Intro"], [section], EPOCH)
+    assert accept_all(docx) == ["Intro", "Essai", *(b.text for b in new)]
+    assert reject_all(docx) == ["Intro", "Essai", *(b.text for b in old)]
+
+
+def test_comparatif_is_deterministic(annex_versions: tuple[list[str], list[str], bytes], root: Path) -> None:
+    _old, _new, comparatif = annex_versions
+    assert hashlib.sha256(comparatif).hexdigest() == hashlib.sha256(comparatif).hexdigest()
+    record(root, SLUG, "2024-04-15")
+    edit_epci(root, referent__courriel="a.prototype@exemple.fr")
+    amend(root)
+    first = (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes()
+    amend(root, "--force")
+    assert (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes() == first
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_comparatif(tmp_path: Path, annex_versions: tuple[list[str], list[str], bytes]) -> None:
+    _old, _new, comparatif = annex_versions
+    source = tmp_path / "comparatif.docx"
+    source.write_bytes(comparatif)
+    profile = tmp_path / f"profil-{uuid.uuid4().hex}"
+    completed = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = tmp_path / "comparatif.pdf"
+    assert completed.returncode == 0, completed.stderr
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "a.prototype@exemple.fr" in text

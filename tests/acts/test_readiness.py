@@ -27,7 +27,7 @@ from convgen.acts.state import ProjectActs
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.verdict import DRAFT_TITLE_PREFIX
-from tests.acts.test_amend import SHA, edit_epci, read_epci, record, set_departement_deliberation, write_epci
+from tests.amending import SHA, edit_epci, read_epci, record, set_departement_deliberation, write_epci
 from tests.projects import acts_of, copy_project
 
 SLUG = "cc-maine-saosnois"

@@ -12,8 +12,6 @@ import hashlib
 import io
 import logging
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +31,7 @@ from pyhanko.sign import fields, signers
 
 from convgen.acts.signature import SignedAct, inspect_signed, sign_field
 from convgen.errors import ConvgenError, SignatureError
-from tests.projects import copy_project
+from tests.projects import convgen, copy_project
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
@@ -163,13 +161,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def built_act(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the convention's PDF once with the real LibreOffice; return it (never modify it)."""
     project = copy_project(tmp_path_factory.mktemp("projet-signature"), electronic=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build", SLUG, "--format", "pdf"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = convgen(project, "build", SLUG, "--format", "pdf")
     assert result.returncode == 0, result.stdout + result.stderr
     return project / "build" / SLUG / f"convention-{SLUG}.pdf"
 

@@ -216,8 +216,8 @@ def test_all_errors_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
         "epci/cc-b.yaml:2:1: referent : clé obligatoire manquante — ajoutez « referent: » avec en dessous les clés"
         " civilite, prenom, nom, fonction, courriel, telephone",
         "epci/cc-b.yaml:11:1: referant : clé inconnue — vouliez-vous dire « referent » ?",
-        "epci/cc-c.yaml:2:1: fin de fichier inattendue — un crochet, une accolade ou un guillemet ouvert plus haut"
-        " n'est pas fermé",
+        "epci/cc-c.yaml:1:6: crochet « [ » ouvert ligne 1, colonne 6, jamais fermé — fermez la liste par « ] »,"
+        " ou écrivez un élément par ligne précédé de « - »",
         "epci/cc-d.yml:1:1: extension .yml — renommez le fichier en « cc-d.yaml »",
     ]
 

@@ -2,14 +2,13 @@
 
 The validator is ``page-validation`` (``import page``). The 15 conventions are built once per module with the real
 LibreOffice, as ``convgen build`` does; an avenant to sign, a draft avenant and a consolidated version are built
-once by ``convgen amend`` from a register of signed acts, as ``tests/acts/test_amend.py`` does.
+once by ``convgen amend`` from a register of signed acts, as ``tests/recipes/test_amend.py`` does.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from convgen.pdf import finish
 from convgen.pdf.finish import SignatureField, finalize_pdf
 from convgen.pdf.streams import streams_ending_in_cr
 from tests import projects
-from tests.acts.test_amend import (
+from tests.amending import (
     OTHER,
     SLUG,
     cli,
@@ -34,7 +33,7 @@ from tests.acts.test_amend import (
     set_departement_deliberation,
     write_epci,
 )
-from tests.projects import drafts
+from tests.projects import convgen, drafts
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(400)
@@ -63,13 +62,7 @@ def copy_project(dest: Path) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the 15 conventions (DOCX and PDF) in a copy of the project; return the project."""
     project = copy_project(tmp_path_factory.mktemp("conformite") / "projet")
-    result = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build", "--jobs", "2"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = convgen(project, "build", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     return project
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from convgen.pdf.worker import WorkerFailure
 from convgen.recipes.early import early_converter
 from convgen.runner.folder import lock_is_free, project_lock
 from tests.processes import MARKER, marked, marked_env, new_tag
-from tests.projects import copy_project
+from tests.projects import convgen, copy_project
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(180)]
 
@@ -124,14 +122,7 @@ def test_a_build_refused_for_its_data_leaves_no_process(tmp_path: Path) -> None:
     target = sorted((project / "epci").glob("*.yaml"))[0]
     target.write_text(re.sub(r"(?m)^siren: .*$", 'siren: "12345"', target.read_text("utf-8"), count=1), "utf-8")
     tag = new_tag()
-    done = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build"],
-        capture_output=True,
-        text=True,
-        env=marked_env(tag),
-        timeout=120,
-        check=False,
-    )
+    done = convgen(project, "build", env=marked_env(tag), timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"epci/{target.name}:" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

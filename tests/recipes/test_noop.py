@@ -13,7 +13,7 @@ import pytest
 import convgen.recipes.stamp as stamp
 from convgen.recipes.stamp import STAMP, input_key, replay_noop
 from tests.processes import marked, marked_env, new_tag
-from tests.projects import copy_project
+from tests.projects import convgen, copy_project
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -23,14 +23,7 @@ TAG = new_tag()
 
 def build(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run ``convgen build SLUG --format docx`` in a subprocess; return its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(root), "build", SLUG, "--format", "docx", *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        env=env or marked_env(TAG),
-    )
+    done = convgen(root, "build", SLUG, "--format", "docx", *args, timeout=240, env=env or marked_env(TAG))
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -44,7 +37,7 @@ def replays(root: Path, formats: tuple[str, ...] = ("docx",)) -> bool:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a project whose convention of SLUG was built once (DOCX only: no LibreOffice needed)."""
     root = copy_project(tmp_path_factory.mktemp("noop") / "projet")
-    assert "1 construit(s)" in build(root)
+    assert "1 document construit," in build(root)
     return root
 
 
@@ -55,7 +48,7 @@ def project(built: Path, tmp_path: Path) -> Path:
     shutil.copytree(built, root, symlinks=True, copy_function=shutil.copy2)
     # copytree makes new inodes: rebuild the stamp for this copy with a normal no-op build.
     (root / STAMP).unlink()
-    assert "1 inchangé(s)" in build(root)
+    assert " 1 inchangé," in build(root)
     assert replays(root)
     return root
 
@@ -65,7 +58,8 @@ def test_the_stamp_prints_what_the_normal_no_op_prints(project: Path) -> None:
     (project / STAMP).unlink()
     normal = build(project)
     assert replayed == normal
-    assert "0 construit(s), 1 inchangé(s)" in replayed
+    assert "0 document construit, 1 inchangé," in replayed
+    assert f"{SLUG} : convention inchangée" in replayed
 
 
 def test_no_op_imports_neither_pydantic_nor_docxtpl(project: Path) -> None:
@@ -92,7 +86,7 @@ def test_a_data_change_is_rebuilt(project: Path, where: str, old: str, new: str)
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     assert not replays(project)
-    assert "1 construit(s)" in build(project)
+    assert "1 document construit," in build(project)
     assert replays(project)  # the build that followed left a new stamp
 
 
@@ -105,25 +99,25 @@ def test_a_template_change_is_rebuilt(project: Path) -> None:
             target.writestr(item, source.read(item.filename))
     rewritten.replace(template)
     assert not replays(project)
-    assert "1 construit(s)" in build(project)
+    assert "1 document construit," in build(project)
 
 
 def test_an_output_removed_or_touched_takes_the_normal_path(project: Path) -> None:
     docx = project / "build" / SLUG / f"convention-{SLUG}.docx"
     docx.write_bytes(docx.read_bytes())  # same bytes, another modification time
     assert not replays(project)
-    assert "1 inchangé(s)" in build(project)  # the manifest's sha256 says it is still the right file
+    assert " 1 inchangé," in build(project)  # the manifest's sha256 says it is still the right file
     docx.unlink()
     assert not replays(project)
-    assert "1 construit(s)" in build(project)
+    assert "1 document construit," in build(project)
     (project / "build" / "manifest.json").unlink()  # the normal path rebuilds what the manifest no longer vouches for
     assert not replays(project)
-    assert "1 construit(s)" in build(project)
+    assert "1 document construit," in build(project)
 
 
 def test_the_date_of_the_documents_is_an_input(project: Path) -> None:
     env = {**marked_env(TAG), "SOURCE_DATE_EPOCH": "1700000000"}
-    assert "1 construit(s)" in build(project, env=env)
+    assert "1 document construit," in build(project, env=env)
 
 
 def test_every_other_input_changes_the_key(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,7 +156,7 @@ def test_a_damaged_stamp_takes_the_normal_path(project: Path) -> None:
     for damage in (b"", b"{", b'{"cle": 1}', b"[]", b'{"cle": "x", "sorties": {}, "lignes": []}'):
         (project / STAMP).write_bytes(damage)
         assert not replays(project)
-    assert "1 inchangé(s)" in build(project)
+    assert " 1 inchangé," in build(project)
 
 
 def test_no_process_left() -> None:

@@ -36,7 +36,7 @@ def electronic_project(folder: Path) -> Path:
     """Copy the project into ``folder``, signed electronically, the programme running until 2027.
 
     The signatures are made now, and the shipped convention ends on 30 November 2026: a signature after that
-    end is refused (tested in tests/acts/test_amend.py).
+    end is refused (tested in tests/recipes/test_amend.py).
     """
     root = copy_project(folder, electronic=True)
     set_programme_end(root, "2027-11-30")

@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants check test test-fast lint golden bench stress clean all
+.PHONY: help system conventions avenants renouveler check test test-fast lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -29,6 +29,9 @@ conventions: system $(STAMP) ## Produit les conventions (DOCX + PDF) des 15 inte
 
 avenants: system $(STAMP) ## Rédige les projets d'avenants des conventions signées dont les données ont changé
 	@$(CONVGEN) amend
+
+renouveler: $(STAMP) ## Clôt la période en cours et ouvre la suivante : make renouveler DEBUT=2026-12-01 FIN=2029-11-30
+	@$(CONVGEN) renouveler --debut "$(DEBUT)" --fin "$(FIN)"
 
 check: system $(STAMP) ## Vérifie les données et les modèles sans rien écrire
 	@$(CONVGEN) check

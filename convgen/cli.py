@@ -86,12 +86,14 @@ def check(ctx: click.Context) -> None:
     """Vérifie les données et les modèles, sans rien écrire."""
     with handled():
         from convgen.acts.state import ProjectActs
-        from convgen.recipes.project import check_project, readiness_lines
+        from convgen.recipes.project import check_project, closed_period_years, readiness_lines
 
         acts = ProjectActs(check_project(project_root(ctx)), project_root(ctx))
         click.echo(f"Données valides : {len(acts.project.epcis)} intercommunalités, modèles conformes.")
         for line in readiness_lines(acts):
             click.echo(line)
+        for warning in closed_period_years(acts):
+            click.echo(f"Attention : {warning}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -343,6 +345,27 @@ def sign_command(
             raise click.UsageError("--champ ne s'emploie qu'avec --certificat")
         date = parse_date(date_text) if date_text is not None else None
         sign(root, slug, date, pdf=pdf, trust=trust, wait=attente, echo=click.echo)
+
+
+@main.command("renouveler", context_settings=CONTEXT)
+@click.option("--debut", "debut", required=True, metavar="AAAA-MM-JJ", help="Premier jour de la nouvelle période.")
+@click.option("--fin", "fin", required=True, metavar="AAAA-MM-JJ", help="Dernier jour de la nouvelle période.")
+@WAIT_OPTION
+@click.pass_context
+def renew_command(ctx: click.Context, debut: str, fin: str, attente: float) -> None:
+    """Clôt la période en cours et ouvre la suivante (conventions de la nouvelle période).
+
+    Les actes signés de la période close restent dans registre/, marqués de leur période ; departement.yaml
+    et epci/*.yaml prennent la nouvelle période, leurs délibérations et les conventions avec l'État sont
+    vidées : chaque convention reste un PROJET jusqu'à ses nouvelles délibérations. Relancer la commande avec
+    les mêmes dates ne change rien.
+
+    Exemple : convgen renouveler --debut 2026-12-01 --fin 2029-11-30
+    """
+    with handled():
+        from convgen.recipes.renew import parse_day, renew
+
+        renew(project_root(ctx), parse_day(debut, "--debut"), parse_day(fin, "--fin"), wait=attente, echo=click.echo)
 
 
 @main.command("amend", context_settings=CONTEXT)

@@ -90,9 +90,32 @@ def _wrapping_in_french(wrap: Callable[..., str]) -> Callable[..., str]:
     return wrap_text
 
 
+def _never_break_on_hyphens() -> None:
+    """Make click's help wrapper keep hyphenated words whole (« en-têtes », « Sablé-sur-Sarthe »).
+
+    Private click symbol: ``click._textwrap.TextWrapper``, which ``click.formatting.wrap_text`` imports at each
+    call; the subclass only changes ``break_on_hyphens``' default. ``tests/test_cli.py`` fails if click changes.
+    """
+    import click._textwrap as click_textwrap
+
+    base = click_textwrap.TextWrapper
+    if getattr(base, "french", False):
+        return
+
+    class FrenchWrapper(base):  # type: ignore[misc,valid-type]
+        french = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("break_on_hyphens", False)
+            super().__init__(*args, **kwargs)
+
+    click_textwrap.TextWrapper = FrenchWrapper  # type: ignore[misc]
+
+
 def install() -> None:
     """Make click print its own messages in French, help texts wrapped as French is."""
     formatting = sys.modules["click.formatting"]
+    _never_break_on_hyphens()
     if formatting.wrap_text.__name__ == "wrap_text" and formatting.wrap_text.__module__ == "click.formatting":
         formatting.wrap_text = _wrapping_in_french(formatting.wrap_text)  # type: ignore[attr-defined]
     for name in ("core", "exceptions", "formatting", "decorators", "types", "parser", "termui"):

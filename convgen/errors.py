@@ -62,6 +62,10 @@ class AmendError(ConvgenError):
     """Raised when a change cannot be made by avenant, or a signature cannot be recorded."""
 
 
+class RenewError(ConvgenError):
+    """Raised when a renewal of the programme's period is refused (dates, uncommitted changes, acts without files)."""
+
+
 class SignatureError(ConvgenError):
     """Raised when a PDF cannot be signed, or a signed PDF is not the act built or carries an invalid signature."""
 

@@ -52,10 +52,8 @@ def select(project: Project, slugs: Sequence[str]) -> dict[str, Epci]:
 
 def epci_dates(departement: Departement, programme: Programme, epci: Epci) -> list[dt.date]:
     """Return the dates of the data a convention is made from (the PDF's dates derive from the latest)."""
-    dates = [departement.deliberation, programme.convention_etat]
-    if epci.deliberation is not None:
-        dates.append(epci.deliberation)
-    return dates
+    dates = [departement.deliberation, programme.convention_etat, epci.deliberation]
+    return [date for date in dates if date is not None] or [programme.debut]
 
 
 def signed_data(signed: Acte | None, project: Project, slug: str) -> tuple[Departement, Programme, Epci]:
@@ -94,14 +92,20 @@ def judged_convention(
     *,
     today: dt.date,
     signed: bool = False,
+    closed_end: dt.date | None = None,
 ) -> tuple[Verdict, dict[str, Any]]:
     """Return the verdict of a convention and its template context, which prints it.
 
     The figures are checked in ``templates_dir`` (not read without it). A ``signed`` convention is the text
-    that was signed: final, whatever the rules have become since.
+    that was signed: final, whatever the rules have become since. ``closed_end`` is the end of the last closed
+    period (after a renewal): its deliberations cannot approve the new convention.
     """
     figures = figure_states(programme, templates_dir)
-    verdict = Verdict() if signed else convention_verdict(departement, programme, epci, figures, today=today)
+    verdict = (
+        Verdict()
+        if signed
+        else convention_verdict(departement, programme, epci, figures, today=today, closed_end=closed_end)
+    )
     return verdict, convention_context(departement, programme, epci, verdict=verdict, figures=figures)
 
 
@@ -112,6 +116,7 @@ def convention_jobs(
     *,
     today: dt.date | None = None,
     registers: Callable[[str], Registre] | None = None,
+    closed_end: dt.date | None = None,
 ) -> list[Job]:
     """Return one job per selected intercommunality: its convention (with the annex included).
 
@@ -134,7 +139,9 @@ def convention_jobs(
         departement, programme, epci = signed_data(act, project, slug)
         signed = act is not None
         # A signed convention is the text that was signed: final, whatever the rules have become since.
-        verdict, context = judged_convention(departement, programme, epci, templates_dir, today=today, signed=signed)
+        verdict, context = judged_convention(
+            departement, programme, epci, templates_dir, today=today, signed=signed, closed_end=closed_end
+        )
         epoch = source_epoch(epci_dates(departement, programme, epci))
         inputs = {
             "donnees": context_digest(context),

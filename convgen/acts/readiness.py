@@ -33,13 +33,18 @@ def convention_verdict(
     figures: Mapping[str, Mapping[str, Any]],
     *,
     today: dt.date,
+    closed_end: dt.date | None = None,
 ) -> Verdict:
     """Return the verdict of a convention not yet signed, from its data and the state of its figures.
 
-    Reasons, in order: the deliberations (the intercommunality's missing, either party's to come or after the
-    end of the period), the values to confirm, the figures (missing, unreadable, sample).
+    Reasons, in order: the deliberations and the State's conventions (missing, to come, after the end of the
+    period, or — after a renewal — of the closed period ending on ``closed_end``), the values to confirm, the
+    figures (missing, unreadable, sample).
     """
     reasons = _deliberation_reasons(departement, programme, epci, today)
+    reasons += _state_reasons(programme)
+    if closed_end is not None:
+        reasons += _closed_period_reasons(departement, programme, epci, closed_end)
     reasons += _confirmation_reasons(epci)
     reasons += figure_reasons(figures)
     return _verdict(reasons)
@@ -96,6 +101,40 @@ def _deliberation_reasons(departement: Departement, programme: Programme, epci: 
                 f"({date_in_words(programme.fin)})"
             )
     return reasons
+
+
+def _state_reasons(programme: Programme) -> list[str]:
+    """Return the State's conventions of the period still to fill in (cited in the visas)."""
+    return [
+        f"date de la convention avec l’État « {what} » à renseigner (clé « {key} » de departement.yaml)"
+        for key, what, date in (
+            ("convention_etat", "conseiller numérique France services", programme.convention_etat),
+            (
+                "convention_etat_coordinateur",
+                "conseiller numérique coordinateur",
+                programme.convention_etat_coordinateur,
+            ),
+        )
+        if date is None
+    ]
+
+
+def _closed_period_reasons(
+    departement: Departement, programme: Programme, epci: Epci, closed_end: dt.date
+) -> list[str]:
+    """Return the deliberations and State conventions of a closed period: they cannot approve the new convention."""
+    dated = (
+        ("la délibération de l’intercommunalité", epci.deliberation),
+        ("la délibération de la Commission permanente", departement.deliberation),
+        ("la convention avec l’État « conseiller numérique France services »", programme.convention_etat),
+        ("la convention avec l’État « conseiller numérique coordinateur »", programme.convention_etat_coordinateur),
+    )
+    return [
+        f"{what} du {date_in_words(date)} appartient à la période close le {date_in_words(closed_end)} : elle ne "
+        "peut pas approuver la nouvelle convention — renseignez celle de la nouvelle période"
+        for what, date in dated
+        if date is not None and date <= closed_end
+    ]
 
 
 def _confirmation_reasons(epci: Epci) -> list[str]:

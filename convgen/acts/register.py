@@ -21,7 +21,7 @@ from convgen.data.fields import SLUG_RE, Date, error
 from convgen.data.model import Departement, Epci, Programme, StrictModel
 from convgen.data.validate import validate_document
 from convgen.data.yamlread import parse_document
-from convgen.documents.french import date_in_words
+from convgen.documents.french import date_in_words, period_label
 from convgen.errors import DataError, Problem
 from convgen.files import write_atomic
 
@@ -159,13 +159,57 @@ class Acte(StrictModel):
         return f"{self.label} {signed_word(self.numero)} le {date_in_words(self.date_signature)}"
 
 
+def _check_sequence(slug: str, actes: tuple[Acte, ...], at: tuple[str | int, ...]) -> None:
+    """Require the convention first, then consecutive avenants with their PDF names, dates never going back."""
+    for index, acte in enumerate(actes):
+        if acte.numero != index:
+            expected = "la convention (numéro 0)" if index == 0 else f"l’avenant n° {index}"
+            raise error(
+                f"acte n° {acte.numero} à la place {index + 1} : {expected} est attendu ici",
+                RESTORE,
+                (*at, index, "numero"),
+            )
+        expected_pdf = pdf_name(slug, acte.numero)
+        if acte.pdf != expected_pdf:
+            raise error(
+                f"nom de PDF « {acte.pdf} » inattendu pour {acte.label} : « {expected_pdf} » attendu",
+                RESTORE,
+                (*at, index, "pdf"),
+            )
+        if index and acte.date_signature < actes[index - 1].date_signature:
+            raise error(
+                f"{acte.label} est daté du {acte.date_signature.isoformat()}, avant l’acte précédent "
+                f"({actes[index - 1].date_signature.isoformat()})",
+                RESTORE,
+                (*at, index, "date_signature"),
+            )
+
+
+class PeriodeClose(StrictModel):
+    """A closed period of the programme: its acts (convention, avenants) kept as they were signed, for good."""
+
+    model_config = ConfigDict(title="Période close")
+
+    debut: Date
+    fin: Date
+    actes: tuple[Acte, ...]
+    signature_en_cours: SignatureEnCours | None = None  # a signature never completed before the end
+    avenant_approuve: ApprobationAvenant | None = None
+
+    @property
+    def label(self) -> str:
+        """Return « 2024-2026 » (the years the period is named after; a December start counts as next year)."""
+        return period_label(self.debut, self.fin)
+
+
 class Registre(StrictModel):
     """The content of ``registre/<slug>.yaml``: the acts in the order they were signed."""
 
     model_config = ConfigDict(title="Registre des actes signés")
 
     intercommunalite: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
-    actes: tuple[Acte, ...] = ()
+    periodes_closes: tuple[PeriodeClose, ...] = ()  # earlier periods, oldest first: never amended nor signed again
+    actes: tuple[Acte, ...] = ()  # the current period's
     signature_en_cours: SignatureEnCours | None = None
     avenant_approuve: ApprobationAvenant | None = None
 
@@ -178,27 +222,14 @@ class Registre(StrictModel):
                 "minuscules sans accent, chiffres et tirets",
                 ("intercommunalite",),
             )
-        for index, acte in enumerate(self.actes):
-            if acte.numero != index:
-                expected = "la convention (numéro 0)" if index == 0 else f"l’avenant n° {index}"
+        _check_sequence(self.intercommunalite, self.actes, ("actes",))
+        for number, periode in enumerate(self.periodes_closes):
+            _check_sequence(self.intercommunalite, periode.actes, ("periodes_closes", number, "actes"))
+            if number and periode.debut <= self.periodes_closes[number - 1].fin:
                 raise error(
-                    f"acte n° {acte.numero} à la place {index + 1} : {expected} est attendu ici",
+                    f"période close du {periode.debut.isoformat()} : elle commence avant la fin de la précédente",
                     RESTORE,
-                    ("actes", index, "numero"),
-                )
-            expected_pdf = pdf_name(self.intercommunalite, acte.numero)
-            if acte.pdf != expected_pdf:
-                raise error(
-                    f"nom de PDF « {acte.pdf} » inattendu pour {acte.label} : « {expected_pdf} » attendu",
-                    RESTORE,
-                    ("actes", index, "pdf"),
-                )
-            if index and acte.date_signature < self.actes[index - 1].date_signature:
-                raise error(
-                    f"{acte.label} est daté du {acte.date_signature.isoformat()}, avant l’acte précédent "
-                    f"({self.actes[index - 1].date_signature.isoformat()})",
-                    RESTORE,
-                    ("actes", index, "date_signature"),
+                    ("periodes_closes", number, "debut"),
                 )
         if self.signature_en_cours is not None and self.signature_en_cours.numero != len(self.actes):
             raise error(
@@ -229,31 +260,45 @@ class Registre(StrictModel):
         """Return the number of the pending act: 0 for the convention, else the next avenant."""
         return len(self.actes)
 
+    def _with(self, **changes: Any) -> Registre:
+        """Return the register with ``changes`` (validated again), everything else kept."""
+        fields = {name: getattr(self, name) for name in Registre.model_fields}
+        return Registre.model_validate({**fields, **changes})
+
     def with_act(self, acte: Acte) -> Registre:
-        """Return the register with ``acte`` appended (validated again); a signature in progress is closed."""
-        return Registre.model_validate({"intercommunalite": self.intercommunalite, "actes": (*self.actes, acte)})
+        """Return the register with ``acte`` appended; a signature in progress and an approval are closed."""
+        return self._with(actes=(*self.actes, acte), signature_en_cours=None, avenant_approuve=None)
 
     def with_partial(self, partial: SignatureEnCours) -> Registre:
         """Return the register recording a signature by one party only, for the pending act."""
-        return Registre.model_validate(
-            {
-                "intercommunalite": self.intercommunalite,
-                "actes": self.actes,
-                "signature_en_cours": partial,
-                "avenant_approuve": self.avenant_approuve,
-            }
-        )
+        return self._with(signature_en_cours=partial)
 
     def with_approval(self, approval: ApprobationAvenant) -> Registre:
         """Return the register recording which text of the pending avenant its deliberations approved."""
-        return Registre.model_validate(
-            {
-                "intercommunalite": self.intercommunalite,
-                "actes": self.actes,
-                "signature_en_cours": self.signature_en_cours,
-                "avenant_approuve": approval,
-            }
+        return self._with(avenant_approuve=approval)
+
+    def closed(self, debut: dt.date, fin: dt.date) -> Registre:
+        """Return the register with its current period closed (kept whole, as ``debut``–``fin``) and a new one open.
+
+        Nothing is dropped: the acts, a signature never completed and an approval go with the closed period.
+        """
+        if not self.actes and self.signature_en_cours is None:
+            return self
+        periode = PeriodeClose(
+            debut=debut,
+            fin=fin,
+            actes=self.actes,
+            signature_en_cours=self.signature_en_cours,
+            avenant_approuve=self.avenant_approuve,
         )
+        return self._with(
+            periodes_closes=(*self.periodes_closes, periode), actes=(), signature_en_cours=None, avenant_approuve=None
+        )
+
+    @property
+    def closed_end(self) -> dt.date | None:
+        """Return the end of the latest closed period, or None."""
+        return self.periodes_closes[-1].fin if self.periodes_closes else None
 
 
 def empty_register(slug: str) -> Registre:
@@ -286,6 +331,11 @@ def new_act(
 def archive_dir(slug: str) -> str:
     """Return the folder, relative to the project, where the signed files of ``slug`` are archived."""
     return f"{REGISTER_DIR}/{slug}"
+
+
+def kept_file(slug: str, acte: Acte) -> str:
+    """Return where the bytes of a signed act are kept, relative to the project: the signed file, else the PDF built."""
+    return acte.pdf_signe.fichier if acte.pdf_signe is not None else f"{archive_dir(slug)}/{acte.pdf}"
 
 
 def load_register(root: Path, slug: str) -> Registre:
@@ -336,10 +386,10 @@ class _Dumper(yaml.SafeDumper):
 
 def dump_register(registre: Registre) -> bytes:
     """Return the register as deterministic YAML: header comment, fixed key order, ISO dates, UTF-8."""
-    body: dict[str, Any] = {
-        "intercommunalite": registre.intercommunalite,
-        "actes": [_act_data(acte) for acte in registre.actes],
-    }
+    body: dict[str, Any] = {"intercommunalite": registre.intercommunalite}
+    if registre.periodes_closes:
+        body["periodes_closes"] = [_period_data(periode) for periode in registre.periodes_closes]
+    body["actes"] = [_act_data(acte) for acte in registre.actes]
     if registre.signature_en_cours is not None:
         body["signature_en_cours"] = model_data(registre.signature_en_cours)
     if registre.avenant_approuve is not None:
@@ -361,6 +411,16 @@ def write_register(root: Path, registre: Registre) -> Path:
 def model_data(model: StrictModel) -> dict[str, Any]:
     """Return a model as plain YAML data: fields in their declared order, dates kept, lists, no null."""
     data: dict[str, Any] = _plain(model.model_dump(mode="python", exclude_none=True))
+    return data
+
+
+def _period_data(periode: PeriodeClose) -> dict[str, Any]:
+    """Return one closed period as plain data: its dates, its acts, what was pending at its end."""
+    data: dict[str, Any] = {"debut": periode.debut, "fin": periode.fin, "actes": [_act_data(a) for a in periode.actes]}
+    if periode.signature_en_cours is not None:
+        data["signature_en_cours"] = model_data(periode.signature_en_cours)
+    if periode.avenant_approuve is not None:
+        data["avenant_approuve"] = model_data(periode.avenant_approuve)
     return data
 
 

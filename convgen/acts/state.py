@@ -59,13 +59,26 @@ class ProjectActs:
             raise DataError(problems)
         return found
 
+    @property
+    def closed_end(self) -> dt.date | None:
+        """Return the end of the latest closed period of any register (None before a first renewal)."""
+        ends = [end for slug in self.slugs if (end := self.register(slug).closed_end) is not None]
+        return max(ends, default=None)
+
     def conventions(self, slugs: Sequence[str] = ()) -> list[Job]:
         """Return the convention jobs of ``slugs`` (every intercommunality when empty), each made once."""
         wanted = list(select(self.project, slugs))
         self.registers(wanted)
         missing = [slug for slug in wanted if slug not in self._conventions]
         if missing:
-            jobs = convention_jobs(self.project, self.root, missing, today=self.today, registers=self.register)
+            jobs = convention_jobs(
+                self.project,
+                self.root,
+                missing,
+                today=self.today,
+                registers=self.register,
+                closed_end=self.closed_end,
+            )
             self._conventions.update((job.slug, job) for job in jobs)
         return [self._conventions[slug] for slug in wanted]
 

@@ -340,10 +340,12 @@ class Departement(StrictModel):
         description="Président ou présidente du Conseil départemental.",
         examples=[_PRESIDENT_EXAMPLE],
     )
-    deliberation: Date = Field(
+    deliberation: OptionalDate = Field(
         title="Délibération",
+        default=None,
         description=(
-            "Date de la délibération de la Commission permanente (AAAA-MM-JJ), au plus tard la fin du programme."
+            "Date de la délibération de la Commission permanente (AAAA-MM-JJ), au plus tard la fin du programme ; "
+            "absente (après un renouvellement), les conventions restent en projet."
         ),
         examples=["2024-02-23"],
     )
@@ -442,14 +444,22 @@ class Programme(StrictModel):
     fin: Date = Field(
         title="Fin", description="Fin de la période couverte (AAAA-MM-JJ), après son début.", examples=["2026-11-30"]
     )
-    convention_etat: Date = Field(
+    convention_etat: OptionalDate = Field(
         title="Convention avec l'État",
-        description="Date de la convention de subvention « conseiller numérique France services ».",
+        default=None,
+        description=(
+            "Date de la convention de subvention « conseiller numérique France services » de la période ; "
+            "absente, les conventions restent en projet."
+        ),
         examples=["2024-02-23"],
     )
-    convention_etat_coordinateur: Date = Field(
+    convention_etat_coordinateur: OptionalDate = Field(
         title="Convention avec l'État (coordinateur)",
-        description="Date de la convention de subvention « conseiller numérique coordinateur ».",
+        default=None,
+        description=(
+            "Date de la convention de subvention « conseiller numérique coordinateur » de la période ; "
+            "absente, les conventions restent en projet."
+        ),
         examples=["2024-02-23"],
     )
 

@@ -40,7 +40,7 @@ class DepartementFile(StrictModel):
     @model_validator(mode="after")
     def _deliberation_in_period(self) -> DepartementFile:
         """Refuse a deliberation after the end of the programme."""
-        if self.departement.deliberation > self.programme.fin:
+        if self.departement.deliberation is not None and self.departement.deliberation > self.programme.fin:
             raise error(
                 f"la délibération du {self.departement.deliberation.isoformat()} est postérieure à la fin "
                 f"du programme ({self.programme.fin.isoformat()})",

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, PngImagePlugin
 
 from convgen.acts.state import ProjectActs
-from convgen.desk.status import Row, programme_status
+from convgen.desk.status import Row, closed_rows, programme_status
 from convgen.files import sha256_file, write_atomic
 from convgen.pdf.raster import first_page_image
 from convgen.runner.folder import Manifest
@@ -31,6 +31,7 @@ STATE_LABELS = {
     "prete": "Prête à signer",
     "projet": "Projet",
     "terminee": "Période terminée",
+    "close": "Période close",
     "avenant-terminee": "Avenant : période terminée",
     "avenant-projet": "Avenant en projet",
     "avenant-a-signer": "Avenant à signer",
@@ -47,6 +48,7 @@ CSV_HEADERS = (
     "PDF",
     "Comparatif",
     "Version consolidée",
+    "Période",
 )
 
 CSS = """
@@ -174,10 +176,28 @@ def summary(rows: Sequence[Row]) -> str:
     return f"{len(rows)} intercommunalités — " + " ; ".join(parts) + "."
 
 
-def dashboard_html(rows: Sequence[Row], thumbnails: set[str]) -> str:
-    """Return the dashboard as one self-contained HTML page (inline CSS, relative links only)."""
+def closed_tables(closed: Sequence[Row]) -> str:
+    """Return one table per closed period: its acts, with links to the signed files kept in ``registre/``."""
+    head = "".join(f'<th scope="col">{name}</th>' for name in COLUMNS)
+    tables = []
+    for periode in sorted({row.periode for row in closed}, reverse=True):
+        body = "\n".join(html_row(row, set()) for row in closed if row.periode == periode)
+        tables.append(
+            f"<h2>Période close {_e(periode)}</h2>\n<table>\n<caption>Actes signés de la période {_e(periode)}, "
+            "conservés dans le registre avec leurs fichiers signés</caption>\n"
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+        )
+    return "".join(tables)
+
+
+def dashboard_html(rows: Sequence[Row], thumbnails: set[str], closed: Sequence[Row] = ()) -> str:
+    """Return the dashboard as one self-contained HTML page (inline CSS, relative links only).
+
+    The current period first; below it, each closed period with links to its archived signed files.
+    """
     head = "".join(f'<th scope="col">{name}</th>' for name in COLUMNS)
     body = "\n".join(html_row(row, thumbnails) for row in rows)
+    current = rows[0].periode if rows else ""
     return (
         (
             '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
@@ -186,10 +206,12 @@ def dashboard_html(rows: Sequence[Row], thumbnails: set[str]) -> str:
             f"<style>\n{CSS}\n</style>\n</head>\n<body>\n"
             "<h1>Suivi des conventions « conseiller numérique »</h1>\n"
             f'<p class="resume">{_e(summary(rows))}</p>\n'
-            "<table>\n<caption>État de la convention de chaque intercommunalité, avec ses signataires, "
-            "ses actes et ses documents</caption>\n"
+            "<table>\n<caption>État de la convention de chaque intercommunalité"
+            + (f" (période {_e(current)})" if current else "")
+            + ", avec ses signataires, ses actes et ses documents</caption>\n"
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
-            "<p>Tableau produit par convgen à partir des données, du registre des actes signés et de "
+            + closed_tables(closed)
+            + "<p>Tableau produit par convgen à partir des données, du registre des actes signés et de "
             '<code>build/manifest.json</code>. Le même tableau : <a href="suivi.csv">suivi.csv</a>.</p>\n'
             "</body>\n</html>\n"
         )
@@ -215,6 +237,7 @@ def dashboard_csv(rows: Sequence[Row]) -> bytes:
                 " | ".join(d.href for d in row.documents if d.kind == "acte" and d.href.endswith(".pdf")),
                 " | ".join(d.href for d in row.documents if d.kind == "comparatif"),
                 " | ".join(d.href for d in row.documents if d.kind == "consolidee"),
+                row.periode,
             )
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
@@ -232,7 +255,8 @@ def write_dashboard(acts: ProjectActs) -> list[Row]:
     """Write ``build/index.html`` and ``build/suivi.csv`` for the whole project, from the run's acts; return the rows."""
     build_dir = acts.root / "build"
     rows = programme_status(acts)
+    closed = closed_rows(acts)
     thumbnails = update_thumbnails(build_dir, rows)
-    write_if_changed(build_dir / INDEX, dashboard_html(rows, thumbnails).encode("utf-8"))
-    write_if_changed(build_dir / CSV_NAME, dashboard_csv(rows))
+    write_if_changed(build_dir / INDEX, dashboard_html(rows, thumbnails, closed).encode("utf-8"))
+    write_if_changed(build_dir / CSV_NAME, dashboard_csv([*rows, *closed]))
     return rows

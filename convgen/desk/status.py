@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE
 from convgen.acts.readiness import status
-from convgen.acts.register import Acte, SignatureEnCours, signed_word
+from convgen.acts.register import Acte, SignatureEnCours, kept_file, signed_word
 from convgen.acts.state import ProjectActs
-from convgen.documents.french import date_in_words, typography
+from convgen.documents.french import date_in_words, period_label, typography, upper_name
 from convgen.errors import AmendError
 from convgen.runner.job import Job
 
@@ -26,6 +26,7 @@ State = Literal[
     "prete",
     "projet",
     "terminee",
+    "close",
     "avenant-projet",
     "avenant-a-signer",
     "avenant-terminee",
@@ -58,6 +59,7 @@ class Row:
     actes: tuple[str, ...]
     documents: tuple[Link, ...]
     apercu_pdf: str | None  # the PDF whose first page is shown, relative to ``build/``
+    periode: str = ""  # « 2027-2029 »: the period the row's acts belong to
 
 
 def act_line(acte: Acte) -> str:
@@ -194,7 +196,49 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
         actes=tuple(french(a) for a in actes),
         documents=links,
         apercu_pdf=shown[-1] if shown else None,
+        periode=period_label(acts.project.programme.debut, acts.project.programme.fin),
     )
+
+
+def closed_rows(acts: ProjectActs) -> list[Row]:
+    """Return one row per intercommunality and closed period, sorted by name: its acts, links to their kept bytes.
+
+    The links lead to ``registre/`` (relative to ``build/``): the signed files, never rebuilt.
+    """
+    rows = []
+    for slug in acts.slugs:
+        registre = acts.register(slug)
+        for periode in registre.periodes_closes:
+            links = tuple(
+                Link(
+                    f"{_bare_label(a.numero).capitalize()} {signed_word(a.numero)} (PDF archivé)", f"../{kept}", "acte"
+                )
+                for a in periode.actes
+                if (acts.root / (kept := kept_file(slug, a))).is_file()
+            )
+            last = periode.actes[-1] if periode.actes else None
+            rows.append(
+                Row(
+                    slug=slug,
+                    nom=str(acts.convention(slug).context["epci"]["nom"]),
+                    state="close",
+                    statut=french(f"période close le {date_in_words(periode.fin)}"),
+                    signataires=presidents_of(last) if last is not None else (),
+                    actes=tuple(french(act_line(a)) for a in periode.actes),
+                    documents=links,
+                    apercu_pdf=None,
+                    periode=periode.label,
+                )
+            )
+    return sorted(rows, key=lambda row: (row.periode, sort_key(acts.project.epcis[row.slug].nom_court), row.slug))
+
+
+def presidents_of(acte: Acte) -> tuple[str, ...]:
+    """Return who signed an act, as its data name them (the intercommunality's president, the Département's)."""
+    people = [acte.donnees.epci.president]
+    if acte.donnees.departement is not None:
+        people.append(acte.donnees.departement.president)
+    return tuple(f"{person.prenom} {upper_name(person.nom)}" for person in people)
 
 
 def programme_status(acts: ProjectActs) -> list[Row]:

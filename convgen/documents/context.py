@@ -26,6 +26,7 @@ from convgen.documents.french import (
     format_phone,
     format_siren,
     gendered,
+    period_label,
     typography,
     upper_name,
     upper_text,
@@ -196,8 +197,7 @@ def proper_names(context: Mapping[str, Any]) -> list[str]:
 
 def millesime(programme: Programme) -> str:
     """Return the years the programme is named after, "2024-2026" (a December start counts as next year)."""
-    first = programme.debut.year + (1 if programme.debut.month == 12 else 0)
-    return f"{first}-{programme.fin.year}"
+    return period_label(programme.debut, programme.fin)
 
 
 def with_article_de(nom: str) -> str:
@@ -225,7 +225,7 @@ def _departement(departement: Departement) -> dict[str, Any]:
         "lieu_signature": departement.lieu_signature,
         "lieu_signature_prepose": with_place_preposition(departement.lieu_signature),
         "adresse": departement.adresse,
-        "deliberation": date_in_words(departement.deliberation),
+        "deliberation": _date_or_blank(departement.deliberation),
         "president": _president(departement.president),
         "referent": _contact(departement.referent),
         "suppleant": _contact(departement.suppleant),
@@ -237,8 +237,8 @@ def _programme(programme: Programme) -> dict[str, Any]:
     return {
         "debut": date_in_words(programme.debut),
         "fin": date_in_words(programme.fin),
-        "convention_etat": date_in_words(programme.convention_etat),
-        "convention_etat_coordinateur": date_in_words(programme.convention_etat_coordinateur),
+        "convention_etat": _date_or_blank(programme.convention_etat),
+        "convention_etat_coordinateur": _date_or_blank(programme.convention_etat_coordinateur),
         "duree": duration_in_words(programme.debut, programme.fin),
         "millesime": millesime(programme),
     }
@@ -264,6 +264,15 @@ def _epci(epci: Epci) -> dict[str, Any]:
         },
         "a_confirmer": confirmation_labels(epci),
     }
+
+
+BLANK = "……………………………………………………"
+"""The blank a draft prints for a date still unknown, as the templates write it for the intercommunality's."""
+
+
+def _date_or_blank(date: dt.date | None) -> str:
+    """Return the date in words, or the blank to fill in (only a PROJET can lack it: see ``acts/readiness.py``)."""
+    return BLANK if date is None else date_in_words(date)
 
 
 def _optional_date(date: dt.date | None) -> str:

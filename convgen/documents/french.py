@@ -192,3 +192,8 @@ def _add_months(d: dt.date, months: int) -> dt.date:
 def _count(n: int, singular: str, plural: str) -> str:
     """Return the number followed by the noun in the singular (1) or the plural."""
     return f"{n} {singular if n == 1 else plural}"
+
+
+def period_label(debut: dt.date, fin: dt.date) -> str:
+    """Return the years a period is named after: « 2024-2026 » (a December start counts as next year)."""
+    return f"{debut.year + (1 if debut.month == 12 else 0)}-{fin.year}"

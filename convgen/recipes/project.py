@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -11,14 +12,16 @@ from typing import Any
 
 from convgen.acts.avenant import lint_context
 from convgen.acts.readiness import status
+from convgen.acts.register import REGISTER_DIR, load_register
 from convgen.acts.state import ProjectActs
 from convgen.data.load import load_project
 from convgen.data.project import Project
 from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard
+from convgen.documents.docxtext import read_parts
 from convgen.documents.lint import lint_templates
-from convgen.errors import ConvgenError, TemplateError
+from convgen.errors import ConvgenError, DataError, Problem, TemplateError
 from convgen.files import tool_identity, write_atomic
 from convgen.recipes.stamp import SECONDS, forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
@@ -47,6 +50,9 @@ def check_project(root: Path, *, cached: bool = False) -> Project:
     """
 
     project = load_project(root)
+    orphans = orphan_registers(root, project)
+    if orphans:
+        raise DataError(orphans)
     cache = root / "build" / ".cache"
     marker = cache / f"modeles-{lint_key(root)}.ok" if cached and cache.parent.is_dir() else None
     if marker is not None and marker.is_file():
@@ -61,6 +67,68 @@ def check_project(root: Path, *, cached: bool = False) -> Project:
                 old.unlink(missing_ok=True)
             write_atomic(marker, b"")
     return project
+
+
+_YEAR = re.compile(r"(?<![\d/.-])(?:19|20)\d\d(?![\d])")
+_TAG = re.compile(r"\{[{%].*?[%}]\}")
+
+
+def closed_period_years(acts: ProjectActs) -> list[str]:
+    """Return a warning for each year of a closed period a template still writes outside its preamble.
+
+    The preamble tells the programme's history (« Fin novembre 2023… jusque fin 2026 »): the legal service edits it
+    for the new period (``templates/README.md``); anywhere else, a year written in a template is a period no data
+    gives (« 2024/2026 » on a title page), which every document of the new period would print.
+    """
+    closed = {p for slug in acts.slugs for p in acts.register(slug).periodes_closes}
+    years = {str(year) for p in closed for year in range(p.debut.year, p.fin.year + 1)}
+    if not years:
+        return []
+    warnings = []
+    for template in sorted((acts.root / "templates").glob("*.docx")):
+        for part in read_parts(template):
+            preamble = False
+            for number, text in enumerate(part.paragraphs, start=1):
+                if text.strip().upper().startswith("PRÉAMBULE"):
+                    preamble = True
+                elif text.startswith("ARTICLE "):
+                    preamble = False
+                found = sorted(set(_YEAR.findall(_TAG.sub("", text))) & years)
+                if found and not preamble:
+                    warnings.append(
+                        f"templates/{template.name} ({part.label}, paragraphe {number}) : « {', '.join(found)} » "
+                        f"appartient à une période close — « {text.strip()[:80]} » ; la période se tire des données "
+                        "(programme.debut, programme.fin) : corrigez le modèle"
+                    )
+    return warnings
+
+
+def orphan_registers(root: Path, project: Project) -> list[Problem]:
+    """Return a problem for each register holding acts whose intercommunality is no longer in ``epci/``.
+
+    Renaming or removing an ``epci/`` file would otherwise detach its signed acts without a word.
+    """
+    problems = []
+    for path in sorted((root / REGISTER_DIR).glob("*.yaml")):
+        slug = path.stem
+        if slug in project.epcis:
+            continue
+        registre = load_register(root, slug)
+        acts = len(registre.actes) + sum(len(p.actes) for p in registre.periodes_closes)
+        if acts or registre.signature_en_cours is not None:
+            problems.append(
+                Problem(
+                    f"{REGISTER_DIR}/{slug}.yaml",
+                    1,
+                    1,
+                    "intercommunalite",
+                    f"registre sans intercommunalité : {acts} acte(s) signé(s) de « {slug} », mais epci/{slug}.yaml "
+                    "n’existe plus",
+                    f"rétablissez epci/{slug}.yaml sous ce nom (le registre suit le nom du fichier) ; une autre "
+                    "personne morale se crée sous un nouveau nom, sans toucher à ce registre",
+                )
+            )
+    return problems
 
 
 def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:

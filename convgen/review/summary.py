@@ -77,6 +77,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
         notes: list[list[str]] = []
     else:
         effects = [
+            _renewal(old.project, new.project, registers),
             _common_changes(old, new, registers, acts),
             *(
                 _epci_section(root, slug, old.project, acts)
@@ -207,6 +208,34 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre], a
                 )
             )
     return trim(lines)
+
+
+def _renewal(old: Project, new: Project, registers: Mapping[str, Registre]) -> list[str]:
+    """Return the section of a renewal: the new period's conventions, and the closed period's acts, kept."""
+    before, after = old.programme, new.programme
+    if after.debut <= before.fin:
+        return []
+    lines = [
+        "### Renouvellement",
+        "",
+        typography(
+            f"Renouvellement : nouvelles conventions {after.debut.isoformat()} → {after.fin.isoformat()} pour "
+            f"{len(new.epcis)} intercommunalités (période {before.debut.isoformat()} → {before.fin.isoformat()} close)."
+        ),
+        "",
+        typography("Chaque convention est un projet jusqu’à ses nouvelles délibérations et conventions avec l’État."),
+    ]
+    closed = [
+        f"- `{slug}`, {periode.label} : {acte.signed}"
+        for slug, registre in sorted(registers.items())
+        for periode in registre.periodes_closes
+        if periode.fin == before.fin or periode.debut >= before.debut
+        for acte in periode.actes
+    ]
+    if closed:
+        lines += ["", typography("Actes de la période close, conservés au registre avec leurs fichiers :"), ""]
+        lines += [typography(line) for line in closed]
+    return lines
 
 
 def _pending_line(slug: str, acts: ProjectActs) -> str:

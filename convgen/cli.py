@@ -302,6 +302,18 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     help="Signer soi-même un champ avec ce certificat PKCS#12 (mot de passe : CONVGEN_P12_PASSWORD, ou demandé).",
 )
 @click.option("--champ", "field", metavar="NOM", help="Champ à signer avec --certificat (ex. signature_departement).")
+@click.option(
+    "--horodatage",
+    "timestamp_url",
+    metavar="URL",
+    help="Autorité d'horodatage RFC 3161 (niveau B-LTA) ; par défaut programme.horodatage de departement.yaml.",
+)
+@click.option(
+    "--archiver",
+    "backfill",
+    is_flag=True,
+    help="Archive dans registre/ le PDF des actes papier déjà signés, si build/ en garde les octets exacts.",
+)
 @WAIT_OPTION
 @click.pass_context
 def sign_command(
@@ -312,6 +324,8 @@ def sign_command(
     trust: tuple[Path, ...],
     p12: Path | None,
     field: str | None,
+    timestamp_url: str | None,
+    backfill: bool,
     attente: float,
 ) -> None:
     """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/<slug>.yaml.
@@ -327,6 +341,13 @@ def sign_command(
         from convgen.recipes.sign import parse_date, sign, sign_with_certificate
 
         root = project_root(ctx)
+        if backfill:
+            if p12 is not None or pdf is not None or date_text is not None:
+                raise click.UsageError("--archiver s'emploie seul")
+            from convgen.recipes.backfill import archive_built_acts
+
+            archive_built_acts(root, slug, echo=click.echo)
+            return
         if p12 is not None:
             if field is None or pdf is not None or date_text is not None:
                 raise click.UsageError("--certificat demande --champ, sans --pdf ni --date")
@@ -334,13 +355,49 @@ def sign_command(
             if password is None:
                 password = click.prompt("Mot de passe du certificat", hide_input=True, err=True)
             sign_with_certificate(
-                root, slug, p12=p12, password=password.encode(), field=field, trust=trust, wait=attente, echo=click.echo
+                root,
+                slug,
+                p12=p12,
+                password=password.encode(),
+                field=field,
+                trust=trust,
+                timestamp_url=timestamp_url,
+                wait=attente,
+                echo=click.echo,
             )
             return
         if field is not None:
             raise click.UsageError("--champ ne s'emploie qu'avec --certificat")
         date = parse_date(date_text) if date_text is not None else None
-        sign(root, slug, date, pdf=pdf, trust=trust, wait=attente, echo=click.echo)
+        sign(root, slug, date, pdf=pdf, trust=trust, timestamp_url=timestamp_url, wait=attente, echo=click.echo)
+
+
+@main.command("verifier", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@click.option(
+    "--confiance",
+    "trust",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Certificat d'autorité de confiance (PEM ou DER), en plus des racines que le registre épingle ; répétable.",
+)
+@click.pass_context
+def verify_command(ctx: click.Context, slugs: tuple[str, ...], trust: tuple[Path, ...]) -> None:
+    """Revérifie hors ligne chaque acte des registres (registre/*.yaml) : fichiers, empreintes, signatures.
+
+    Pour un acte électronique : le fichier reçu est le début de la copie archivée, sa première révision est le
+    PDF construit, chaque signature est intacte et, à partir du niveau B-LT, la chaîne de certificats est valide
+    à la date de signature d'après les seules données de validation jointes. Écrit le rapport de validation
+    ETSI TS 119 102-2 à côté de chaque acte électronique. Sort avec le code 1 si un acte est en échec.
+    Exemple : convgen verifier cc-maine-saosnois
+    """
+    with handled():
+        from convgen.errors import SignatureError
+        from convgen.recipes.verify import failures, verify
+
+        message = failures(verify(project_root(ctx), slugs, trust=trust, echo=click.echo))
+        if message:
+            raise SignatureError(message)
 
 
 @main.command("amend", context_settings=CONTEXT)

@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants check test lint golden bench stress clean all
+.PHONY: help system conventions avenants check verifier test lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -32,6 +32,9 @@ avenants: system $(STAMP) ## Rédige les projets d'avenants des conventions sign
 
 check: system $(STAMP) ## Vérifie les données et les modèles sans rien écrire
 	@$(CONVGEN) check
+
+verifier: $(STAMP) ## Revérifie hors ligne chaque acte des registres (fichiers, empreintes, signatures)
+	@$(CONVGEN) verifier
 
 test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
 	@$(VENV)/bin/pytest -q

@@ -84,20 +84,13 @@ def main(ctx: click.Context, directory: Path) -> None:
 def check(ctx: click.Context) -> None:
     """Vérifie les données et les modèles, sans rien écrire."""
     with handled():
-        from convgen.recipes.project import check_project
+        from convgen.acts.state import ProjectActs
+        from convgen.recipes.project import check_project, readiness_lines
 
-        project = check_project(project_root(ctx))
-        drafts = [slug for slug, epci in project.epcis.items() if epci.deliberation is None]
-        click.echo(f"Données valides : {len(project.epcis)} intercommunalités, modèles conformes.")
-        if drafts:
-            click.echo(f"Délibération à renseigner (convention en projet) : {', '.join(drafts)}.")
-        to_confirm = [slug for slug, epci in project.epcis.items() if epci.a_confirmer]
-        if to_confirm:
-            click.echo(f"Valeurs à confirmer (convention en projet) : {', '.join(to_confirm)}.")
-        from convgen.documents.lint import figure_warnings
-
-        for warning in figure_warnings(project_root(ctx) / "templates", project.programme):
-            click.echo(f"Attention : {warning}")
+        acts = ProjectActs(check_project(project_root(ctx)), project_root(ctx))
+        click.echo(f"Données valides : {len(acts.project.epcis)} intercommunalités, modèles conformes.")
+        for line in readiness_lines(acts):
+            click.echo(line)
 
 
 @main.command(context_settings=CONTEXT)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from convgen.cli import main
+from tests import projects
 
 REPO = Path(__file__).resolve().parent.parent
 ENGLISH = ("Show this message", "Usage:", "Options:", "Commands:", "the ", " and ")
@@ -48,9 +48,7 @@ def test_unknown_command_is_a_usage_error_in_french() -> None:
 
 def copy_project(dest: Path) -> Path:
     """Copy the repository's data and templates to ``dest``."""
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
+    projects.copy_project(dest)
     return dest
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,21 +20,12 @@ import pytest
 
 from tests.documents.test_fidelity import SEED, lcs_length, words
 from tests.processes import marked, marked_env
-from tests.projects import drafts
+from tests.projects import copy_project, drafts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_WORDS = words(SEED.read_text(encoding="utf-8"))
 # LibreOffice builds the 15 conventions twice in the first test (limit per test, in seconds).
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(400)]
-
-
-def copy_project(dest: Path) -> Path:
-    """Copy the repository's data and templates to ``dest``."""
-    dest.mkdir(parents=True)
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
-    return dest
 
 
 def convgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,16 +16,18 @@ from convgen.acts.convention import context_digest, epci_dates, signature_fields
 from convgen.acts.diff import amended
 from convgen.acts.names import comparatif_stem
 from convgen.acts.plan import AvenantPlan, signed_baseline
+from convgen.acts.readiness import avenant_verdict
 from convgen.acts.register import (
     empty_register,
     new_act,
 )
 from convgen.data.model import Departement
 from convgen.data.project import Project
-from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
+from convgen.documents.context import convention_context, document_metadata, figure_states, with_article_de
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
+from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
 from convgen.files import tool_identity
 from convgen.runner.job import Job
@@ -34,14 +36,15 @@ AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
 
 
 def avenant_context(
-    departement: Departement, plan: AvenantPlan, *, templates_dir: Path | None = None
+    departement: Departement, plan: AvenantPlan, verdict: Verdict, *, templates_dir: Path | None = None
 ) -> dict[str, Any]:
-    """Return the context of the avenant: the convention's (current data) plus ``avenant``.
+    """Return the context of the avenant: the convention's (current data) plus ``avenant``, printing ``verdict``.
 
-    The avenant is a draft while a deliberation authorising it is missing, and for the convention's own
-    reasons (values to confirm, a missing figure); ``raisons_projet`` lists them all.
+    The deliberations it cites are those that approve it (``AvenantPlan.printed_deliberations``): any other
+    prints the blank.
     """
-    context = convention_context(departement, plan.programme, plan.epci, templates_dir=templates_dir)
+    figures = figure_states(plan.programme, templates_dir)
+    context = convention_context(departement, plan.programme, plan.epci, verdict=verdict, figures=figures)
     convention = plan.registre.convention
     assert convention is not None
     elements = amended(plan.amending)
@@ -52,19 +55,13 @@ def avenant_context(
         numbers[key] = count if element in elements else 0
     numbers["autres"], numbers["vigueur"] = count + 1, count + 2
     signed_name = convention.donnees.epci.nom
-    deliberation = plan.deliberation
-    reasons = [*context["raisons_projet"]]
-    reasons += plan.reasons
-    context["raisons_projet"] = reasons
-    context["projet"] = bool(reasons)
+    deliberation, deliberation_departement = plan.printed_deliberations
     context["avenant"] = {
         "numero": plan.numero,
         "numero_2": f"{plan.numero:02d}",
-        "projet": bool(reasons),
+        "projet": not verdict.final,
         "deliberation": date_in_words(deliberation) if deliberation else "",
-        "deliberation_departement": (
-            date_in_words(plan.departement_authorisation) if plan.departement_authorisation else ""
-        ),
+        "deliberation_departement": date_in_words(deliberation_departement) if deliberation_departement else "",
         "convention_signee_le": date_in_words(convention.date_signature),
         "de_nom_signe": typography(with_article_de(signed_name)),
         "ancien_nom": typography(plan.last.donnees.epci.nom),
@@ -100,8 +97,8 @@ def lint_context(project: Project) -> dict[str, Any]:
     registre = empty_register(slug).with_act(new_act(slug, 0, signed, "0" * 64, epci, project.programme))
     registre = registre.with_act(new_act(slug, 1, signed, "0" * 64, epci, project.programme))
     plan = AvenantPlan(slug, registre, epci, project.programme, ())
-    context = convention_context(project.departement, project.programme, epci)
-    context["avenant"] = avenant_context(project.departement, plan)["avenant"]
+    context = convention_context(project.departement, project.programme, epci, verdict=Verdict())
+    context["avenant"] = avenant_context(project.departement, plan, Verdict())["avenant"]
     context["avenant"]["article_7"] = ["…"]
     context[ANNEXE_FIELD] = ""
     return context
@@ -159,19 +156,23 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     """Return the job of the pending avenant of ``plan``, with its comparatif as an extra output."""
 
     templates_dir = root / "templates"
-    context = avenant_context(project.departement, plan, templates_dir=templates_dir)
+    verdict = avenant_verdict(plan)
+    context = avenant_context(project.departement, plan, verdict, templates_dir=templates_dir)
     baseline, old_programme = signed_baseline(plan)
-    old_context = convention_context(signed_departement(project.departement, plan), old_programme, baseline)
+    old_context = convention_context(
+        signed_departement(project.departement, plan), old_programme, baseline, verdict=Verdict()
+    )
     if context["avenant"]["articles"]["duree"]:
         context["avenant"]["article_7"] = article_7_replacement(templates_dir, context)
     dates = [*epci_dates(project.departement, project.programme, plan.epci), plan.last.date_signature]
     if plan.deliberation is not None:
         dates.append(plan.deliberation)
     epoch = source_epoch(dates)
-    metadata = dict(document_metadata(project.departement, plan.programme, plan.epci))
+    metadata = dict(document_metadata(project.departement, plan.programme, plan.epci, verdict=verdict))
     metadata["Title"] = typography(
-        (DRAFT_TITLE_PREFIX if context["projet"] else "")
-        + f"Avenant n° {plan.numero} à la convention de partenariat — conseiller numérique — {plan.epci.nom}"
+        verdict.title(
+            f"Avenant n° {plan.numero} à la convention de partenariat — conseiller numérique — {plan.epci.nom}"
+        )
     )
     inputs = {
         "donnees": context_digest(context),
@@ -186,6 +187,7 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
         label=f"avenant n° {plan.numero}",
         render=partial(render_avenant, templates_dir, context, epoch),
         context=context,
+        verdict=verdict,
         inputs=inputs,
         metadata=metadata,
         epoch=epoch,

@@ -16,9 +16,11 @@ from convgen.acts.blocks import save_docx, wtag
 from convgen.acts.convention import context_digest, epci_dates, template_digests
 from convgen.acts.diff import amended, diff_epci, diff_programme
 from convgen.acts.names import consolidated_stem
+from convgen.acts.readiness import INFORMATIVE
 from convgen.acts.register import Acte, Registre
+from convgen.data.model import Departement, Epci, Programme
 from convgen.data.project import Project
-from convgen.documents.context import convention_context, document_metadata
+from convgen.documents.context import convention_context, document_metadata, figure_states
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography
 from convgen.documents.render import render_convention
@@ -211,21 +213,36 @@ def render_consolidated(
     return save_docx(document, epoch)
 
 
+def signed_values(registre: Registre, project: Project) -> tuple[Departement, Programme, Epci]:
+    """Return the values the consolidated version prints: those of the signed acts, never the current data.
+
+    The Département's side is that of the last act that recorded it (registers written before it was recorded
+    have none: the current one is then the only one known).
+    """
+    last = registre.last
+    assert last is not None
+    recorded = [a.donnees.departement for a in registre.actes if a.donnees.departement is not None]
+    departement = recorded[-1] if recorded else project.departement
+    return departement, last.donnees.programme, last.donnees.epci
+
+
 def consolidated_job(project: Project, root: Path, slug: str, registre: Registre) -> Job:
     """Return the job of the consolidated convention: the text as amended by the signed avenants."""
 
     last = registre.last
     assert last is not None and registre.avenants
     templates_dir = root / "templates"
-    epci, programme = last.donnees.epci, last.donnees.programme
-    context = convention_context(project.departement, programme, epci)
+    departement, programme, epci = signed_values(registre, project)
+    context = convention_context(
+        departement, programme, epci, verdict=INFORMATIVE, figures=figure_states(programme, templates_dir)
+    )
     signed = registre.convention
     assert signed is not None
     if epci.nom != signed.donnees.epci.nom and epci.nom_court == signed.donnees.epci.nom_court:
         context["epci"]["nom_court"] = context["epci"]["nom"]  # the short name still says the former name
     notice = consolidated_notice(len(registre.avenants))
-    epoch = source_epoch([*epci_dates(project.departement, project.programme, epci), last.date_signature])
-    metadata = dict(document_metadata(project.departement, programme, epci))
+    epoch = source_epoch([*epci_dates(departement, programme, epci), last.date_signature])
+    metadata = dict(document_metadata(departement, programme, epci, verdict=INFORMATIVE))
     metadata["Title"] = typography(f"{metadata['Title']} — {notice}")
     marks = modifications(registre)
     article_7: list[str] = []
@@ -240,6 +257,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
             render_consolidated, templates_dir, context, notice, epoch, acts_line(registre), marks, article_7
         ),
         context=context,
+        verdict=INFORMATIVE,
         inputs={
             "donnees": context_digest(context),
             "mention": notice,

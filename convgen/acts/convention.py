@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE, convention_stem
-from convgen.acts.register import load_register
+from convgen.acts.readiness import convention_verdict
+from convgen.acts.register import Acte, Registre, load_register
 from convgen.data.model import Departement, Epci, Programme
 from convgen.data.project import Project
-from convgen.documents.context import convention_context, document_metadata
-from convgen.documents.epoch import source_epoch
+from convgen.documents.context import convention_context, document_metadata, figure_states
+from convgen.documents.epoch import source_epoch, today_in_france
 from convgen.documents.render import render_convention
+from convgen.documents.verdict import Verdict
 from convgen.errors import DataError, Problem
 from convgen.files import sha256_file, sha256_text, tool_identity
 from convgen.pdf.finish import SignatureField
@@ -56,21 +58,19 @@ def epci_dates(departement: Departement, programme: Programme, epci: Epci) -> li
     return dates
 
 
-def signed_data(root: Path, slug: str, project: Project) -> tuple[Departement, Programme, Epci, bool]:
-    """Return the data a convention is made from: as signed when the register has it, else the current data.
+def signed_data(signed: Acte | None, project: Project, slug: str) -> tuple[Departement, Programme, Epci]:
+    """Return the data a convention is made from: as ``signed`` when the register has it, else the current data.
 
     A signed convention never changes: later changes of the data go into avenants and the consolidated version.
     """
-
-    signed = load_register(root, slug).convention
     if signed is None:
-        return project.departement, project.programme, project.epcis[slug], False
+        return project.departement, project.programme, project.epcis[slug]
     departement = signed.donnees.departement or project.departement
     programme = signed.donnees.programme
     if "mode_signature" not in programme.model_fields_set:
         # Registered before the signature mode was data: those acts were signed on paper.
         programme = programme.model_copy(update={"mode_signature": "manuscrite"})
-    return departement, programme, signed.donnees.epci, True
+    return departement, programme, signed.donnees.epci
 
 
 def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
@@ -86,22 +86,56 @@ def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
     )
 
 
-def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Job]:
-    """Return one job per selected intercommunality: its convention (with the annex included)."""
+def judged_convention(
+    departement: Departement,
+    programme: Programme,
+    epci: Epci,
+    templates_dir: Path | None,
+    *,
+    today: dt.date,
+    signed: bool = False,
+) -> tuple[Verdict, dict[str, Any]]:
+    """Return the verdict of a convention and its template context, which prints it.
+
+    The figures are checked in ``templates_dir`` (not read without it). A ``signed`` convention is the text
+    that was signed: final, whatever the rules have become since.
+    """
+    figures = figure_states(programme, templates_dir)
+    verdict = Verdict() if signed else convention_verdict(departement, programme, epci, figures, today=today)
+    return verdict, convention_context(departement, programme, epci, verdict=verdict, figures=figures)
+
+
+def convention_jobs(
+    project: Project,
+    root: Path,
+    slugs: Sequence[str] = (),
+    *,
+    today: dt.date | None = None,
+    registers: Callable[[str], Registre] | None = None,
+) -> list[Job]:
+    """Return one job per selected intercommunality: its convention (with the annex included).
+
+    ``registers`` reads the register of a slug (``load_register`` by default: a caller holding them passes its
+    own, so that each is read once).
+    """
 
     templates_dir = root / "templates"
     digests = template_digests(templates_dir)
+    read = registers or (lambda slug: load_register(root, slug))
+    today = today or today_in_france()
     jobs = []
     problems: list[Problem] = []
     for slug in select(project, slugs):
         try:
-            departement, programme, epci, signed = signed_data(root, slug, project)
+            act = read(slug).convention
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        context = convention_context(departement, programme, epci, templates_dir=templates_dir)
+        departement, programme, epci = signed_data(act, project, slug)
+        signed = act is not None
+        # A signed convention is the text that was signed: final, whatever the rules have become since.
+        verdict, context = judged_convention(departement, programme, epci, templates_dir, today=today, signed=signed)
         epoch = source_epoch(epci_dates(departement, programme, epci))
-        act = load_register(root, slug).convention if signed else None
         inputs = {
             "donnees": context_digest(context),
             "date_documents": epoch.isoformat(),
@@ -115,9 +149,10 @@ def convention_jobs(project: Project, root: Path, slugs: Sequence[str] = ()) -> 
                 label="convention signée" if signed else "convention",
                 render=partial(render_convention, templates_dir, context, epoch=epoch),
                 inputs=inputs,
-                metadata=document_metadata(departement, programme, epci, templates_dir=templates_dir),
+                metadata=document_metadata(departement, programme, epci, verdict=verdict),
                 epoch=epoch,
                 context=context,
+                verdict=verdict,
                 signatures=signature_fields(context),
                 pinned_pdf=act.pdf_sha256 if act is not None else None,
             )

@@ -1,11 +1,14 @@
-"""The avenant plan: what changed since the last signed act, what it requires, whether it is a draft."""
+"""The avenant plan: what changed since the last signed act, what it requires, which deliberations authorise it.
+
+Whether the avenant is final is the verdict's (``acts/readiness.py``), read from these facts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from convgen.acts.diff import Change, amended, amending, diff_epci, diff_programme
 from convgen.acts.names import avenant_stem
@@ -15,6 +18,7 @@ from convgen.acts.register import (
     Registre,
 )
 from convgen.data.model import Epci, Programme
+from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
 from convgen.files import sha256_text
@@ -43,6 +47,7 @@ class AvenantPlan:
     programme: Programme
     changes: tuple[Change, ...]
     departement_deliberation: dt.date | None = None  # departement.deliberation_avenant
+    today: dt.date = field(default_factory=today_in_france)  # in France: a later date is no deliberation yet
 
     @property
     def last(self) -> Acte:
@@ -73,11 +78,9 @@ class AvenantPlan:
 
     @property
     def deliberation(self) -> dt.date | None:
-        """Return the council's deliberation authorising this avenant: after the last act, not one already used."""
+        """Return the council's deliberation authorising this avenant, when it can (see ``_fault``), else None."""
         date = self.epci.deliberation_avenant
-        if date is None or date <= self.last.date_signature or date in self._used:
-            return None
-        return date
+        return date if date is not None and not self._fault(date, council=True) else None
 
     @property
     def _used(self) -> set[dt.date]:
@@ -86,53 +89,50 @@ class AvenantPlan:
 
     @property
     def departement_authorisation(self) -> dt.date | None:
-        """Return the Commission permanente's deliberation authorising this avenant, if it follows the last act."""
+        """Return the Commission permanente's deliberation authorising this avenant, when it can, else None."""
         date = self.departement_deliberation
-        return date if date is not None and date > self.last.date_signature else None
+        return date if date is not None and not self._fault(date, council=False) else None
+
+    def _fault(self, date: dt.date, *, council: bool) -> str:
+        """Return why a deliberation dated ``date`` cannot authorise this avenant ("" when it can), in French.
+
+        It must follow the last signed act (an earlier one authorised another text), not be the council's
+        deliberation of an avenant already signed, have taken place (a date after today is not a deliberation
+        yet) and not follow the end of the convention (nothing can amend an ended convention).
+        """
+        written = f"la date inscrite, {date_in_words(date)},"
+        if date <= self.last.date_signature:
+            return f"{written} ne l’est pas"
+        if council and date in self._used:
+            return f"{written} est celle d’un avenant déjà signé"
+        if date > self.today:
+            return f"{written} est à venir : nous sommes le {date_in_words(self.today)}"
+        if date > self.end:
+            return (
+                f"{written} est postérieure à la fin de la convention ({date_in_words(self.end)}) : il faut une "
+                "nouvelle convention"
+            )
+        return ""
 
     @property
     def missing(self) -> list[MissingDeliberation]:
-        """Return the deliberations authorising this avenant that are still unknown (each party's).
-
-        A deliberation counts only if it follows the last signed act (an earlier one authorised another text);
-        one dated after the end of the convention cannot authorise anything.
-        """
+        """Return the deliberations authorising this avenant that are still unknown or cannot authorise it."""
         after = f"postérieure à {self.last.signed}"
         missing = []
-        for file, what, written, valid in (
-            (f"epci/{self.slug}.yaml", "du conseil communautaire", self.epci.deliberation_avenant, self.deliberation),
-            (
-                "departement.yaml",
-                "de la Commission permanente",
-                self.departement_deliberation,
-                self.departement_authorisation,
-            ),
+        for file, what, written, council in (
+            (f"epci/{self.slug}.yaml", "du conseil communautaire", self.epci.deliberation_avenant, True),
+            ("departement.yaml", "de la Commission permanente", self.departement_deliberation, False),
         ):
-            if valid is None:
-                stale = ""
-                if written is not None and file.startswith("epci/") and written in self._used:
-                    stale = f" (la date inscrite, {date_in_words(written)}, est celle d’un avenant déjà signé)"
-                elif written is not None:
-                    stale = f" (la date inscrite, {date_in_words(written)}, ne l’est pas)"
+            fault = self._fault(written, council=council) if written is not None else ""
+            if written is None or fault:
                 missing.append(
                     MissingDeliberation(
-                        file, "deliberation_avenant", f"la délibération {what} autorisant l’avenant, {after}{stale}"
+                        file,
+                        "deliberation_avenant",
+                        f"la délibération {what} autorisant l’avenant, {after}" + (f" ({fault})" if fault else ""),
                     )
                 )
         return missing
-
-    @property
-    def late_deliberations(self) -> list[str]:
-        """Return the deliberations dated after the end of the convention (refused: a new convention is needed)."""
-        dates = (
-            ("du conseil communautaire", self.deliberation),
-            ("de la Commission permanente", self.departement_authorisation),
-        )
-        return [
-            f"la délibération {what} du {date_in_words(date)}"
-            for what, date in dates
-            if date is not None and date > self.end
-        ]
 
     @property
     def content_digest(self) -> str:
@@ -166,9 +166,12 @@ class AvenantPlan:
             "texte — faites délibérer à nouveau sur le texte modifié et renseignez les nouvelles dates"
         )
 
-    def approved(self) -> ApprobationAvenant | None:
-        """Return the approval to record now: the avenant is final and no text is recorded for its deliberations."""
-        if self.missing or not self.amending or self.approval is not None:
+    def approval_to_record(self, final: bool) -> ApprobationAvenant | None:
+        """Return the approval to record now: the avenant is ``final`` (its verdict) and no text is recorded yet.
+
+        A verdict that is not final never records an approval.
+        """
+        if not final or not self.amending or self.approval is not None:
             return None
         assert self.deliberation is not None and self.departement_authorisation is not None
         return ApprobationAvenant(
@@ -179,21 +182,20 @@ class AvenantPlan:
         )
 
     @property
-    def reasons(self) -> list[str]:
-        """Return why the avenant is a draft (PROJET), in French: missing deliberations, a text changed since."""
-        reasons = [f"à renseigner : {m.describe()}" for m in self.missing]
-        if "nom" in amended(self.amending) and self.epci.arrete_prefectoral is None:
-            reasons.append(
-                "à renseigner : l’arrêté préfectoral qui a modifié la dénomination "
-                f"(clé « arrete_prefectoral » : date et reference, de epci/{self.slug}.yaml)"
-            )
-        changed = self.changed_since_approval
-        return [*reasons, changed] if changed else reasons
+    def printed_deliberations(self) -> tuple[dt.date | None, dt.date | None]:
+        """Return the deliberations the avenant cites (council, Commission permanente): None prints the blank.
+
+        A deliberation that approved another text (``changed_since_approval``) does not approve this one:
+        it is never printed.
+        """
+        if self.changed_since_approval is not None:
+            return None, None
+        return self.deliberation, self.departement_authorisation
 
     @property
-    def draft(self) -> bool:
-        """Return True while the avenant is not authorised as it stands (PROJET)."""
-        return bool(self.reasons)
+    def name_order_missing(self) -> bool:
+        """Return True when the avenant takes note of a new name without the prefectoral order that made it."""
+        return "nom" in amended(self.amending) and self.epci.arrete_prefectoral is None
 
     @property
     def stem(self) -> str:
@@ -220,6 +222,8 @@ def plan_avenant(
     epci: Epci,
     programme: Programme,
     departement_deliberation: dt.date | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> AvenantPlan | None:
     """Return the pending avenant's plan, None when nothing is signed; AmendError for a SIREN change."""
     if registre.last is None:
@@ -233,7 +237,7 @@ def plan_avenant(
                 f"{change.reason}. Rétablissez le SIREN signé, ou créez un nouveau fichier epci/ pour la "
                 "nouvelle personne morale."
             )
-    return AvenantPlan(slug, registre, epci, programme, changes, departement_deliberation)
+    return AvenantPlan(slug, registre, epci, programme, changes, departement_deliberation, today or today_in_france())
 
 
 def signed_baseline(plan: AvenantPlan) -> tuple[Epci, Programme]:

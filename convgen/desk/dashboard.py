@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from convgen.data.load import load_project
+from convgen.acts.state import ProjectActs
 from convgen.desk.status import Row, programme_status
 from convgen.files import sha256_file, write_atomic
 from convgen.pdf.raster import first_page_image
@@ -30,6 +30,8 @@ STATE_LABELS = {
     "signee": "Signée",
     "prete": "Prête à signer",
     "projet": "Projet",
+    "terminee": "Période terminée",
+    "avenant-terminee": "Avenant : période terminée",
     "avenant-projet": "Avenant en projet",
     "avenant-a-signer": "Avenant à signer",
     "incomplete": "Signature incomplète",
@@ -63,6 +65,7 @@ a:focus,a:hover{outline:2px solid #0b3d91}
 .signee .etat{border-color:#1e6b2e;background:#e3f1e6}
 .prete .etat,.avenant-a-signer .etat{border-color:#0b3d91;background:#e4ebf7}
 .projet .etat,.avenant-projet .etat{border-color:#8a4b00;background:#fbeedd}
+.terminee .etat,.avenant-terminee .etat{border-color:#4a4a4a;background:#ececec}
 .incomplete .etat,.a-revoir .etat{border-color:#a4161a;background:#fae3e3}
 img{border:1px solid #6b6b6b;display:block;width:124px;height:auto}
 """.strip()
@@ -192,7 +195,6 @@ def dashboard_csv(rows: Sequence[Row]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_HEADERS)
     for row in rows:
-        hrefs = [link.href for link in row.documents]
         writer.writerow(
             (
                 row.nom,
@@ -200,10 +202,10 @@ def dashboard_csv(rows: Sequence[Row]) -> bytes:
                 row.statut,
                 " | ".join(row.signataires),
                 " | ".join(row.actes),
-                " | ".join(h for h in hrefs if h.endswith(".docx") and "-comparatif" not in h),
-                " | ".join(h for h in hrefs if h.endswith(".pdf") and "-consolidee" not in h),
-                " | ".join(h for h in hrefs if "-comparatif" in h),
-                " | ".join(h for h in hrefs if "-consolidee" in h),
+                " | ".join(d.href for d in row.documents if d.kind == "acte" and d.href.endswith(".docx")),
+                " | ".join(d.href for d in row.documents if d.kind == "acte" and d.href.endswith(".pdf")),
+                " | ".join(d.href for d in row.documents if d.kind == "comparatif"),
+                " | ".join(d.href for d in row.documents if d.kind == "consolidee"),
             )
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
@@ -217,10 +219,10 @@ def write_if_changed(path: Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-def write_dashboard(root: Path) -> list[Row]:
-    """Write ``build/index.html`` and ``build/suivi.csv`` for the whole project; return the rows."""
-    build_dir = root / "build"
-    rows = programme_status(load_project(root), root)
+def write_dashboard(acts: ProjectActs) -> list[Row]:
+    """Write ``build/index.html`` and ``build/suivi.csv`` for the whole project, from the run's acts; return the rows."""
+    build_dir = acts.root / "build"
+    rows = programme_status(acts)
     thumbnails = update_thumbnails(build_dir, rows)
     write_if_changed(build_dir / INDEX, dashboard_html(rows, thumbnails).encode("utf-8"))
     write_if_changed(build_dir / CSV_NAME, dashboard_csv(rows))

@@ -1,37 +1,38 @@
 """The status of each intercommunality, from the sources the commands use: jobs, register, avenant plan.
 
-Nothing here decides a rule: whether a convention is a draft and why comes from its job's context
-(``convention_jobs``), what is signed from the register, the pending avenant from ``plan_avenant`` and its
-context (``avenant_context``). This module only words them in French for the dashboard.
+Nothing here decides a rule: whether a document is final and why is its job's verdict, what can be done today
+``acts/readiness.status``, what is signed the register, the pending avenant the plan — all from the run's
+``ProjectActs``. This module only words them in French for the dashboard.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from convgen.acts.avenant import avenant_context
-from convgen.acts.convention import convention_jobs
-from convgen.acts.names import (
-    DEPARTEMENT_SIGNATURE,
-    EPCI_SIGNATURE,
-    act_stem,
-    comparatif_stem,
-    consolidated_stem,
-    convention_stem,
-)
-from convgen.acts.plan import plan_avenant
-from convgen.acts.register import Acte, Registre, SignatureEnCours, load_register, signed_word
-from convgen.data.project import Project
+from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE
+from convgen.acts.readiness import status
+from convgen.acts.register import Acte, SignatureEnCours, signed_word
+from convgen.acts.state import ProjectActs
 from convgen.documents.french import date_in_words, typography
 from convgen.errors import AmendError
 from convgen.runner.job import Job
 
-State = Literal["signee", "prete", "projet", "avenant-projet", "avenant-a-signer", "incomplete", "a-revoir"]
+State = Literal[
+    "signee",
+    "prete",
+    "projet",
+    "terminee",
+    "avenant-projet",
+    "avenant-a-signer",
+    "avenant-terminee",
+    "incomplete",
+    "a-revoir",
+]
+Kind = Literal["acte", "comparatif", "consolidee"]
 FIELD_PARTIES = {EPCI_SIGNATURE: "epci", DEPARTEMENT_SIGNATURE: "departement"}
 FIELD_LABELS = {EPCI_SIGNATURE: "l’intercommunalité", DEPARTEMENT_SIGNATURE: "le Département"}
 
@@ -42,6 +43,7 @@ class Link:
 
     label: str
     href: str
+    kind: Kind  # an act (convention, avenant), a comparatif, the consolidated version
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,6 @@ def french(text: str) -> str:
     return typography(text).replace("n° ", "n°\u00a0")
 
 
-def draft_line(context: Mapping[str, Any]) -> str:
-    """Return the reasons of a draft, as the build summary gives them."""
-    reasons = context.get("raisons_projet") or ["document en projet"]
-    return " ; ".join(str(r) for r in reasons)
-
-
 _CN = re.compile(r"(?:^|,)CN=((?:\\.|[^,\\])+)")
 
 
@@ -121,64 +117,74 @@ def certificates(partial: SignatureEnCours | None, last: Acte | None) -> tuple[s
     )
 
 
-def documents(build_dir: Path, slug: str, last_numero: int) -> tuple[Link, ...]:
-    """Return the documents of ``build/<slug>/`` that exist: convention, avenants with comparatif, consolidated."""
-    candidates: list[tuple[str, str]] = [
-        (f"{convention_stem(slug)}.docx", "Convention (DOCX)"),
-        (f"{convention_stem(slug)}.pdf", "Convention (PDF)"),
+def documents(acts: ProjectActs, slug: str, pending: Job | None) -> tuple[Link, ...]:
+    """Return the documents of ``build/<slug>/`` that exist, each named by its job's outputs or its act.
+
+    The convention, each signed avenant (its PDF as built; the signed file is kept in ``registre/``), the pending
+    avenant with its comparatif, the consolidated version.
+    """
+    registre = acts.register(slug)
+    convention = acts.convention(slug)
+    candidates: list[tuple[str, str, Kind]] = [
+        (f"{convention.stem}.docx", "Convention (DOCX)", "acte"),
+        (convention.pdf_name, "Convention (PDF)", "acte"),
     ]
-    for numero in range(1, last_numero + 1):
+    candidates += [(a.pdf, f"Avenant n° {a.numero} (PDF)", "acte") for a in registre.avenants]
+    if pending is not None:
+        numero = registre.next_numero
         candidates += [
-            (f"{act_stem(slug, numero)}.docx", f"Avenant n° {numero} (DOCX)"),
-            (f"{act_stem(slug, numero)}.pdf", f"Avenant n° {numero} (PDF)"),
-            (f"{comparatif_stem(slug, numero)}.docx", f"Comparatif de l’avenant n° {numero} (DOCX)"),
+            (f"{pending.stem}.docx", f"Avenant n° {numero} (DOCX)", "acte"),
+            (pending.pdf_name, f"Avenant n° {numero} (PDF)", "acte"),
+            *[(f"{name}.docx", f"Comparatif de l’avenant n° {numero} (DOCX)", "comparatif") for name in pending.extras],
         ]
-    candidates.append((f"{consolidated_stem(slug)}.pdf", "Version consolidée (PDF)"))
-    return tuple(Link(label, f"{slug}/{name}") for name, label in candidates if (build_dir / slug / name).is_file())
+    consolidated = acts.consolidated(slug)
+    if consolidated is not None:
+        candidates.append((consolidated.pdf_name, "Version consolidée (PDF)", "consolidee"))
+    folder = acts.root / "build" / slug
+    return tuple(Link(label, f"{slug}/{name}", kind) for name, label, kind in candidates if (folder / name).is_file())
 
 
-def row_of(project: Project, root: Path, job: Job, registre: Registre) -> Row:
-    """Return the row of one intercommunality, given its convention's job and its register."""
-    slug = job.slug
-    build_dir = root / "build"
-    epci = project.epcis[slug]
+def row_of(acts: ProjectActs, slug: str) -> Row:
+    """Return the row of one intercommunality, from the run's jobs (with their verdicts) and its register."""
+    job = acts.convention(slug)
+    registre = acts.register(slug)
     partial = registre.signature_en_cours
     last = registre.last
     actes = [act_line(a) for a in registre.actes]
     signataires = presidents(job.context)
-    pending = registre.next_numero
+    pending: Job | None = None
     state: State
     if last is None:
         deliberation = job.context["epci"]["deliberation"]
         actes = [f"délibération de l’intercommunalité du {deliberation}"] if deliberation else []
         if partial is not None:
             state, statut = "incomplete", missing_line(partial, job.context)
-        elif job.draft:
-            state, statut = "projet", f"PROJET — {draft_line(job.context)}"
         else:
-            state, statut = "prete", "prête à signer"
+            readiness = status(job.verdict, acts.project.programme.fin, acts.today, feminine=True)
+            state, statut = readiness.state, readiness.text
     else:
         statut = f"signée le {date_in_words(registre.actes[0].date_signature)}"
         state = "signee"
         try:
-            plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
+            plan = acts.plan(slug)
         except AmendError as error:
             plan = None
             state, statut = "a-revoir", f"{statut} ; à revoir : {error}"
-        if plan is not None and plan.amending:
-            context = avenant_context(project.departement, plan, templates_dir=root / "templates")
-            signataires = presidents(context)
+        pending = acts.avenant(slug) if plan is not None else None
+        if plan is not None and pending is not None:
+            signataires = presidents(pending.context)
             numero = f"avenant n° {plan.numero}"
+            readiness = status(pending.verdict, plan.end, acts.today, feminine=False)
             if partial is not None:
-                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, context)}"
-            elif context["projet"]:
-                state, statut = "avenant-projet", f"{statut} ; {numero} en projet — {draft_line(context)}"
+                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, pending.context)}"
+            elif readiness.state == "projet":
+                state, statut = "avenant-projet", f"{statut} ; {numero} en projet — {pending.verdict.describe()}"
+            elif readiness.state == "terminee":
+                state, statut = "avenant-terminee", f"{statut} ; {numero} : {readiness.text}"
             else:
                 state, statut = "avenant-a-signer", f"{statut} ; {numero} à signer"
-        else:
-            pending = registre.next_numero - 1
-    links = documents(build_dir, slug, pending)
-    shown = [link.href for link in links if link.href.endswith(".pdf") and "-consolidee" not in link.href]
+    links = documents(acts, slug, pending)
+    shown = [link.href for link in links if link.href.endswith(".pdf") and link.kind == "acte"]
     return Row(
         slug=slug,
         nom=str(job.context["epci"]["nom"]),
@@ -191,9 +197,9 @@ def row_of(project: Project, root: Path, job: Job, registre: Registre) -> Row:
     )
 
 
-def programme_status(project: Project, root: Path, slugs: Sequence[str] = ()) -> list[Row]:
+def programme_status(acts: ProjectActs) -> list[Row]:
     """Return one row per intercommunality, sorted by name."""
-    rows = [row_of(project, root, job, load_register(root, job.slug)) for job in convention_jobs(project, root, slugs)]
+    rows = [row_of(acts, slug) for slug in acts.slugs]
     return sorted(rows, key=lambda row: (sort_key(row.nom), row.slug))
 
 

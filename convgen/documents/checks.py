@@ -17,20 +17,8 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from convgen.documents.docxtext import W, read_parts
 from convgen.documents.french import UNITS, WEB_ADDRESS
-from convgen.documents.render import CORE, DO_NOT_SIGN, FORBIDDEN, NS, STORY
+from convgen.documents.render import DO_NOT_SIGN, FORBIDDEN, STORY
 from convgen.documents.typeset import NO_BREAK_HYPHEN, PARSER, TITLE_STYLES, last_word_alone, typeset_text
-
-"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
-
-"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
-
-"""Extra names a template may use: the rendered sub-documents inserted into it."""
-
-"""A title of at most this many characters fits on one line (15 pt bold over 16 cm holds about 50)."""
-"""What a draft says above its signature block."""
-"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
-"""The largest a figure is printed: 16 cm wide (the text width), 11 cm high; its proportions are kept."""
-
 
 FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
 _SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
@@ -40,7 +28,9 @@ _DELIBERATION_BLANK = re.compile(r"délibération\b[^.…_]{0,100}?\ben\s+date\s
 
 
 # ---------------------------------------------------------------------------------------------- check
-def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, Any] | None = None) -> list[str]:
+def check_rendered(
+    docx: bytes, *, allow_fill_in: bool, context: Mapping[str, Any] | None = None, title: str | None = None
+) -> list[str]:
     """Return the problems of a rendered document, in French; an empty list when it is fit to print.
 
     Looks for "None", a template tag left over, "Président-e", "Le-La", and blanks to fill in by hand
@@ -49,7 +39,8 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
     ``context`` that says how the act is signed (``signature.electronique``), a closing formula of the other
     mode is a problem (« Fait en deux exemplaires », « Fait au Mans, le » in an act signed electronically).
     Text that comes from the data (``context``) is not held against the template: a name ``{{ 7*7 }}`` is
-    legitimate.
+    legitimate. ``title`` is the document's final title (the job's, written into the DOCX and the PDF): a
+    draft's must begin with « PROJET – », a final document's must not.
     """
     problems: list[str] = []
     try:
@@ -75,7 +66,7 @@ def check_rendered(docx: bytes, *, allow_fill_in: bool, context: Mapping[str, An
                 for pattern, message in _signature_problems(text, electronic)
             ]
     if context is not None:
-        problems += _draft_problems(docx, parts, context)
+        problems += _draft_problems(parts, context, title)
     problems += typography_problems(docx, context)
     return problems
 
@@ -127,20 +118,21 @@ def typography_problems(docx: bytes, context: Mapping[str, Any] | None = None) -
     return problems
 
 
-def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -> list[str]:
-    """Return what keeps a draft from being unmistakable: its header, its title, names to sign under."""
-    from convgen.documents.context import DRAFT_TITLE_PREFIX, is_draft
+def _draft_problems(parts: list[Any], context: Mapping[str, Any], title: str | None) -> list[str]:
+    """Return what keeps a draft from being unmistakable (its header, its title, names to sign under), or a
+    final document from being taken for a draft (its title)."""
+    from convgen.documents.verdict import DRAFT_TITLE_PREFIX
 
-    if not is_draft(context):
+    draft = bool(context.get("projet"))
+    if title is not None and not draft and title.startswith(DRAFT_TITLE_PREFIX):
+        return [f"document définitif dont le titre commence par « {DRAFT_TITLE_PREFIX}» : « {title} »"]
+    if not draft:
         return []
     problems = []
     headers = [text for part in parts if part.label == "en-tête" for text in part.paragraphs]
     if not any(re.search(r"\bPROJET\b", text) for text in headers):
         problems.append("projet sans la mention PROJET en en-tête")
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        core = etree.fromstring(archive.read(CORE), PARSER) if CORE in archive.namelist() else None
-    title = str(core.findtext("dc:title", default="", namespaces=NS)) if core is not None else ""
-    if not title.startswith(DRAFT_TITLE_PREFIX):
+    if title is not None and not title.startswith(DRAFT_TITLE_PREFIX):
         problems.append(
             f"projet dont le titre (propriétés du document) ne commence pas par « {DRAFT_TITLE_PREFIX}» : « {title} »"
         )

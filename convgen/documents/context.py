@@ -31,6 +31,7 @@ from convgen.documents.french import (
     upper_text,
     with_place_preposition,
 )
+from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
 
 _FEMININE_BODIES = re.compile(r"(?i)^(communauté|métropole)\b")
@@ -42,22 +43,26 @@ SAMPLE_FIGURE_KEY = "Exemple"
 
 
 def convention_context(
-    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+    departement: Departement,
+    programme: Programme,
+    epci: Epci,
+    *,
+    verdict: Verdict,
+    figures: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return the context of the convention of one intercommunality, every text set in French typography.
 
-    With ``templates_dir``, the figures' files are checked (a missing one makes the convention a draft) and
-    their sha256 is part of the context; without it, the rendering checks them (``with_figures_checked``).
+    ``verdict`` (decided by ``acts/readiness.py``) says whether the document is a PROJET and why: the context
+    only prints it (``projet``, ``raisons_projet``). ``figures`` are the states of the figures' files
+    (``figure_states``), checked by whoever decided the verdict; without them, the files are not read.
     """
-    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
-    reasons = draft_reasons(epci) + figure_reasons(figures)
     context: dict[str, Any] = {
-        "projet": bool(reasons),
-        "raisons_projet": reasons,
+        "projet": not verdict.final,
+        "raisons_projet": list(verdict.reasons),
         "departement": _departement(departement),
         "programme": _programme(programme),
         "epci": _epci(epci),
-        "figures": figures,
+        "figures": dict(figures) if figures is not None else figure_states(programme, None),
         "signature": signature_mode(programme, epci),
     }
     context = _typeset(context)
@@ -65,26 +70,10 @@ def convention_context(
     return context
 
 
-def annexe_context(departement: Departement, programme: Programme, epci: Epci) -> dict[str, Any]:
-    """Return the context of the annex: the convention's own (the annex template uses a subset)."""
-    return convention_context(departement, programme, epci)
-
-
 def signature_mode(programme: Programme, epci: Epci) -> dict[str, Any]:
     """Return how the parties sign: ``mode`` ("electronique" or "manuscrite", the EPCI's own first), as flags."""
     mode = epci.mode_signature or programme.mode_signature
     return {"mode": mode, "electronique": mode == "electronique", "manuscrite": mode == "manuscrite"}
-
-
-def draft_reasons(epci: Epci) -> list[str]:
-    """Return why the data of an intercommunality make its convention a draft (PROJET), in French."""
-    reasons = []
-    if epci.deliberation is None:
-        reasons.append("délibération de l'intercommunalité à renseigner")
-    labels = confirmation_labels(epci)
-    if labels:
-        reasons.append(f"{'valeurs' if len(labels) > 1 else 'valeur'} à confirmer : {', '.join(labels)}")
-    return reasons
 
 
 def confirmation_labels(epci: Epci) -> list[str]:
@@ -150,58 +139,18 @@ def _image_state(digest: str, data: bytes) -> dict[str, Any]:
     return {"exemple": sample, "empreinte": digest}
 
 
-def figure_reasons(figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Return the reasons the figures make a document a draft: one per figure missing or unreadable."""
-    return [f"figure {f['probleme']} : {f['fichier']}" for f in figures.values() if not f["present"]]
-
-
-def with_figures_checked(context: Mapping[str, Any], templates_dir: Path) -> dict[str, Any]:
-    """Return the context with its figures checked against ``templates_dir``: a missing one makes a draft.
-
-    The rendering calls it, so that a document never goes without a figure unless it says PROJET; it
-    changes nothing when the context was made with the same ``templates_dir``.
-    """
-    if "figures" not in context:
-        return dict(context)
-    figures = {
-        name: _typeset(
-            figure_state(Figure(fichier=f["fichier"], texte_alternatif=f["texte_alternatif"]), templates_dir)
-        )
-        for name, f in context["figures"].items()
-    }
-    before = {typography(r) for r in figure_reasons(context["figures"])}
-    kept = [r for r in context.get("raisons_projet", []) if r not in before]
-    reasons = kept + [typography(r) for r in figure_reasons(figures)]
-    return {
-        **context,
-        "figures": figures,
-        "raisons_projet": reasons,
-        "projet": bool(context.get("projet")) or bool(figure_reasons(figures)),
-    }
-
-
-DRAFT_TITLE_PREFIX = "PROJET – "
-"""How the title of a draft begins, in the DOCX core properties and in the PDF."""
-
-
-def is_draft(context: Mapping[str, Any]) -> bool:
-    """Return True when a context is a draft's: ``projet``, or values still to confirm.
-
-    An avenant's ``projet`` says whether its deliberations are known; values to confirm make it a draft too.
-    """
-    epci = context.get("epci")
-    return bool(context.get("projet")) or bool(isinstance(epci, Mapping) and epci.get("a_confirmer"))
+def figure_states(programme: Programme, templates_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """Return the state of each figure of annex 4 (``figure_state``), by its name in the data."""
+    return {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
 
 
 def document_metadata(
-    departement: Departement, programme: Programme, epci: Epci, *, templates_dir: Path | None = None
+    departement: Departement, programme: Programme, epci: Epci, *, verdict: Verdict
 ) -> dict[str, str]:
     """Return the document properties (title, author, subject, keywords, language) of a convention.
 
-    The title of a draft begins with « PROJET – » (with ``templates_dir``, a missing figure counts too).
+    The title of a draft begins with « PROJET – » (``Verdict.title``, the one place it is added).
     """
-    figures = {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
-    draft = bool(draft_reasons(epci) or figure_reasons(figures))
     keywords = (
         "convention",
         "conseiller numérique",
@@ -211,8 +160,7 @@ def document_metadata(
     )
     return {
         "Title": typography(
-            (DRAFT_TITLE_PREFIX if draft else "")
-            + f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}"
+            verdict.title(f"Convention de partenariat — conseiller numérique {millesime(programme)} — {epci.nom}")
         ),
         "Author": typography(departement.nom),
         "Subject": typography(

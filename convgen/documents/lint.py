@@ -19,8 +19,6 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
-from convgen.data.model import Programme
-from convgen.documents.context import FIGURES, figure_state
 from convgen.documents.docxtext import read_parts
 from convgen.documents.render import REQUIRED_FIELDS, SUBDOCUMENTS, make_environment, template_label
 from convgen.errors import Problem
@@ -287,40 +285,3 @@ def _suggest(word: str, candidates: list[str], prefix: str = "") -> str:
     if close:
         return "champs voisins : " + ", ".join(prefix + c for c in close)
     return "champs connus : " + ", ".join(prefix + c for c in sorted(candidates)[:12])
-
-
-# ---------------------------------------------------------------------------------------------- figures
-def figure_warnings(templates_dir: Path, programme: Programme) -> list[Problem]:
-    """Return a warning for each figure of annex 4 that is missing, unreadable or a sample, naming its file.
-
-    Warnings, not errors: a convention whose figure is missing is built, as a draft (PROJET); a sample
-    figure (shipped in ``templates/figures/``) is printed, and must be replaced before signature.
-    """
-    warnings: list[Problem] = []
-    for name in FIGURES:
-        figure = getattr(programme.figures, name)
-        state = figure_state(figure, templates_dir)
-        key = f"programme.figures.{name}.fichier"
-        if not state["present"]:
-            warnings.append(
-                Problem(
-                    figure.fichier,
-                    1,
-                    1,
-                    "",
-                    f"figure {state['probleme']} : les conventions restent en projet (PROJET)",
-                    f"placez l’image à cet endroit, ou corrigez « {key} » dans departement.yaml",
-                )
-            )
-        elif state["exemple"]:
-            warnings.append(
-                Problem(
-                    figure.fichier,
-                    1,
-                    1,
-                    "",
-                    "figure d’exemple : à remplacer par la figure de la synthèse de la concertation avant signature",
-                    "remplacez le fichier par l’image définitive, sous le même nom",
-                )
-            )
-    return warnings

@@ -31,18 +31,6 @@ from convgen.documents.toc import drop_leftovers
 from convgen.documents.typeset import PARSER, superscript_ordinals, unbreakable
 from convgen.errors import RenderError, TemplateError
 
-"""Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
-
-"""The fields each template must print somewhere (``lint_templates`` reports the missing ones)."""
-
-"""Extra names a template may use: the rendered sub-documents inserted into it."""
-
-"""A title of at most this many characters fits on one line (15 pt bold over 16 cm holds about 50)."""
-"""What a draft says above its signature block."""
-"""A blank to fill in by hand: four dots or more, two ellipses or more, four underscores or more."""
-"""The largest a figure is printed: 16 cm wide (the text width), 11 cm high; its proportions are kept."""
-
-
 CONVENTION = "convention.docx"
 ANNEXE = "annexe.docx"
 ANNEXE_FIELD = "annexe"
@@ -205,14 +193,14 @@ def render_document(
         raise RenderError(f"{name} : champ absent du contexte ({exc.message})") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{name} : rendu impossible ({exc.message})") from exc
-    from convgen.documents.context import is_draft, proper_names
+    from convgen.documents.context import proper_names
 
     out = io.BytesIO()
     with warnings.catch_warnings():
         # A template re-saved by LibreOffice makes python-docx write core.xml twice (dropped below).
         warnings.filterwarnings("ignore", message="Duplicate name", category=UserWarning)
         tpl.save(out)
-    return normalize_docx(out.getvalue(), epoch=epoch, draft=is_draft(context), names=proper_names(context))
+    return normalize_docx(out.getvalue(), epoch=epoch, names=proper_names(context))
 
 
 def render_annexe(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
@@ -223,11 +211,8 @@ def render_annexe(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.
 def render_convention(templates_dir: Path, context: Mapping[str, Any], *, epoch: dt.datetime | None = None) -> bytes:
     """Return the DOCX of the convention, the annex rendered with the same context and inserted in it.
 
-    The figures are checked first (``with_figures_checked``): a convention whose figure is missing is a draft.
+    The figures are those of the context, as checked by the verdict (``acts/readiness.py``).
     """
-    from convgen.documents.context import with_figures_checked
-
-    context = with_figures_checked(context, templates_dir)
     annexe = render_annexe(templates_dir, context, epoch=epoch)
     return render_document(templates_dir / CONVENTION, context, subdocs={ANNEXE_FIELD: annexe}, epoch=epoch)
 
@@ -242,12 +227,10 @@ def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
     return max(as_utc(epoch), _FIXED_EPOCH)
 
 
-def normalize_docx(
-    data: bytes, *, epoch: dt.datetime | None = None, draft: bool = False, names: Sequence[str] = ()
-) -> bytes:
+def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, names: Sequence[str] = ()) -> bytes:
     """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
 
-    Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »),
+    Also sets core.xml's dates and revision (the title is the job's, set once by ``toc.finish_docx``),
     drops the parts no document needs (thumbnail, ``stylesWithEffects.xml``, bibliography, ``w:updateFields``:
     see :mod:`convgen.documents.toc`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
     proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
@@ -267,7 +250,7 @@ def normalize_docx(
                 entries[info.filename] = src.read(info)
     drop_leftovers(entries)
     if CORE in entries:
-        entries[CORE] = _fix_core(entries[CORE], when, draft=draft)
+        entries[CORE] = _fix_core(entries[CORE], when)
     for entry, blob in entries.items():
         if STORY.match(entry):
             entries[entry] = unbreakable(superscript_ordinals(blob), names)
@@ -283,20 +266,9 @@ def normalize_docx(
     return out.getvalue()
 
 
-def _fix_core(xml: bytes, when: dt.datetime, *, draft: bool = False) -> bytes:
-    """Return core.xml with fixed creation and modification dates, revision 1, no print date.
-
-    A draft's title begins with « PROJET – ».
-    """
-    from convgen.documents.context import DRAFT_TITLE_PREFIX
-
+def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
+    """Return core.xml with fixed creation and modification dates, revision 1, no print date."""
     root = etree.fromstring(xml, PARSER)
-    if draft:
-        title = root.find("dc:title", NS)
-        if title is None:
-            title = etree.SubElement(root, f"{{{NS['dc']}}}title")
-        if not (title.text or "").startswith(DRAFT_TITLE_PREFIX):
-            title.text = DRAFT_TITLE_PREFIX + (title.text or "")
     text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     for tag in ("created", "modified"):
         element = root.find(f"dcterms:{tag}", NS)

@@ -9,36 +9,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.avenant import avenant_job
-from convgen.acts.consolidated import consolidated_job
 from convgen.acts.convention import select
 from convgen.acts.diff import amended
-from convgen.acts.plan import AvenantPlan, plan_avenant, reportable
-from convgen.acts.register import (
-    Registre,
-    load_register,
-    write_register,
-)
-from convgen.data.project import Project
+from convgen.acts.plan import AvenantPlan, reportable
+from convgen.acts.register import write_register
+from convgen.acts.state import ProjectActs
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
-from convgen.errors import AmendError, DataError, Problem
+from convgen.errors import AmendError
 from convgen.recipes.project import Echo, check_project, run_jobs
 from convgen.runner.job import Job, Report
-
-
-def load_registers(root: Path, slugs: Sequence[str]) -> dict[str, Registre]:
-    """Return the register of every slug; raise one DataError listing the problems of all of them."""
-    registres: dict[str, Registre] = {}
-    problems: list[Problem] = []
-    for slug in slugs:
-        try:
-            registres[slug] = load_register(root, slug)
-        except DataError as exc:
-            problems += exc.problems
-    if problems:
-        raise DataError(problems)
-    return registres
 
 
 @dataclass
@@ -49,50 +29,40 @@ class AmendPlan:
     notes: list[str]
     avenants: int
     signed: int
-    plans: dict[str, AvenantPlan] = field(default_factory=dict)  # the avenant drafted, per intercommunality
+    plans: dict[str, tuple[AvenantPlan, Job]] = field(default_factory=dict)  # the avenant drafted, per slug
 
 
 EXPIRY_WARNING = dt.timedelta(days=60)  # « la convention expire le … » within this of its end
 
 
 def expiry_notes(slug: str, plan: AvenantPlan, today: dt.date) -> list[str]:
-    """Return the warnings about the end of the convention (from today's date: messages only, never documents)."""
+    """Return what the end of the convention means for the pending avenant today, if anything.
+
+    After the end nothing can be signed (``readiness.status`` says « période terminée » of a final text too).
+    """
     end = date_in_words(plan.end)
-    notes = []
     if today > plan.end:
-        notes.append(
-            f"{slug} : attention — la convention a expiré le {end} : elle ne peut plus être modifiée par avenant, "
-            "il faut une nouvelle convention."
-        )
-    elif today >= plan.end - EXPIRY_WARNING:
-        notes.append(
-            f"{slug} : attention — la convention expire le {end} : l’avenant doit être signé avant cette date."
-        )
-    for late in plan.late_deliberations:
-        notes.append(
-            f"{slug} : attention — {late} est postérieure à la fin de la convention ({end}) : elle ne peut pas "
-            "autoriser l’avenant."
-        )
-    return notes
+        return [
+            f"{slug} : l’avenant n° {plan.numero} n’est pas à signer — période terminée le {end} : il faut une "
+            "nouvelle convention."
+        ]
+    if today >= plan.end - EXPIRY_WARNING:
+        return [f"{slug} : attention — la convention expire le {end} : l’avenant doit être signé avant cette date."]
+    return []
 
 
-def plan_amendments(
-    project: Project, root: Path, slugs: Sequence[str] = (), *, today: dt.date | None = None
-) -> AmendPlan:
+def plan_amendments(acts: ProjectActs, slugs: Sequence[str] = ()) -> AmendPlan:
     """Return the avenant and consolidated-convention jobs; AmendError listing every SIREN change."""
-    today = today or today_in_france()
-
-    selected = select(project, slugs)
-    registres = load_registers(root, list(selected))
+    selected = select(acts.project, slugs)
+    acts.registers(list(selected))  # every register's problems at once, before any plan
     jobs: list[Job] = []
     notes: list[str] = []
     refused: list[str] = []
     avenants = signed = 0
-    plans: dict[str, AvenantPlan] = {}
-    for slug, epci in selected.items():
-        registre = registres[slug]
+    plans: dict[str, tuple[AvenantPlan, Job]] = {}
+    for slug in selected:
         try:
-            plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
+            plan = acts.plan(slug)
         except AmendError as exc:
             refused.append(str(exc))
             continue
@@ -103,18 +73,20 @@ def plan_amendments(
             continue
         for change in reportable(plan.informative):
             notes.append(f"{slug} : sans avenant — {change.describe()}")
-        if plan.amending:
+        avenant = acts.avenant(slug)
+        if avenant is not None:
             avenants += 1
             elements = ", ".join(amended(plan.amending))
-            draft = (" (projet — " + " ; ".join(plan.reasons) + ")") if plan.draft else ""
+            draft = f" (projet — {avenant.verdict.describe()})" if avenant.draft else ""
             notes.append(f"{slug} : avenant n° {plan.numero} à rédiger — modifie : {elements}{draft}.")
-            notes += expiry_notes(slug, plan, today)
-            jobs.append(avenant_job(project, root, plan))
-            plans[slug] = plan
+            notes += expiry_notes(slug, plan, acts.today)
+            jobs.append(avenant)
+            plans[slug] = (plan, avenant)
         elif not plan.informative and slugs:
             notes.append(f"{slug} : aucune modification depuis {plan.last.signed} — rien à amender.")
-        if registre.avenants:
-            jobs.append(consolidated_job(project, root, slug, registre))
+        consolidated = acts.consolidated(slug)
+        if consolidated is not None:
+            jobs.append(consolidated)
     if refused:
         raise AmendError("\n".join(refused))
     return AmendPlan(jobs, notes, avenants, signed, plans)
@@ -130,11 +102,12 @@ def build_avenants(
     wait: float = 600,
     echo: Echo = print,
     converter_factory: Callable[[int], Any] | None = None,
+    today: dt.date | None = None,
 ) -> Report:
     """Validate everything, then draft the avenants the changes require; return the report."""
 
-    project = check_project(root, cached=True)
-    plan = plan_amendments(project, root, slugs)
+    acts = ProjectActs(check_project(root, cached=True), root, today or today_in_france())
+    plan = plan_amendments(acts, slugs)
     for note in plan.notes:
         echo(note)
     if not plan.avenants:
@@ -146,7 +119,7 @@ def build_avenants(
     if not plan.jobs:
         return Report()
     return run_jobs(
-        root,
+        acts,
         plan.jobs,
         formats=formats,
         jobs=jobs,
@@ -161,12 +134,13 @@ def build_avenants(
 def record_approvals(root: Path, plan: AmendPlan, echo: Echo, report: Report) -> None:
     """Record, for each avenant built final, the text its two deliberations approve (``avenant_approuve``).
 
-    From then on, a change of that text under the same deliberations makes the avenant a PROJET again.
+    From then on, a change of that text under the same deliberations makes the avenant a PROJET again. An
+    avenant whose verdict is not final records nothing.
     """
     built = {o.job.stem for o in report.outcomes if o.status != "échec"}
-    for slug, avenant in plan.plans.items():
-        approval = avenant.approved()
-        if approval is None or avenant.stem not in built:
+    for slug, (avenant, job) in plan.plans.items():
+        approval = avenant.approval_to_record(job.verdict.final)
+        if approval is None or job.stem not in built:
             continue
         write_register(root, avenant.registre.with_approval(approval))
         echo(

@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from convgen.acts.avenant import lint_context
-from convgen.acts.convention import convention_jobs
+from convgen.acts.readiness import status
+from convgen.acts.state import ProjectActs
 from convgen.data.load import load_project
 from convgen.data.project import Project
 from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard
 from convgen.documents.lint import lint_templates
-from convgen.errors import TemplateError
+from convgen.errors import ConvgenError, TemplateError
 from convgen.files import tool_identity, write_atomic
 from convgen.recipes.stamp import SECONDS, forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
@@ -92,13 +93,50 @@ def summarize(report: Report, echo: Echo) -> None:
     if drafts:
         echo(f"En projet ({len(drafts)}) — ces documents ne sont pas à signer :")
         for outcome in drafts:
-            reasons = outcome.job.context.get("raisons_projet") or ["document en projet"]
-            echo(f"  - {outcome.job.slug} ({outcome.job.label}) : {' ; '.join(str(r) for r in reasons)}")
+            echo(f"  - {outcome.job.slug} ({outcome.job.label}) : {outcome.job.verdict.describe()}")
     for outcome in report.outcomes:
         for rel in outcome.removed:
             echo(f"Retiré : build/{rel}, d’un contenu antérieur (ce format n’a pas été reconstruit cette fois).")
     for outcome in report.failed:
         echo(f"Échec : {outcome.job.slug} ({outcome.job.label}) — {outcome.error}")
+
+
+def readiness_lines(acts: ProjectActs) -> list[str]:
+    """Return what ``check`` says of every document to sign: the PROJETs with their reasons, then the others.
+
+    Each document's verdict and status (``acts/readiness.py``) as the build, the dashboard and ``sign`` give them.
+    """
+    drafts: list[str] = []
+    ended: list[str] = []
+    ready: list[str] = []
+    for slug in acts.slugs:
+        registre = acts.register(slug)
+        if registre.convention is None:
+            job, end, feminine = acts.convention(slug), acts.project.programme.fin, True
+        else:
+            try:
+                plan, avenant = acts.plan(slug), acts.avenant(slug)
+            except ConvgenError as error:
+                drafts.append(f"  - {slug} : à revoir — {error}")
+                continue
+            if plan is None or avenant is None:
+                continue
+            job, end, feminine = avenant, plan.end, False
+        readiness = status(job.verdict, end, acts.today, feminine=feminine)
+        if readiness.state == "projet":
+            drafts.append(f"  - {slug} ({job.label}) : {job.verdict.describe()}")
+        elif readiness.state == "terminee":
+            ended.append(f"  - {slug} ({job.label}) : {readiness.text}")
+        else:
+            ready.append(f"{slug} ({job.label})")
+    lines = []
+    if drafts:
+        lines += [f"En projet ({len(drafts)}) — ces documents ne sont pas à signer :", *drafts]
+    if ended:
+        lines += [f"Période terminée ({len(ended)}) — ces documents ne peuvent plus être signés :", *ended]
+    if ready:
+        lines.append(f"Prêts à signer ({len(ready)}) : {', '.join(ready)}.")
+    return lines
 
 
 def formats_of(formats: Sequence[str]) -> tuple[Format, ...]:
@@ -108,7 +146,7 @@ def formats_of(formats: Sequence[str]) -> tuple[Format, ...]:
 
 @contextlib.contextmanager
 def locked_runner(
-    root: Path,
+    acts: ProjectActs,
     *,
     formats: Sequence[str] = ("docx", "pdf"),
     jobs: int | None = None,
@@ -117,8 +155,11 @@ def locked_runner(
     converter_factory: Callable[[int], Any] | None = None,
     renderers: Renderers | None = None,
 ) -> Iterator[Runner]:
-    """Yield a runner of ``build/`` printing progress, once ``build/`` is known writable and its lock is held."""
-    build_dir = root / "build"
+    """Yield a runner of ``build/`` printing progress, once ``build/`` is known writable and its lock is held.
+
+    The dashboard is drawn afterwards from ``acts``: the run's own jobs, verdicts and registers.
+    """
+    build_dir = acts.root / "build"
     runner = Runner(
         build_dir,
         formats=formats_of(formats),
@@ -130,11 +171,11 @@ def locked_runner(
     check_writable(build_dir)
     with project_lock(build_dir, timeout=wait, on_wait=lambda: echo(WAITING)):
         yield runner
-        write_dashboard(root)  # build/index.html and build/suivi.csv, after every build, avenant or signature
+        write_dashboard(acts)  # build/index.html and build/suivi.csv, after every build, avenant or signature
 
 
 def run_jobs(
-    root: Path,
+    acts: ProjectActs,
     plan: Sequence[Job],
     *,
     formats: Sequence[str] = ("docx", "pdf"),
@@ -151,7 +192,7 @@ def run_jobs(
     ``after`` runs with the report while the lock is still held (to record what the build decided).
     """
     with locked_runner(
-        root, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory, renderers=renderers
+        acts, formats=formats, jobs=jobs, wait=wait, echo=echo, converter_factory=converter_factory, renderers=renderers
     ) as runner:
         report = runner.run(plan, force=force)
         if after is not None:
@@ -181,11 +222,11 @@ def build_conventions(
 
     key = input_key(root, slugs, formats)  # before anything is read: an edit during the build changes it
     forget_stamp(root)
-    project = check_project(root, cached=True)
-    plan = convention_jobs(project, root, slugs)
+    acts = ProjectActs(check_project(root, cached=True), root)
+    plan = acts.conventions(slugs)
     factory = None if converter is None else (lambda _workers: converter)
     report = run_jobs(
-        root, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo, converter_factory=factory
+        acts, plan, formats=formats, jobs=jobs, force=force, wait=wait, echo=echo, converter_factory=factory
     )
     if not report.failed and input_key(root, slugs, formats) == key:
         outputs = [MANIFEST, DASHBOARD_INDEX, DASHBOARD_CSV]

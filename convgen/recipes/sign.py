@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.avenant import avenant_job
-from convgen.acts.consolidated import consolidated_job
-from convgen.acts.convention import convention_jobs, select
+from convgen.acts.convention import select
 from convgen.acts.evidence import extend, fingerprint
-from convgen.acts.plan import plan_avenant, reportable
+from convgen.acts.plan import reportable
 from convgen.acts.register import (
     Acte,
     PdfSigne,
@@ -35,15 +33,14 @@ from convgen.acts.register import (
     archive_dir,
     built_copy_name,
     keep_file,
-    load_register,
     new_act,
     register_path,
     signed_word,
     write_register,
 )
 from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, load_anchors, sign_field
+from convgen.acts.state import ProjectActs
 from convgen.data.model import Epci, Programme
-from convgen.data.project import Project
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError, SignatureError
@@ -99,44 +96,33 @@ class Pending:
         return [field.name for field in self.job.signatures]
 
 
-def pending_act(project: Project, root: Path, slug: str) -> Pending:
-    """Return the act of ``slug`` waiting for signature; AmendError in French when there is none to sign."""
-    epci = select(project, [slug])[slug]
-    registre = load_register(root, slug)
+def pending_act(acts: ProjectActs, slug: str) -> Pending:
+    """Return the act of ``slug`` waiting for signature; AmendError in French when there is none to sign.
+
+    A PROJET is never signed: its verdict's reasons are the refusal.
+    """
+    epci = select(acts.project, [slug])[slug]
+    registre = acts.register(slug)
     numero = registre.next_numero
     if numero == 0:
-        if epci.deliberation is None:
-            raise AmendError(
-                f"{slug} : la convention est un projet — la délibération autorisant sa signature n’est pas "
-                f"renseignée (clé « deliberation » de epci/{slug}.yaml)."
-            )
-        job = convention_jobs(project, root, [slug])[0]
-        pending = Pending(slug, 0, epci, project.programme, job, registre, epci.deliberation)
+        job = acts.convention(slug)
+        authorised = [epci.deliberation, acts.project.departement.deliberation]
     else:
-        plan = plan_avenant(slug, registre, epci, project.programme, project.departement.deliberation_avenant)
+        plan = acts.plan(slug)
         assert plan is not None
-        if not plan.amending:
+        avenant = acts.avenant(slug)
+        if avenant is None:
             extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
             raise AmendError(
                 f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
                 + (f" Modifications sans avenant :{extra}" if extra else "")
             )
-        if plan.draft:
-            raise AmendError(f"{slug} : l’avenant n° {numero} est un projet — " + " ; ".join(plan.reasons) + ".")
-        if plan.late_deliberations:
-            raise AmendError(
-                f"{slug} : l’avenant n° {numero} ne peut pas être autorisé par "
-                + " ni par ".join(plan.late_deliberations)
-                + f", postérieure à la fin de la convention ({date_in_words(plan.end)}) — une convention expirée "
-                "ne peut être ni prolongée ni modifiée : il faut une nouvelle convention."
-            )
-        assert plan.deliberation is not None and plan.departement_authorisation is not None
-        authorised = max(plan.deliberation, plan.departement_authorisation)
-        pending = Pending(slug, numero, epci, project.programme, avenant_job(project, root, plan), registre, authorised)
-    if pending.job.draft:
-        reasons = pending.job.context.get("raisons_projet") or ["document en projet"]
-        raise AmendError(f"{slug} : {act_label(numero)} est un projet — " + " ; ".join(str(r) for r in reasons) + ".")
-    return pending
+        job = avenant
+        authorised = [plan.deliberation, plan.departement_authorisation]
+    if job.draft:
+        raise AmendError(f"{slug} : {act_label(numero)} est un projet — {job.verdict.describe()}.")
+    dates = [d for d in authorised if d is not None]
+    return Pending(slug, numero, epci, acts.project.programme, job, registre, max(dates))
 
 
 def check_date(pending: Pending, date_signature: dt.date, today: dt.date) -> None:
@@ -182,9 +168,10 @@ def sign(
     Paper (``manuscrite``): ``date_signature`` is required, ``pdf`` is an optional scan. Electronic: ``pdf`` is
     the signed file, checked against the act built; the date is that of the last signature.
     """
-    project = check_project(root, cached=True)
-    pending = pending_act(project, root, slug)
     today = today or today_in_france()
+    acts = ProjectActs(check_project(root, cached=True), root, today)
+    project = acts.project
+    pending = pending_act(acts, slug)
     if pending.mode == "electronique":
         if pdf is None:
             raise AmendError(
@@ -198,8 +185,10 @@ def sign(
             )
     elif date_signature is None:
         raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — donnez --date AAAA-MM-JJ.")
+    if date_signature is not None:
+        check_date(pending, date_signature, today)  # on paper, the date is refused before anything is built
     data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
-    with locked_runner(root, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
+    with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
         built = _built_act(runner, pending)
         expected = sha256_file(built)
         archived: PdfSigne | None = None
@@ -237,6 +226,7 @@ def sign(
         )
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
+        acts.forget(slug)  # the dashboard drawn after this run reads the register just written
         echo(
             f"Signature enregistrée : {acte.label} de {slug}, {signed_word(acte.numero)} le "
             f"{date_in_words(acte.date_signature)} ({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…)"
@@ -248,8 +238,9 @@ def sign(
             echo(line)
         if archived is not None and pending.mode == "electronique":
             echo(_level_line(archived))
-        if registre.avenants:
-            consolidated = runner.run([consolidated_job(project, root, slug, registre)])
+        consolidated_act = acts.consolidated(slug)
+        if consolidated_act is not None:
+            consolidated = runner.run([consolidated_act])
             if consolidated.failed:
                 echo(f"Attention : la convention consolidée n’a pas pu être produite — {consolidated.failed[0].error}")
     return acte
@@ -270,14 +261,14 @@ def sign_with_certificate(
     converter_factory: Callable[[int], Any] | None = None,
 ) -> Acte | None:
     """Sign ``field`` of the pending act (the file signed so far, else the act built), then record it as ``sign``."""
-    project = check_project(root, cached=True)
-    pending = pending_act(project, root, slug)
+    acts = ProjectActs(check_project(root, cached=True), root, today or today_in_france())
+    pending = pending_act(acts, slug)
     if pending.mode != "electronique":
         raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — --certificat ne s’applique pas.")
     if field not in pending.fields:
         raise AmendError(f"{slug} : champ « {field} » inconnu — champs de l’acte : {', '.join(pending.fields)}.")
     partial = pending.registre.signature_en_cours
-    with locked_runner(root, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
+    with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
         source = root / partial.pdf_signe.fichier if partial is not None else _built_act(runner, pending)
     with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
         signed = Path(work) / pending.job.pdf_name

@@ -126,15 +126,14 @@ class Watch:
 
     def rebuild(self, slugs: Sequence[str]) -> Report | None:
         """Validate everything, then build the stale conventions among ``slugs``; None when the data is invalid."""
-        from convgen.acts.convention import convention_jobs
+        from convgen.acts.state import ProjectActs
         from convgen.recipes.project import check_project, run_jobs
 
         try:
-            project = check_project(self.root, cached=True)
-            plan = convention_jobs(project, self.root, slugs)
+            acts = ProjectActs(check_project(self.root, cached=True), self.root)
             return run_jobs(
-                self.root,
-                plan,
+                acts,
+                acts.conventions(slugs),
                 formats=self.formats,
                 jobs=self.jobs,
                 echo=self.echo,

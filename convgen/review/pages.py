@@ -17,8 +17,9 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from convgen.acts.readiness import TEXT_ONLY
 from convgen.data.project import Project
-from convgen.documents.context import annexe_context
+from convgen.documents.context import convention_context
 from convgen.documents.french import typography
 from convgen.documents.render import render_annexe
 from convgen.errors import ConversionError, ConvgenError, SetupError
@@ -195,12 +196,12 @@ def annex_pages_section(
         for path, data in select(old_files, TEMPLATES_DIR).items():
             (old_templates / Path(path).name).write_bytes(data)
         for slug in slugs:
-            before_context = annexe_context(old.departement, old.programme, old.epcis[slug])
+            before_context = convention_context(old.departement, old.programme, old.epcis[slug], verdict=TEXT_ONLY)
             try:
                 before = render_annexe(old_templates, before_context)
             except ConvgenError:
                 before = render_annexe(root / TEMPLATES_DIR, before_context)
-            after_context = annexe_context(new.departement, new.programme, new.epcis[slug])
+            after_context = convention_context(new.departement, new.programme, new.epcis[slug], verdict=TEXT_ONLY)
             annexes[slug] = (before, render_annexe(root / TEMPLATES_DIR, after_context))
     written = write_annex_pages(out_dir, annexes)
     lines = [

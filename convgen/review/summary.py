@@ -15,12 +15,14 @@ from pathlib import Path
 
 from convgen.acts.diff import Change, amended, diff_departement, diff_epci, diff_programme
 from convgen.acts.names import avenant_stem, comparatif_stem, consolidated_stem, convention_stem
-from convgen.acts.plan import plan_avenant
+from convgen.acts.plan import AvenantPlan
+from convgen.acts.readiness import TEXT_ONLY, status
 from convgen.acts.register import REGISTER_DIR, Registre, load_register, parse_register
+from convgen.acts.state import ProjectActs
 from convgen.data.load import load_sources
 from convgen.data.model import Epci
 from convgen.data.project import Project
-from convgen.documents.context import annexe_context, convention_context
+from convgen.documents.context import convention_context
 from convgen.documents.docxtext import read_parts
 from convgen.documents.french import NBSP, date_in_words, typography
 from convgen.documents.render import render_annexe, render_convention
@@ -30,6 +32,7 @@ from convgen.review.gitdata import read_revision, read_working_tree, resolve_bas
 from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_list, trim
 from convgen.review.pages import TEMPLATES_DIR, annex_pages_section
 from convgen.review.templates import template_changes
+from convgen.runner.job import Job
 
 NO_CHANGE = "Aucun changement des données des conventions."
 TITLE = "## Effet sur les conventions"
@@ -65,6 +68,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
         return _join_sections([head, errors]), 1
     assert new.project is not None
     registers = _registers(root, new)
+    acts = ProjectActs(new.project, root)  # the verdicts and plans of ``build``, ``amend`` and ``sign``
 
     # 2. The base data, when it was valid, is compared field by field; otherwise the changed files are listed.
     old.project, old.problems = _load_quietly(old.files)
@@ -73,9 +77,9 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
         notes: list[list[str]] = []
     else:
         effects = [
-            _common_changes(old, new, registers),
+            _common_changes(old, new, registers, acts),
             *(
-                _epci_section(root, slug, old.project, new.project, registers[slug])
+                _epci_section(root, slug, old.project, acts)
                 for slug in sorted(set(old.project.epcis) & set(new.project.epcis))
             ),
             _added_and_removed(old.project, new.project, registers),
@@ -158,7 +162,7 @@ def _registers(root: Path, new: _Side) -> dict[str, Registre]:
 # --- what touches every convention ------------------------------------------------------------------------
 
 
-def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -> list[str]:
+def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre], acts: ProjectActs) -> list[str]:
     """Return the section on the Département, the programme and the templates, which touch every convention."""
     assert old.project is not None and new.project is not None
     changes = diff_departement(old.project.departement, new.project.departement)
@@ -184,7 +188,7 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
                 )
             )
             for slug in signed:
-                lines.append(_pending_line(slug, new.project, registers[slug]))
+                lines.append(_pending_line(slug, acts))
         elif what:
             lines.append(
                 typography("- Aucune convention n’est encore signée : elles seront produites avec ces données.")
@@ -205,33 +209,38 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre]) -
     return trim(lines)
 
 
-def _pending_line(slug: str, project: Project, registre: Registre) -> str:
-    """Return « `slug` : avenant n° N, en projet — reasons » from the same plan as ``convgen amend``."""
+def _pending_line(slug: str, acts: ProjectActs) -> str:
+    """Return « `slug` : avenant n° N, en projet — reasons » from the same plan and verdict as ``convgen amend``."""
     try:
-        plan = plan_avenant(
-            slug, registre, project.epcis[slug], project.programme, project.departement.deliberation_avenant
-        )
+        plan, avenant = acts.plan(slug), acts.avenant(slug)
     except AmendError as exc:
         return typography(f"  - `{slug}` : {exc}")
-    if plan is None or not plan.amending:
+    if plan is None or avenant is None:
         return typography(f"  - `{slug}` : aucun avenant")
-    state = "en projet — " + " ; ".join(plan.reasons) if plan.draft else "prêt à signer"
-    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {state}")
+    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {_avenant_state(acts, plan, avenant)}")
 
 
-def _epci_section(root: Path, slug: str, old: Project, new: Project, registre: Registre) -> list[str]:
+def _avenant_state(acts: ProjectActs, plan: AvenantPlan, avenant: Job) -> str:
+    """Return « en projet — reasons », « prêt à signer » or « période terminée le … » (``readiness.status``)."""
+    readiness = status(avenant.verdict, plan.end, acts.today, feminine=False)
+    if readiness.state == "projet":
+        return f"en projet — {avenant.verdict.describe()}"
+    return readiness.text
+
+
+def _epci_section(root: Path, slug: str, old: Project, acts: ProjectActs) -> list[str]:
     """Return the section of one intercommunality present on both sides, or [] when its data did not change."""
+    new = acts.project
+    registre = acts.register(slug)
     before, after = old.epcis[slug], new.epcis[slug]
     changes = diff_epci(before, after)
     if not changes:
         return []
     lines = [f"### {inline(after.nom)} — `{slug}`", "", *_table(changes), ""]
     signed = registre.convention is not None
-    lines.append(
-        _signed_documents_line(slug, new, registre) if signed else _documents_line(root, slug, new, before, after)
-    )
+    lines.append(_signed_documents_line(slug, acts) if signed else _documents_line(root, slug, new, before, after))
     lines.append("")
-    lines += _next_act(slug, after, new, registre, changes)
+    lines += _next_act(slug, acts, changes)
     return trim(lines)
 
 
@@ -262,22 +271,20 @@ def _documents_line(root: Path, slug: str, project: Project, before: Epci, after
     return typography("**Documents** : le texte produit ne change pas (donnée non imprimée).")
 
 
-def _signed_documents_line(slug: str, project: Project, registre: Registre) -> str:
+def _signed_documents_line(slug: str, acts: ProjectActs) -> str:
     """Return the documents a change of a signed convention produces or keeps, from the plan ``amend`` uses."""
     kept = f"`build/{slug}/{convention_stem(slug)}.pdf`"
     try:
-        plan = plan_avenant(
-            slug, registre, project.epcis[slug], project.programme, project.departement.deliberation_avenant
-        )
+        plan, avenant = acts.plan(slug), acts.avenant(slug)
     except AmendError:
-        plan = None
-    if plan is None or not plan.amending:
+        plan = avenant = None
+    if plan is None or avenant is None:
         return typography(f"**Documents** : la convention signée est conservée telle quelle ({kept}) ; aucun avenant.")
     stem = avenant_stem(slug, plan.numero)
     consolidated = consolidated_stem(slug)
     return typography(
         f"**Documents produits** : l’avenant {NUMERO}{plan.numero} (`build/{slug}/{stem}.docx` et `.pdf`"
-        f"{', en projet' if plan.draft else ''}) et son comparatif (`{comparatif_stem(slug, plan.numero)}.docx`) ; "
+        f"{', en projet' if avenant.draft else ''}) et son comparatif (`{comparatif_stem(slug, plan.numero)}.docx`) ; "
         f"la convention signée est conservée telle quelle ({kept}) ; la version consolidée (`{consolidated}.docx` "
         "et `.pdf`) sera refaite une fois l’avenant signé."
     )
@@ -287,9 +294,9 @@ def _changed_documents(templates_dir: Path, project: Project, before: Epci, afte
     """Return whether the text of the convention outside its annex, and of the annex, differs between states."""
 
     def texts(epci: Epci) -> tuple[list[str], list[str]]:
-        args = (project.departement, project.programme, epci)
-        convention = _lines(render_convention(templates_dir, convention_context(*args)))
-        annexe = render_annexe(templates_dir, annexe_context(*args))
+        context = convention_context(project.departement, project.programme, epci, verdict=TEXT_ONLY)
+        convention = _lines(render_convention(templates_dir, context))
+        annexe = render_annexe(templates_dir, context)
         return _without(convention, _lines(annexe, body=True)), _lines(annexe)
 
     body_before, annexe_before = texts(before)
@@ -319,26 +326,26 @@ def _without(lines: list[str], block: list[str]) -> list[str]:
     return lines
 
 
-def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, changes: Sequence[Change]) -> list[str]:
+def _next_act(slug: str, acts: ProjectActs, changes: Sequence[Change]) -> list[str]:
     """Return what must be signed next, and the warnings a jurist needs (no avenant needed, new party, draft)."""
+    registre = acts.register(slug)
     signed = registre.convention
     lines: list[str] = []
     warnings: list[str] = []
     if signed is None:
         lines.append(typography("La convention n’est pas encore signée : elle sera produite avec ces données."))
-        if epci.deliberation is None:
-            warnings.append(
-                "convention en projet : la date de la délibération autorisant la signature "
-                "(clé « deliberation ») n’est pas renseignée."
-            )
+        convention = acts.convention(slug)
+        warnings += [f"convention en projet : {reason}." for reason in convention.verdict.reasons]
+        readiness = status(convention.verdict, acts.project.programme.fin, acts.today, feminine=True)
+        if readiness.state == "terminee":
+            warnings.append(f"convention {readiness.text}.")
         return _with_warnings(lines, warnings)
     signed_on = f"signée le {date_in_words(signed.date_signature)}"
     try:
-        plan = plan_avenant(
-            slug, registre, epci, project.programme, project.departement.deliberation_avenant
-        )  # the same plan as ``convgen amend``
+        plan = acts.plan(slug)  # the same plan as ``convgen amend``
+        avenant = acts.avenant(slug)
     except AmendError:
-        plan = None
+        plan = avenant = None
     if plan is None:
         lines.append(
             typography(
@@ -346,11 +353,11 @@ def _next_act(slug: str, epci: Epci, project: Project, registre: Registre, chang
             )
         )
         warnings += [f"{c.label} : {c.reason}." for c in changes if c.amends == "nouvelle convention"]
-    elif plan.amending:
+    elif avenant is not None:
         what = join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
-        state = "en projet" if plan.draft else "prêt à signer"
+        state = _avenant_state(acts, plan, avenant)
         lines.append(typography(f"Un avenant {NUMERO}{plan.numero} sera à signer ({state}) : il modifiera {what}."))
-        for reason in plan.reasons:
+        for reason in avenant.verdict.reasons:
             warnings.append(typography(f"{reason} — l’avenant sera produit en projet."))
     else:
         lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))

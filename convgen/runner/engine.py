@@ -197,7 +197,9 @@ class Runner:
     def _render(self, job: Job) -> tuple[bytes, list[str]]:
         """Render and check one job's DOCX in a rendering process (bounded in time, retried once)."""
         assert self._renderers is not None
-        return self._renderers.call(f"{job.slug} ({job.label})", render_checked, job.render, job.draft, job.context)
+        return self._renderers.call(
+            f"{job.slug} ({job.label})", render_checked, job.render, job.draft, job.context, job.title
+        )
 
     def _produce(self, job: Job, stage: Path, converter: Any) -> list[tuple[str, Path]]:
         """Render and convert one job into ``stage``; return (final name, staged file) pairs."""

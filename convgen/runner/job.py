@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from convgen.documents.verdict import Verdict
 from convgen.files import sha256_text
 
 if TYPE_CHECKING:  # pikepdf and PDFium are not imported for a type (a build imports this module early)
@@ -29,9 +30,10 @@ Status = Literal["construit", "inchangé", "échec"]
 class Job:
     """One document to produce: ``build/<slug>/<stem>.docx`` and, when asked, ``.pdf``.
 
-    ``context`` is the data rendered (the template context): whether the document is a draft (``projet``)
-    and the text its PDF must contain (the intercommunality's name) derive from it, and its values are not
-    held against the template by the rendering checks. ``render`` and ``extras`` must be picklable (module
+    ``verdict`` says whether the document is final or a PROJET, and why (decided by ``acts/readiness.py``);
+    ``context`` is the data rendered (the template context, which prints that verdict): the text its PDF
+    must contain (the intercommunality's name) derives from it, and its values are not held against the
+    template by the rendering checks. ``render`` and ``extras`` must be picklable (module
     functions with ``functools.partial``): they run in a rendering process.
     """
 
@@ -43,6 +45,7 @@ class Job:
     metadata: Mapping[str, str]
     epoch: dt.datetime
     context: Mapping[str, Any]
+    verdict: Verdict
     signatures: tuple[SignatureField, ...] = ()
     extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
     pinned_pdf: str | None = None  # the sha256 the PDF must keep (a signed act): present with it, it is current
@@ -50,7 +53,12 @@ class Job:
     @property
     def draft(self) -> bool:
         """Return True for a PROJET (no signature field; fill-in blanks allowed)."""
-        return bool(self.context.get("projet"))
+        return not self.verdict.final
+
+    @property
+    def title(self) -> str:
+        """Return the document's title, as its DOCX and PDF carry it (« PROJET – » first for a draft)."""
+        return self.metadata.get("Title", "")
 
     @property
     def expect_text(self) -> str | None:

@@ -40,12 +40,12 @@ _rendered = 0
 
 
 def render_checked(
-    render: Callable[[], bytes], draft: bool, context: Mapping[str, Any] | None
+    render: Callable[[], bytes], draft: bool, context: Mapping[str, Any] | None, title: str | None = None
 ) -> tuple[bytes, list[str]]:
     """Return a job's DOCX and the problems ``check_rendered`` finds in it (run in a rendering process)."""
     global _rendered
     docx = render()
-    problems = check_rendered(docx, allow_fill_in=draft, context=context)
+    problems = check_rendered(docx, allow_fill_in=draft, context=context, title=title)
     _rendered += 1
     if _rendered % 10 == 0:
         # python-docx leaves reference cycles holding large lxml trees, whose memory the collector does not

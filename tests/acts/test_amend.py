@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import shutil
 import subprocess
 import uuid
 import zipfile
@@ -30,9 +29,10 @@ from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
-from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
 from convgen.recipes.amend import plan_amendments
+from tests import projects
+from tests.projects import acts_of, judged_context
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
@@ -50,9 +50,7 @@ EPOCH = dt.datetime(2025, 3, 11, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Return a copy of the project's data and templates."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     return tmp_path
 
 
@@ -107,7 +105,15 @@ def record(root: Path, slug: str, date: str) -> None:
     """Record the pending act of ``slug`` as signed on ``date`` with the current data (no PDF built)."""
     project = load_project(root)
     registre = load_register(root, slug)
-    act = new_act(slug, registre.next_numero, dt.date.fromisoformat(date), SHA, project.epcis[slug], project.programme)
+    act = new_act(
+        slug,
+        registre.next_numero,
+        dt.date.fromisoformat(date),
+        SHA,
+        project.epcis[slug],
+        project.programme,
+        project.departement,
+    )
     write_register(root, registre.with_act(act))
 
 
@@ -301,7 +307,7 @@ def test_an_invalid_register_stops_amend_with_its_line(root: Path) -> None:
 
 
 def test_plan_names_unsigned_slugs_when_asked(root: Path) -> None:
-    plan = plan_amendments(load_project(root), root, [SLUG])
+    plan = plan_amendments(acts_of(root), [SLUG])
     assert plan.jobs == []
     assert plan.notes == [f"{SLUG} : aucune convention signée (registre/{SLUG}.yaml absent) — rien à amender."]
 
@@ -375,7 +381,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
             ),
         }
     )
-    old_context = convention_context(project.departement, project.programme, old)
+    old_context = judged_context(project.departement, project.programme, old)
     signed = empty_register(SLUG).with_act(new_act(SLUG, 0, dt.date(2024, 4, 15), SHA, old, project.programme))
     plan = plan_avenant(SLUG, signed, new, project.programme)
     assert plan is not None
@@ -423,7 +429,7 @@ def test_whole_paragraphs_inserted_and_deleted(root: Path) -> None:
     from convgen.documents.render import render_annexe
 
     project = load_project(root)
-    context = convention_context(project.departement, project.programme, project.epcis[SLUG])
+    context = judged_context(project.departement, project.programme, project.epcis[SLUG])
     base = render_annexe(root / "templates", context)
     old = docx_blocks(base)[:3]
     new = [old[0], *docx_blocks(base)[5:7], old[2]]
@@ -749,20 +755,21 @@ def test_a_deliberation_after_the_end_cannot_authorise_an_avenant(root: Path) ->
 
 
 def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:
-    from convgen.data.load import load_project
     from convgen.recipes.amend import plan_amendments
 
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr")
-    project = load_project(root)
-    near = plan_amendments(project, root, [SLUG], today=dt.date(2026, 11, 1)).notes
+    near = plan_amendments(acts_of(root, dt.date(2026, 11, 1)), [SLUG]).notes
     assert (
         f"{SLUG} : attention — la convention expire le 30 novembre 2026 : l’avenant doit être signé avant cette date."
         in near
     )
-    past = plan_amendments(project, root, [SLUG], today=dt.date(2026, 12, 1)).notes
-    assert any("la convention a expiré le 30 novembre 2026" in note for note in past)
-    early = plan_amendments(project, root, [SLUG], today=dt.date(2025, 1, 1)).notes
+    past = plan_amendments(acts_of(root, dt.date(2026, 12, 1)), [SLUG]).notes
+    assert (
+        f"{SLUG} : l’avenant n° 1 n’est pas à signer — période terminée le 30 novembre 2026 : il faut une "
+        "nouvelle convention." in past
+    )
+    early = plan_amendments(acts_of(root, dt.date(2025, 1, 1)), [SLUG]).notes
     assert not any("expir" in note for note in early)
 
 

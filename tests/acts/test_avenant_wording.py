@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from convgen.acts.register import load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
+from tests import projects
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -22,9 +22,7 @@ SLUG = "cc-maine-saosnois"
 @pytest.fixture
 def avenant(tmp_path: Path) -> str:
     """Sign the convention; then extend the programme to 2027 and change the referent's email; draft avenant 1."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     project = load_project(tmp_path)
     act = new_act(SLUG, 0, dt.date(2024, 4, 15), "ab" * 32, project.epcis[SLUG], project.programme)
     write_register(tmp_path, load_register(tmp_path, SLUG).with_act(act))

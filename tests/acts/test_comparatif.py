@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from convgen.acts.plan import plan_avenant
 from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
 from convgen.data.project import Project
-from convgen.documents.context import convention_context
 from convgen.documents.render import render_annexe
+from tests import projects
+from tests.projects import judged_context
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -38,9 +38,7 @@ def w(tag: str) -> str:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Return a copy of the project's data and templates."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     return tmp_path
 
 
@@ -124,7 +122,7 @@ def versions(root: Path) -> dict[str, Any]:
     job = avenant_job(project, root, plan)
     (comparatif,) = job.extras.values()
     templates = root / "templates"
-    signed_context = convention_context(signed_project.departement, signed_project.programme, signed_epci)
+    signed_context = judged_context(signed_project.departement, signed_project.programme, signed_epci)
     return {
         "comparatif": comparatif(),
         "signed": render_annexe(templates, signed_context),
@@ -187,7 +185,7 @@ def test_changes_come_by_phrase_not_alternating_words() -> None:
 
 def test_inserted_and_deleted_rows_are_marked_in_the_row_properties(root: Path) -> None:
     project = load_project(root)
-    context = convention_context(project.departement, project.programme, project.epcis[SLUG])
+    context = judged_context(project.departement, project.programme, project.epcis[SLUG])
     base = render_annexe(root / "templates", context)
     items = docx_items(base)
     table = next(item for item in items if isinstance(item, Table))

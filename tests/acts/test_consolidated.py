@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from convgen.acts.register import load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
+from tests import projects
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -26,9 +26,7 @@ NOTICE = "Version consolidée — document d’information ; seuls font foi la c
 @pytest.fixture
 def consolidated(tmp_path: Path) -> Path:
     """Sign the convention, then avenant 1 (new referent email, Article 7 extended to 2027); build the DOCX."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     _record(tmp_path, "2024-04-15")
     path = tmp_path / "epci" / f"{SLUG}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
 from convgen.errors import DataError
+from tests import projects
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -26,9 +26,7 @@ NEW = "Communauté de communes du Saosnois"
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Return a copy of the project where the convention is signed, then the intercommunality renamed."""
-    shutil.copy2(REPO / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(REPO / "epci", tmp_path / "epci")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    projects.copy_project(tmp_path)
     project = load_project(tmp_path)
     act = new_act(SLUG, 0, dt.date(2024, 5, 6), "ab" * 32, project.epcis[SLUG], project.programme)
     write_register(tmp_path, load_register(tmp_path, SLUG).with_act(act))

@@ -17,7 +17,7 @@ from convgen.desk import dashboard
 from convgen.desk.dashboard import dashboard_csv, dashboard_html, update_thumbnails, write_dashboard
 from convgen.desk.status import Row, certificate_name, programme_status
 from convgen.files import sha256_file
-from tests.projects import copy_project
+from tests.projects import acts_of, copy_project
 
 SLUG = "cc-maine-saosnois"
 SHA = "a" * 64
@@ -33,7 +33,7 @@ def root(tmp_path: Path) -> Path:
 
 def rows(root: Path) -> dict[str, Row]:
     """Return the rows of the dashboard by slug."""
-    return {row.slug: row for row in programme_status(load_project(root), root)}
+    return {row.slug: row for row in programme_status(acts_of(root))}
 
 
 def sign_convention(root: Path, *, changed: bool = False) -> None:
@@ -72,7 +72,7 @@ def test_unsigned_conventions_ready_or_draft_with_the_reasons_of_the_build(root:
     assert found["cc-du-val-de-sarthe"].statut == (
         f"PROJET — délibération de l’intercommunalité à renseigner{NB}; valeur à confirmer{NB}: siège"
     )
-    names = [row.nom for row in programme_status(load_project(root), root)]
+    names = [row.nom for row in programme_status(acts_of(root))]
     assert names[0] == "Communauté de communes de la Champagne Conlinoise et du Pays de Sillé"
     assert names[-1] == "Communauté de communes Sud Sarthe"
 
@@ -140,10 +140,10 @@ def test_an_avenant_ready_to_sign(root: Path) -> None:
 
 def test_the_dashboard_files_are_accessible_deterministic_and_french(root: Path) -> None:
     sign_convention(root)
-    first = write_dashboard(root)
+    first = write_dashboard(acts_of(root))
     page = (root / "build" / "index.html").read_bytes()
     table = (root / "build" / "suivi.csv").read_bytes()
-    assert write_dashboard(root) == first
+    assert write_dashboard(acts_of(root)) == first
     assert (root / "build" / "index.html").read_bytes() == page
     assert (root / "build" / "suivi.csv").read_bytes() == table
     text = page.decode("utf-8")
@@ -180,7 +180,7 @@ def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
         return real(source, target, sha)
 
     monkeypatch.setattr(dashboard, "render_thumbnail", counted)
-    found = programme_status(load_project(root), root)
+    found = programme_status(acts_of(root))
     assert update_thumbnails(root / "build", found) == {f"{SLUG}/{pdf.name}"}
     png = build / f"apercu-convention-{SLUG}.png"
     assert png.read_bytes().startswith(b"\x89PNG") and len(calls) == 1

@@ -11,11 +11,12 @@ import yaml
 from convgen.data.load import load_sources
 from convgen.data.project import Project
 from convgen.documents.checks import check_rendered
-from convgen.documents.context import convention_context, key_label
+from convgen.documents.context import key_label
 from convgen.documents.docxtext import docx_text
 from convgen.documents.render import render_convention, render_document
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text
+from tests.projects import judged_context
 
 ROOT = TEMPLATES.parent
 SLUG = "cc-maine-saosnois"
@@ -40,7 +41,7 @@ def test_values_to_confirm_make_a_draft_that_says_which() -> None:
     project = load_with("a_confirmer: [siege, nom]\n")
     epci = project.epcis[SLUG]
     assert epci.a_confirmer == ("siege", "nom")
-    context = convention_context(project.departement, project.programme, epci)
+    context = judged_context(project.departement, project.programme, epci)
     assert context["projet"] is True
     assert context["raisons_projet"] == ["valeurs à confirmer\u00a0: siège, nom"]
     assert context["epci"]["a_confirmer"] == ["siège", "nom"]
@@ -51,10 +52,10 @@ def test_values_to_confirm_make_a_draft_that_says_which() -> None:
 
 def test_one_value_to_confirm_is_singular_and_an_empty_list_is_no_draft() -> None:
     project = load_with("a_confirmer:\n  - president.nom\n")
-    context = convention_context(project.departement, project.programme, project.epcis[SLUG])
+    context = judged_context(project.departement, project.programme, project.epcis[SLUG])
     assert context["raisons_projet"] == ["valeur à confirmer\u00a0: nom (président ou présidente)"]
     empty = load_with("a_confirmer: []\n")
-    assert convention_context(empty.departement, empty.programme, empty.epcis[SLUG])["projet"] is False
+    assert judged_context(empty.departement, empty.programme, empty.epcis[SLUG])["projet"] is False
 
 
 def test_a_key_that_is_not_in_the_file_is_an_error_at_its_line() -> None:
@@ -110,6 +111,7 @@ def test_the_shipped_files_list_their_doubts_as_data_not_comments() -> None:
 def test_an_avenant_is_a_draft_while_values_are_to_confirm() -> None:
     from convgen.acts.avenant import avenant_context
     from convgen.acts.plan import plan_avenant
+    from convgen.acts.readiness import avenant_verdict
     from convgen.acts.register import empty_register, new_act
 
     project = load_with("a_confirmer: [siege]\n")
@@ -118,9 +120,13 @@ def test_an_avenant_is_a_draft_while_values_are_to_confirm() -> None:
     registre = empty_register(SLUG).with_act(new_act(SLUG, 0, signed, "0" * 64, epci, project.programme))
     departement = project.departement.model_copy(update={"deliberation_avenant": dt.date(2025, 3, 10)})
     changed = epci.model_copy(update={"deliberation_avenant": dt.date(2025, 3, 11)})
-    plan = plan_avenant(SLUG, registre, changed, project.programme, departement.deliberation_avenant)
-    assert plan is not None and plan.draft is False  # both deliberations known
-    context = avenant_context(departement, plan)
+    plan = plan_avenant(
+        SLUG, registre, changed, project.programme, departement.deliberation_avenant, today=dt.date(2025, 4, 1)
+    )
+    assert plan is not None and plan.missing == []  # both deliberations known
+    verdict = avenant_verdict(plan)
+    assert verdict.reasons == ("valeur à confirmer\u00a0: siège",)
+    context = avenant_context(departement, plan, verdict)
     data = render_document(TEMPLATES / "avenant.docx", {**context, "annexe": ""})
     assert header_text(data) == "PROJET"
     assert re.search(r"^PROJET$", docx_text(data), re.M)

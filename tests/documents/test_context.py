@@ -9,14 +9,14 @@ import pytest
 
 from convgen.data.model import Departement, Epci, Programme
 from convgen.documents.context import (
-    annexe_context,
     assert_no_none,
-    convention_context,
     document_metadata,
     millesime,
     with_article_de,
 )
+from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
+from tests.projects import judged_context
 
 NB = "\u00a0"
 
@@ -121,7 +121,7 @@ def leaves(value: Any) -> list[Any]:
 
 
 def test_convention_context_contract() -> None:
-    context = convention_context(*build())
+    context = judged_context(*build())
 
     assert context == {
         "projet": False,
@@ -260,7 +260,7 @@ def test_convention_context_contract() -> None:
 
 
 def test_convention_context_keys_and_types() -> None:
-    context = convention_context(*build())
+    context = judged_context(*build())
 
     assert set(context) == {"projet", "raisons_projet", "departement", "programme", "epci", "figures", "signature"}
     assert set(context["departement"]) == {
@@ -303,7 +303,7 @@ def test_convention_context_keys_and_types() -> None:
 
 
 def test_every_text_is_in_french_typography() -> None:
-    context = convention_context(*build())
+    context = judged_context(*build())
 
     texts = [leaf for leaf in leaves(context) if isinstance(leaf, str)]
     assert not [text for text in texts if "'" in text or '"' in text]
@@ -316,7 +316,7 @@ def test_projet_when_the_deliberation_is_unknown() -> None:
     epci = with_changes(EPCI)
     del epci["deliberation"]
 
-    context = convention_context(*build(epci=epci))
+    context = judged_context(*build(epci=epci))
 
     assert context["projet"] is True
     assert context["epci"]["deliberation"] == ""
@@ -324,7 +324,7 @@ def test_projet_when_the_deliberation_is_unknown() -> None:
 
 
 def test_deliberation_avenant_in_words() -> None:
-    context = convention_context(*build(epci=with_changes(EPCI, deliberation_avenant="2025-10-01")))
+    context = judged_context(*build(epci=with_changes(EPCI, deliberation_avenant="2025-10-01")))
 
     assert context["epci"]["deliberation_avenant"] == "1er octobre 2025"
 
@@ -333,8 +333,8 @@ def test_president_gender_both_ways() -> None:
     madame = {"civilite": "Madame", "prenom": "Véronique", "nom": "Rivron"}
     monsieur = {"civilite": "Monsieur", "prenom": "Éric", "nom": "d'Ornano"}
 
-    feminine = convention_context(*build(epci=with_changes(EPCI, president=madame)))["epci"]["president"]
-    masculine = convention_context(*build(epci=with_changes(EPCI, president=monsieur)))["epci"]["president"]
+    feminine = judged_context(*build(epci=with_changes(EPCI, president=madame)))["epci"]["president"]
+    masculine = judged_context(*build(epci=with_changes(EPCI, president=monsieur)))["epci"]["president"]
 
     assert feminine == {
         "civilite": "Madame",
@@ -367,7 +367,7 @@ def test_president_gender_both_ways() -> None:
 def test_departement_president_feminine() -> None:
     departement = with_changes(DEPARTEMENT, president={"civilite": "Madame", "prenom": "Anne", "nom": "Exemple"})
 
-    president = convention_context(*build(departement=departement))["departement"]["president"]
+    president = judged_context(*build(departement=departement))["departement"]["president"]
 
     assert (president["nom_complet"], president["Le_titre"]) == ("Madame\u00a0Anne EXEMPLE", "La Présidente")
 
@@ -375,20 +375,16 @@ def test_departement_president_feminine() -> None:
 def test_other_place_of_signature() -> None:
     departement = with_changes(DEPARTEMENT, lieu_signature="La Flèche")
 
-    context = convention_context(*build(departement=departement))
+    context = judged_context(*build(departement=departement))
 
     assert context["departement"]["lieu_signature_prepose"] == "à La Flèche"
-
-
-def test_annexe_context_is_the_convention_context() -> None:
-    assert annexe_context(*build()) == convention_context(*build())
 
 
 # --- metadata ----------------------------------------------------------------------------------------
 
 
 def test_document_metadata() -> None:
-    assert document_metadata(*build()) == {
+    assert document_metadata(*build(), verdict=Verdict()) == {
         "Title": "Convention de partenariat — conseiller numérique 2024-2026 — Communauté de communes Maine Saosnois",
         "Author": "Département de la Sarthe",
         "Subject": "Organisation de l’intervention d’un conseiller numérique sur le territoire "

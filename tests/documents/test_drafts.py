@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
-import docx
 import pytest
 from lxml import etree
 
+from convgen.acts.readiness import convention_verdict
 from convgen.data.model import Departement, Epci, Programme
 from convgen.documents.checks import check_rendered
-from convgen.documents.context import DRAFT_TITLE_PREFIX, document_metadata, is_draft
+from convgen.documents.context import document_metadata, figure_states
 from convgen.documents.render import render_convention
+from convgen.documents.verdict import DRAFT_TITLE_PREFIX, Verdict
 from tests.documents.test_render import TEMPLATES, body_text, header_text, make_context, sample_data
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -34,25 +36,33 @@ def draft() -> tuple[dict[str, object], bytes]:
     return context, render_convention(TEMPLATES, context)
 
 
-def test_the_title_of_a_draft_begins_with_projet(draft: tuple[dict[str, object], bytes]) -> None:
+def test_the_check_reads_the_final_title(draft: tuple[dict[str, object], bytes]) -> None:
     context, data = draft
-    assert is_draft(context)
-    assert docx.Document(io.BytesIO(data)).core_properties.title == (
-        "PROJET – Convention de partenariat — conseiller numérique"
-    )
-    final = render_convention(TEMPLATES, make_context("madame"))
-    assert docx.Document(io.BytesIO(final)).core_properties.title == "Convention de partenariat — conseiller numérique"
+    assert context["projet"] is True
+    final_title = "Convention de partenariat — conseiller numérique 2024-2026 — Communauté de communes Maine Saosnois"
+    problems = check_rendered(data, allow_fill_in=True, context=context, title=final_title)
+    assert [p for p in problems if "titre" in p] == [
+        f"projet dont le titre (propriétés du document) ne commence pas par « PROJET – » : « {final_title} »"
+    ]
+    assert check_rendered(data, allow_fill_in=True, context=context, title=DRAFT_TITLE_PREFIX + final_title) == []
+    final = make_context("madame")
+    wrong = check_rendered(render_convention(TEMPLATES, final), allow_fill_in=False, context=final, title="PROJET – x")
+    assert wrong == ["document définitif dont le titre commence par « PROJET – » : « PROJET – x »"]
 
 
 def test_the_pdf_title_of_a_draft_begins_with_projet() -> None:
     departement, programme, epci = sample_data("madame")
     models = Departement.model_validate(departement), Programme.model_validate(programme)
-    final = document_metadata(*models, Epci.model_validate(epci))
+    final = document_metadata(*models, Epci.model_validate(epci), verdict=Verdict())
     assert final["Title"] == (
         "Convention de partenariat — conseiller numérique 2024-2026 — Communauté de communes Maine Saosnois"
     )
     for changes in ({"deliberation": None}, {"a_confirmer": ["siege"]}):
-        metadata = document_metadata(*models, Epci.model_validate({**epci, **changes}))
+        changed = Epci.model_validate({**epci, **changes})
+        figures = figure_states(models[1], None)
+        verdict = convention_verdict(*models, changed, figures, today=dt.date(2024, 6, 1))
+        assert not verdict.final
+        metadata = document_metadata(*models, changed, verdict=verdict)
         assert metadata["Title"] == DRAFT_TITLE_PREFIX + final["Title"]
 
 
@@ -100,7 +110,7 @@ def test_check_rendered_holds_a_draft_to_its_marks(draft: tuple[dict[str, object
     context, _ = draft
     final = render_convention(TEMPLATES, make_context("madame"))
     # A complete convention passed off as a draft: no mark, no « PROJET – », nothing against signing.
-    problems = check_rendered(final, allow_fill_in=True, context=context)
+    problems = check_rendered(final, allow_fill_in=True, context=context, title="Convention")
     assert [p.split(" (")[0].split(" :")[0] for p in problems] == [
         "projet sans la mention PROJET en en-tête",
         "projet dont le titre",
@@ -114,5 +124,4 @@ def test_every_reason_makes_the_same_marks() -> None:
     data = render_convention(TEMPLATES, context)
     assert header_text(data) == "PROJET"
     assert "PROJET – NE PAS SIGNER" in body_text(data).splitlines()
-    assert docx.Document(io.BytesIO(data)).core_properties.title.startswith(DRAFT_TITLE_PREFIX)
     assert check_rendered(data, allow_fill_in=False, context=context) == []

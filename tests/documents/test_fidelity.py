@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.projects import judged_context
+
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "convention-conseiller-numerique-2024-2026.txt"
 
 # Evident defects of the seed, fixed in the templates (same list, same order as templates/README.md).
@@ -218,7 +220,6 @@ def test_every_sentence_of_the_articles_and_annexes_appears(rendered_text: str) 
 def gendered_text(epci_civilite: str, departement_civilite: str) -> str:
     """Return the text of a convention with presidents of the given civilities."""
     from convgen.data.model import Departement, Epci, Programme
-    from convgen.documents.context import convention_context
     from convgen.documents.docxtext import docx_text
     from convgen.documents.render import render_convention
     from tests.documents.test_render import TEMPLATES, sample_data
@@ -226,7 +227,7 @@ def gendered_text(epci_civilite: str, departement_civilite: str) -> str:
     departement, programme, epci = sample_data("madame")
     departement = {**departement, "president": {**departement["president"], "civilite": departement_civilite}}
     epci = {**epci, "president": {**epci["president"], "civilite": epci_civilite}}
-    context = convention_context(
+    context = judged_context(
         Departement.model_validate(departement), Programme.model_validate(programme), Epci.model_validate(epci)
     )
     return normalize(docx_text(render_convention(TEMPLATES, context)))
@@ -411,13 +412,20 @@ def readme_section(title: str) -> str:
 
 def rendered_text_of(name: str, templates: Path | None = None, **epci_changes: Any) -> tuple[str, dict[str, Any]]:
     """Return the text of a sample convention and its context (its figures checked against ``templates``)."""
-    from convgen.documents.context import with_figures_checked
+    from convgen.data.model import Departement, Epci, Programme
     from convgen.documents.docxtext import docx_text
     from convgen.documents.render import render_convention
-    from tests.documents.test_render import TEMPLATES, make_context
+    from tests.documents.test_render import TEMPLATES, sample_data
 
     folder = templates or TEMPLATES
-    context = with_figures_checked(make_context(name, **epci_changes), folder)
+    departement, programme, epci = sample_data(name)
+    epci = {k: v for k, v in {**epci, **epci_changes}.items() if v is not None}
+    context = judged_context(
+        Departement.model_validate(departement),
+        Programme.model_validate(programme),
+        Epci.model_validate(epci),
+        templates_dir=folder,
+    )
     return docx_text(render_convention(folder, context)), context
 
 

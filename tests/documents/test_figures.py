@@ -15,13 +15,13 @@ from lxml import etree
 from convgen.data.load import load_sources
 from convgen.data.model import Programme
 from convgen.documents.checks import check_rendered
-from convgen.documents.context import figure_state, with_figures_checked
+from convgen.documents.context import figure_state
 from convgen.documents.docxtext import docx_text
 from convgen.documents.figures import FIGURE_BOX_EMU
-from convgen.documents.lint import figure_warnings
 from convgen.documents.render import render_convention
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text, make_context
+from tests.projects import judged_context, without_sample_mark
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 ROOT = TEMPLATES.parent
@@ -92,65 +92,71 @@ def test_the_map_caption_is_the_source_s_and_precedes_the_map() -> None:
     )
 
 
+def judged(templates: Path, **epci_changes: Any) -> dict[str, Any]:
+    """Return the context of the sample convention with its figures checked in ``templates`` (as a build does)."""
+    from convgen.data.model import Departement, Epci
+    from tests.documents.test_render import sample_data
+
+    departement, programme, epci = sample_data("madame")
+    return judged_context(
+        Departement.model_validate(departement),
+        Programme.model_validate(programme),
+        Epci.model_validate({**epci, **epci_changes}),
+        templates_dir=templates,
+    )
+
+
 def test_a_missing_figure_makes_a_draft_that_says_which(tmp_path: Path) -> None:
-    templates = templates_without(tmp_path, "carte-offres.png")
-    context = make_context("madame")
-    assert context["projet"] is False
+    templates = final_templates(tmp_path, without=("carte-offres.png",))
+    context = judged(templates)
+    assert context["projet"] is True
+    assert context["raisons_projet"] == ["figure introuvable\u00a0: templates/figures/carte-offres.png"]
     data = render_convention(templates, context)
     text = docx_text(data)
     assert "[Figure manquante\u00a0: templates/figures/carte-offres.png]" in text
     assert "PROJET" in header_text(data)
     assert [p.get("descr") for p in pictures(data)] == [ALT_NUAGE]
-    checked = with_figures_checked(context, templates)
-    assert checked["projet"] is True
-    assert checked["raisons_projet"] == ["figure introuvable\u00a0: templates/figures/carte-offres.png"]
-    assert check_rendered(data, allow_fill_in=False, context=checked) == []
+    assert check_rendered(data, allow_fill_in=False, context=context) == []
 
 
-def test_a_context_made_with_the_templates_folder_is_a_draft_already(tmp_path: Path) -> None:
-    from convgen.data.model import Departement, Epci
-    from tests.documents.test_render import sample_data
-
-    departement, programme, epci = sample_data("madame")
-    templates = templates_without(tmp_path, "nuage-de-mots.png", "carte-offres.png")
-    from convgen.documents.context import convention_context
-
-    context = convention_context(
-        Departement.model_validate(departement),
-        Programme.model_validate(programme),
-        Epci.model_validate(epci),
-        templates_dir=templates,
-    )
+def test_every_missing_figure_is_a_reason(tmp_path: Path) -> None:
+    context = judged(final_templates(tmp_path, without=("nuage-de-mots.png", "carte-offres.png")))
     assert context["projet"] is True
     assert context["raisons_projet"] == [
         "figure introuvable\u00a0: templates/figures/nuage-de-mots.png",
         "figure introuvable\u00a0: templates/figures/carte-offres.png",
     ]
-    assert with_figures_checked(context, templates) == context  # the rendering finds the same
 
 
 def test_an_unreadable_figure_is_a_draft_too(tmp_path: Path) -> None:
-    templates = templates_without(tmp_path)
+    templates = final_templates(tmp_path)
     (templates / "figures" / "nuage-de-mots.png").write_bytes(b"pas une image")
-    checked = with_figures_checked(make_context("madame"), templates)
+    checked = judged(templates)
     assert checked["projet"] is True
     assert checked["raisons_projet"] == [
         "figure illisible (image PNG ou JPEG attendue)\u00a0: templates/figures/nuage-de-mots.png"
     ]
 
 
-def test_check_warns_of_sample_and_missing_figures(tmp_path: Path) -> None:
-    programme = make_programme()
-    samples = figure_warnings(TEMPLATES, programme)
-    assert [(w.path, w.message.split(" :")[0]) for w in samples] == [
-        ("templates/figures/nuage-de-mots.png", "figure d’exemple"),
-        ("templates/figures/carte-offres.png", "figure d’exemple"),
+def test_a_sample_figure_is_a_reason_named_per_file(tmp_path: Path) -> None:
+    shipped = judged(TEMPLATES)
+    assert shipped["projet"] is True
+    assert shipped["raisons_projet"] == [
+        "figure d’exemple\u00a0: templates/figures/nuage-de-mots.png",
+        "figure d’exemple\u00a0: templates/figures/carte-offres.png",
     ]
-    missing = figure_warnings(templates_without(tmp_path, "carte-offres.png"), programme)
-    assert str(missing[1]) == (
-        "templates/figures/carte-offres.png:1:1: figure introuvable : les conventions restent en projet (PROJET) — "
-        "placez l’image à cet endroit, ou corrigez « programme.figures.carte.fichier » dans departement.yaml"
-    )
+    templates = final_templates(tmp_path)
+    assert judged(templates)["projet"] is False  # the same pictures without the sample mark: final again
+    (templates / "figures" / "carte-offres.png").write_bytes((TEMPLATES / "figures" / "carte-offres.png").read_bytes())
+    assert judged(templates)["raisons_projet"] == ["figure d’exemple\u00a0: templates/figures/carte-offres.png"]
+
+
+def final_templates(tmp_path: Path, without: tuple[str, ...] = ()) -> Path:
+    """Return a copy of the templates whose figures are final (no sample mark), less the files ``without``."""
+    target = templates_without(tmp_path, *without)
+    for figure in (target / "figures").glob("*.png"):
+        figure.write_bytes(without_sample_mark(figure.read_bytes()))
+    return target
 
 
 def make_programme(**changes: Any) -> Programme:
@@ -187,8 +193,11 @@ def test_convgen_check_warns_of_a_missing_figure_and_of_values_to_confirm(tmp_pa
     result = CliRunner().invoke(main, ["-C", str(tmp_path), "check"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "Valeurs à confirmer (convention en projet) : cc-des-vallees-de-la-braye-et-de-l-anille, " in result.output
-    assert [" : ".join(line.split(" : ")[:2]) for line in lines if line.startswith("Attention")] == [
-        "Attention : templates/figures/nuage-de-mots.png:1:1: figure d’exemple",
-        "Attention : templates/figures/carte-offres.png:1:1: figure introuvable",
-    ]
+    assert "En projet (15) — ces documents ne sont pas à signer :" in lines
+    nb = "\u00a0"
+    assert (
+        f"  - cc-des-vallees-de-la-braye-et-de-l-anille (convention) : valeur à confirmer{nb}: siège ; "
+        f"figure d’exemple{nb}: templates/figures/nuage-de-mots.png ; "
+        f"figure introuvable{nb}: templates/figures/carte-offres.png"
+    ) in lines
+    assert not [line for line in lines if line.startswith("Attention")]

@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from convgen.data.load import load_project
 from convgen.data.model import Epci
 from convgen.documents.checks import check_rendered
-from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
 from convgen.documents.french import typography, upper_name
 from convgen.documents.render import render_convention
+from tests.projects import judged_context
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
@@ -60,7 +60,7 @@ def test_any_accepted_data_renders_exactly(data: dict[str, Any]) -> None:
     except ValidationError:
         assume(False)
         raise
-    context = convention_context(PROJECT.departement, PROJECT.programme, epci)
+    context = judged_context(PROJECT.departement, PROJECT.programme, epci)
     docx = render_convention(TEMPLATES, context)
     with zipfile.ZipFile(BytesIO(docx)) as archive:
         for name in archive.namelist():
@@ -85,7 +85,7 @@ def test_any_accepted_data_renders_exactly(data: dict[str, Any]) -> None:
 @pytest.mark.parametrize("value", ["{{ 7*7 }}", "{% if true %}x{% endif %}", "None", "<w:t>&amp;</w:t>"])
 def test_template_like_values_stay_literal(value: str) -> None:
     epci = Epci.model_validate({**BASE, "siege": value})
-    context = convention_context(PROJECT.departement, PROJECT.programme, epci)
+    context = judged_context(PROJECT.departement, PROJECT.programme, epci)
     docx = render_convention(TEMPLATES, context)
     text = normalize(docx_text(docx))
     assert f"siège : {normalize(typography(value))})" in text

@@ -24,10 +24,10 @@ from lxml import etree
 
 from convgen.data.model import Departement, Epci, Programme
 from convgen.documents.checks import check_rendered
-from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text, read_parts
 from convgen.documents.render import normalize_docx, render_annexe, render_convention
 from convgen.errors import RenderError
+from tests.projects import judged_context
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(180)
@@ -52,7 +52,7 @@ def make_context(name: str = "madame", **epci_changes: Any) -> dict[str, Any]:
     epci = copy.deepcopy(epci)
     epci.update(epci_changes)
     epci = {k: v for k, v in epci.items() if v is not None}
-    return convention_context(
+    return judged_context(
         Departement.model_validate(departement), Programme.model_validate(programme), Epci.model_validate(epci)
     )
 
@@ -251,13 +251,13 @@ def test_signed_by_hand_the_source_s_closing_formula_and_the_date_blank() -> Non
 def test_the_programme_s_signature_mode_is_overridden_by_the_epci_s() -> None:
     departement, programme, epci = sample_data("madame")
     by_hand = Programme.model_validate({**programme, "mode_signature": "manuscrite"})
-    context = convention_context(
+    context = judged_context(
         Departement.model_validate(departement),
         by_hand,
         Epci.model_validate({**epci, "mode_signature": "electronique"}),
     )
     assert context["signature"]["mode"] == "electronique"
-    context = convention_context(Departement.model_validate(departement), by_hand, Epci.model_validate(epci))
+    context = judged_context(Departement.model_validate(departement), by_hand, Epci.model_validate(epci))
     assert context["signature"]["mode"] == "manuscrite"
 
 

@@ -19,10 +19,11 @@ from lxml import etree
 
 from convgen.data.load import load_project
 from convgen.documents.checks import check_rendered, typography_problems
-from convgen.documents.context import convention_context, proper_names
+from convgen.documents.context import proper_names
 from convgen.documents.docxtext import docx_text
 from convgen.documents.render import render_convention
 from tests.documents.test_render import TEMPLATES, make_context
+from tests.projects import judged_context
 
 ROOT = TEMPLATES.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -35,7 +36,7 @@ def sabolien() -> tuple[dict[str, Any], bytes]:
     """Return the convention of the Pays Sabolien (hyphenated names of a person and a place) and its context."""
     project = load_project(ROOT)
     epci = project.epcis["cc-du-pays-sabolien"]
-    context = convention_context(project.departement, project.programme, epci, templates_dir=TEMPLATES)
+    context = judged_context(project.departement, project.programme, epci, templates_dir=TEMPLATES)
     return context, render_convention(TEMPLATES, context)
 
 

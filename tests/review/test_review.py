@@ -19,6 +19,7 @@ from convgen.recipes.amend import plan_amendments
 from convgen.review.gitdata import GitError, read_revision, resolve_base
 from convgen.review.markdown import cell
 from convgen.review.summary import NO_CHANGE, review
+from tests.projects import acts_of
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(180)
@@ -159,7 +160,7 @@ def test_review_and_amend_agree_on_a_stale_deliberation(repo: Path) -> None:
         f"3 mai 2024 (la date inscrite, 10 janvier 2025, est celle d’un avenant déjà signé) (clé « deliberation_avenant » de epci/{SLUG}.yaml)"
     )
     assert stale in text
-    plan = plan_amendments(load_project(repo), repo, [SLUG])
+    plan = plan_amendments(acts_of(repo), [SLUG])
     assert plan.avenants == 1
     assert any("avenant n° 2 à rédiger" in note and stale in note for note in plan.notes), plan.notes
 
@@ -432,8 +433,8 @@ def test_review_says_when_a_change_moves_the_text_its_deliberations_approved(rep
     )
     sign_convention(repo, SLUG)
     edit(repo, EPCI_FILE, "  communication:\n", "  communication:\n    - Affiche dans les mairies\n")
-    plan = plan_amendments(load_project(repo), repo, [SLUG]).plans[SLUG]
-    approval = plan.approved()
+    plan, job = plan_amendments(acts_of(repo), [SLUG]).plans[SLUG]
+    approval = plan.approval_to_record(job.verdict.final)
     assert approval is not None
     (repo / "registre" / f"{SLUG}.yaml").write_bytes(dump_register(plan.registre.with_approval(approval)))
     commit_all(repo, "Avenant 1 approuvé par les deux délibérations")

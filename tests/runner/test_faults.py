@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pikepdf
 import pytest
 
 from convgen.files import STAGE_PREFIX
+from tests import projects
 from tests.processes import marked, marked_env
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
@@ -24,9 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def copy_project(dest: Path) -> Path:
     """Copy the repository's data and templates to ``dest``."""
-    shutil.copy2(REPO / "departement.yaml", dest / "departement.yaml")
-    shutil.copytree(REPO / "epci", dest / "epci")
-    shutil.copytree(REPO / "templates", dest / "templates")
+    projects.copy_project(dest)
     return dest
 
 

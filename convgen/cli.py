@@ -129,6 +129,17 @@ WAIT_OPTION = click.option(
 )
 
 
+def trust_option(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return the ``--confiance`` option (trust anchors, PEM or DER, repeatable); ``purpose`` ends its help."""
+    return click.option(
+        "--confiance",
+        "trust",
+        multiple=True,
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help=f"Certificat d'autorité de confiance (PEM ou DER) {purpose} ; répétable.",
+    )
+
+
 def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options of the commands that build documents: slugs, formats, jobs, --force, --attente."""
     for decorate in (
@@ -281,13 +292,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     type=click.Path(path_type=Path, dir_okay=False),
     help="PDF signé électroniquement (ou, sur papier, le scan de l'original signé, archivé tel quel).",
 )
-@click.option(
-    "--confiance",
-    "trust",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Certificat d'autorité de confiance (PEM ou DER) pour vérifier la chaîne des signataires ; répétable.",
-)
+@trust_option("pour vérifier la chaîne des signataires")
 @click.option(
     "--certificat",
     "p12",
@@ -367,13 +372,7 @@ def sign_command(
 
 @main.command("verifier", context_settings=CONTEXT)
 @click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
-@click.option(
-    "--confiance",
-    "trust",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Certificat d'autorité de confiance (PEM ou DER), en plus des racines que le registre épingle ; répétable.",
-)
+@trust_option("en plus des racines que le registre épingle")
 @click.pass_context
 def verify_command(ctx: click.Context, slugs: tuple[str, ...], trust: tuple[Path, ...]) -> None:
     """Revérifie hors ligne chaque acte des registres (registre/*.yaml) : fichiers, empreintes, signatures.
@@ -391,6 +390,33 @@ def verify_command(ctx: click.Context, slugs: tuple[str, ...], trust: tuple[Path
         message = failures(verify(project_root(ctx), slugs, trust=trust, echo=click.echo))
         if message:
             raise SignatureError(message)
+
+
+@main.command("archiver", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@click.option(
+    "--vers",
+    "dest",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DOSSIER",
+    help="Dossier où écrire les paquets de versement (créé au besoin).",
+)
+@trust_option("en plus des racines que le registre épingle")
+@click.pass_context
+def archive_command(ctx: click.Context, slugs: tuple[str, ...], dest: Path, trust: tuple[Path, ...]) -> None:
+    """Prépare un paquet de versement SEDA 2.3 par intercommunalité et par période de sa convention.
+
+    Chaque paquet (sarthe-<intercommunalité>-<période>.zip) contient le bordereau manifest.xml et, dans
+    Content/, les fichiers archivés des actes signés, chacun avec son empreinte SHA-512, sa taille et son
+    format. Chaque acte est d'abord revérifié comme le fait convgen verifier : un seul échec, et aucun paquet
+    n'est écrit. Les services d'archives et versant sont ceux de la clé « archives » de departement.yaml.
+    Exemple : convgen archiver --vers versements/
+    """
+    with handled():
+        from convgen.recipes.archive import archive
+
+        archive(project_root(ctx), slugs, dest=dest.resolve(), trust=trust, echo=click.echo)
 
 
 @main.command("amend", context_settings=CONTEXT)

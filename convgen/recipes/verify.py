@@ -57,7 +57,7 @@ def _file(root: Path, rel: str, sha256: str) -> str | None:
     return None
 
 
-def _report_name(rel: str) -> str:
+def report_name(rel: str) -> str:
     """Return the report's place beside the archived act: ``…-rapport-validation.xml``."""
     return rel.removesuffix(".pdf").removesuffix("-signe") + "-rapport-validation.xml"
 
@@ -92,7 +92,7 @@ def verify_act(root: Path, slug: str, acte: Acte, trust: Sequence[Path], *, repo
         return Verdict(slug, acte.label, False, problem)
     outcome = validate_archived((root / signe.fichier).read_bytes(), signe, acte.pdf_sha256, load_anchors(trust))
     if reports and outcome.report is not None:
-        _write_report(root, _report_name(signe.fichier), outcome.report)
+        _write_report(root, report_name(signe.fichier), outcome.report)
     status = outcome.status if outcome.status != "vérifié" else f"vérifié (niveau {signe.niveau})"
     return Verdict(slug, acte.label, outcome.ok, status)
 

@@ -131,3 +131,31 @@ def test_an_edited_register_line_is_named(root: Path) -> None:
     result = cli(root, "verifier")
     assert result.exit_code == 1
     assert "les premiers octets ne sont plus le fichier reçu" in result.output
+
+
+def test_unreachable_revocation_data_records_the_act_at_b_b(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "projet", electronic=True)
+    set_programme_end(root, "2027-11-30")
+    assert cli(root, "build", SLUG, "--format", "pdf").exit_code == 0
+    folder = tmp_path / "autorites"
+    folder.mkdir()
+    with authorities(folder) as pki:
+        one, two = folder / "un.pdf", folder / "deux.pdf"
+        sign_field(act_pdf(root), one, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
+        sign_field(one, two, p12=pki.dept, password=PASSWORD, field=DEPT_FIELD)
+    # the servers are stopped: neither the revocation lists nor the time-stamp authority answer
+    result = cli(root, "sign", SLUG, "--pdf", str(two), "--confiance", str(pki.root), "--horodatage", pki.tsa_url)
+    assert result.exit_code == 0, result.output
+    assert "Signature enregistrée : la convention de cc-maine-saosnois" in result.output
+    assert "Preuve à long terme : niveau B-B — signatures telles que reçues" in result.output
+    assert "données de révocation injoignables" in result.output
+    signe = acte(root)["pdf_signe"]
+    assert isinstance(signe, dict)
+    assert signe["niveau"] == "B-B"
+    assert str(signe["niveau_motif"]).startswith("données de révocation injoignables")
+    assert (root / signe["fichier"]).read_bytes() == two.read_bytes()  # kept as received
+    assert "recu_sha256" not in signe
+    verified = cli(root, "verifier")
+    assert verified.exit_code == 0, verified.output
+    assert f"✓ {SLUG}, la convention : niveau B-B : non vérifiable sans données de révocation" in verified.output
+    assert "dont 1 au niveau B-B" in verified.output

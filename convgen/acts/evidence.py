@@ -39,6 +39,11 @@ Level = Literal["B-B", "B-LT", "B-LTA"]
 REQUEST_TIMEOUT = 10  # seconds, each CRL, OCSP or time-stamp request
 TOTAL_TIMEOUT = 60  # seconds, everything fetched for one act
 TIMESTAMP_FIELD = "horodatage_archivage"
+PROVES: dict[str, str] = {  # what each level proves, in the words of sign's message and of the SEDA manifest
+    "B-B": "signatures telles que reçues, sans données de révocation",
+    "B-LT": "données de révocation des certificats jointes",
+    "B-LTA": "données de révocation jointes et horodatage du document",
+}
 # The authority's validation data go in the time-stamp's own revision: pyHanko writes a later DSS update with a
 # writer of its own, which would rewrite the XMP (PDF/A-2b lost).
 _TSA_DSS = TimestampDSSContentSettings(update_before_ts=True, include_vri=False)

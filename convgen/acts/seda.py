@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from lxml import etree  # type: ignore[import-untyped]
 
+from convgen.acts.evidence import PROVES
 from convgen.acts.formats import identify
 from convgen.acts.register import Acte, PdfSigne, signed_word
 from convgen.data.model import Personne, Programme
@@ -156,12 +157,7 @@ def _level(signe: PdfSigne | None) -> str:
     if signe is None or not signe.signatures:
         return "acte signé sur papier, dont le PDF imprimé est conservé à l’octet près (empreinte sha256 du registre)"
     level = signe.niveau or "B-B"
-    proves = {
-        "B-B": "signatures telles que reçues, sans données de révocation",
-        "B-LT": "données de révocation des certificats jointes",
-        "B-LTA": "données de révocation jointes et horodatage du document",
-    }
-    return f"PAdES {level} — {proves[level]}"
+    return f"PAdES {level} — {PROVES[level]}"
 
 
 def _content(unit: etree._Element, transfer: Transfer, packed: PackedAct) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen.acts.convention import select
-from convgen.acts.evidence import extend, fingerprint
+from convgen.acts.evidence import PROVES, extend, fingerprint
 from convgen.acts.plan import reportable
 from convgen.acts.register import (
     Acte,
@@ -390,11 +390,7 @@ def _long_term(
 
 def _level_line(archived: PdfSigne) -> str:
     """Return the line that says which PAdES level the archived copy reached, and why not more."""
-    proves = {
-        "B-B": "signatures telles que reçues, sans données de révocation",
-        "B-LT": "données de révocation des certificats jointes",
-        "B-LTA": f"données de révocation jointes et horodatage du document ({archived.horodatage_document})",
-    }
     level = archived.niveau or "B-B"
-    line = f"  Preuve à long terme : niveau {level} — {proves[level]}"
+    when = f" ({archived.horodatage_document})" if level == "B-LTA" else ""
+    line = f"  Preuve à long terme : niveau {level} — {PROVES[level]}{when}"
     return line + (f" ; {archived.niveau_motif}." if archived.niveau_motif else ".")

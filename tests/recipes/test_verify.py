@@ -26,6 +26,14 @@ pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
 SLUG = "cc-maine-saosnois"
 
 
+def signed_by_both(root: Path, pki: Authorities, folder: Path) -> Path:
+    """Return the convention built in ``root`` signed by the intercommunality, then by the Département."""
+    one, two = folder / "un.pdf", folder / "deux.pdf"
+    sign_field(act_pdf(root), one, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
+    sign_field(one, two, p12=pki.dept, password=PASSWORD, field=DEPT_FIELD)
+    return two
+
+
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Authorities]]:
     """Return a project whose convention is signed by both parties and registered at B-LTA, servers stopped."""
@@ -34,9 +42,7 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     assert cli(root, "build", SLUG, "--format", "pdf").exit_code == 0
     folder = tmp_path_factory.mktemp("autorites")
     with authorities(folder) as pki:
-        one, two = folder / "un.pdf", folder / "deux.pdf"
-        sign_field(act_pdf(root), one, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
-        sign_field(one, two, p12=pki.dept, password=PASSWORD, field=DEPT_FIELD)
+        two = signed_by_both(root, pki, folder)
         result = cli(root, "sign", SLUG, "--pdf", str(two), "--confiance", str(pki.root), "--horodatage", pki.tsa_url)
         assert result.exit_code == 0, result.output
         assert "Preuve à long terme : niveau B-LTA" in result.output
@@ -140,9 +146,7 @@ def test_unreachable_revocation_data_records_the_act_at_b_b(tmp_path: Path) -> N
     folder = tmp_path / "autorites"
     folder.mkdir()
     with authorities(folder) as pki:
-        one, two = folder / "un.pdf", folder / "deux.pdf"
-        sign_field(act_pdf(root), one, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
-        sign_field(one, two, p12=pki.dept, password=PASSWORD, field=DEPT_FIELD)
+        two = signed_by_both(root, pki, folder)
     # the servers are stopped: neither the revocation lists nor the time-stamp authority answer
     result = cli(root, "sign", SLUG, "--pdf", str(two), "--confiance", str(pki.root), "--horodatage", pki.tsa_url)
     assert result.exit_code == 0, result.output

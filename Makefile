@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants renouveler check test test-fast lint golden bench stress clean all
+.PHONY: help system conventions avenants renouveler check verifier archiver test test-fast lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -35,6 +35,12 @@ renouveler: $(STAMP) ## Clôt la période en cours et ouvre la suivante : make r
 
 check: system $(STAMP) ## Vérifie les données et les modèles sans rien écrire
 	@$(CONVGEN) check
+
+verifier: $(STAMP) ## Revérifie hors ligne chaque acte des registres (fichiers, empreintes, signatures)
+	@$(CONVGEN) verifier
+
+archiver: $(STAMP) ## Paquets de versement SEDA 2.3 des actes signés dans VERS=DOSSIER (revérifiés d'abord)
+	@$(CONVGEN) archiver --vers $(or $(VERS),$(error donnez le dossier : make archiver VERS=versements))
 
 test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
 	@$(VENV)/bin/pytest -q

@@ -135,6 +135,17 @@ WAIT_OPTION = click.option(
 )
 
 
+def trust_option(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return the ``--confiance`` option (trust anchors, PEM or DER, repeatable); ``purpose`` ends its help."""
+    return click.option(
+        "--confiance",
+        "trust",
+        multiple=True,
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help=f"Certificat d'autorité de confiance (PEM ou DER) {purpose} ; répétable.",
+    )
+
+
 def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options of the commands that build documents: slugs, formats, jobs, --force, --attente."""
     for decorate in (
@@ -288,13 +299,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     type=click.Path(path_type=Path, dir_okay=False),
     help="PDF signé électroniquement (ou, sur papier, le scan de l'original signé, archivé tel quel).",
 )
-@click.option(
-    "--confiance",
-    "trust",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Certificat d'autorité de confiance (PEM ou DER) pour vérifier la chaîne des signataires ; répétable.",
-)
+@trust_option("pour vérifier la chaîne des signataires")
 @click.option(
     "--certificat",
     "p12",
@@ -302,6 +307,18 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     help="Signer soi-même un champ avec ce certificat PKCS#12 (mot de passe : CONVGEN_P12_PASSWORD, ou demandé).",
 )
 @click.option("--champ", "field", metavar="NOM", help="Champ à signer avec --certificat (ex. signature_departement).")
+@click.option(
+    "--horodatage",
+    "timestamp_url",
+    metavar="URL",
+    help="Autorité d'horodatage RFC 3161 (niveau B-LTA) ; par défaut programme.horodatage de departement.yaml.",
+)
+@click.option(
+    "--archiver",
+    "backfill",
+    is_flag=True,
+    help="Archive dans registre/ le PDF des actes papier déjà signés, si build/ en garde les octets exacts.",
+)
 @WAIT_OPTION
 @click.pass_context
 def sign_command(
@@ -312,6 +329,8 @@ def sign_command(
     trust: tuple[Path, ...],
     p12: Path | None,
     field: str | None,
+    timestamp_url: str | None,
+    backfill: bool,
     attente: float,
 ) -> None:
     """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/.
@@ -331,6 +350,13 @@ def sign_command(
         from convgen.recipes.sign import parse_date, sign, sign_with_certificate
 
         root = project_root(ctx)
+        if backfill:
+            if p12 is not None or pdf is not None or date_text is not None:
+                raise click.UsageError("--archiver s'emploie seul")
+            from convgen.recipes.backfill import archive_built_acts
+
+            archive_built_acts(root, slug, echo=click.echo)
+            return
         if p12 is not None:
             if field is None or pdf is not None or date_text is not None:
                 raise click.UsageError("--certificat demande --champ, sans --pdf ni --date")
@@ -338,13 +364,70 @@ def sign_command(
             if password is None:
                 password = click.prompt("Mot de passe du certificat", hide_input=True, err=True)
             sign_with_certificate(
-                root, slug, p12=p12, password=password.encode(), field=field, trust=trust, wait=attente, echo=click.echo
+                root,
+                slug,
+                p12=p12,
+                password=password.encode(),
+                field=field,
+                trust=trust,
+                timestamp_url=timestamp_url,
+                wait=attente,
+                echo=click.echo,
             )
             return
         if field is not None:
             raise click.UsageError("--champ ne s'emploie qu'avec --certificat")
         date = parse_date(date_text) if date_text is not None else None
-        sign(root, slug, date, pdf=pdf, trust=trust, wait=attente, echo=click.echo)
+        sign(root, slug, date, pdf=pdf, trust=trust, timestamp_url=timestamp_url, wait=attente, echo=click.echo)
+
+
+@main.command("verifier", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@trust_option("en plus des racines que le registre épingle")
+@click.pass_context
+def verify_command(ctx: click.Context, slugs: tuple[str, ...], trust: tuple[Path, ...]) -> None:
+    """Revérifie hors ligne chaque acte des registres (registre/*.yaml) : fichiers, empreintes, signatures.
+
+    Pour un acte électronique : le fichier reçu est le début de la copie archivée, sa première révision est le
+    PDF construit, chaque signature est intacte et, à partir du niveau B-LT, la chaîne de certificats est valide
+    à la date de signature d'après les seules données de validation jointes. Écrit le rapport de validation
+    ETSI TS 119 102-2 à côté de chaque acte électronique. Sort avec le code 1 si un acte est en échec.
+    Exemple : convgen verifier cc-maine-saosnois
+    """
+    with handled():
+        from convgen.errors import SignatureError
+        from convgen.recipes.verify import failures, verify
+
+        message = failures(verify(project_root(ctx), slugs, trust=trust, echo=click.echo))
+        if message:
+            raise SignatureError(message)
+
+
+@main.command("archiver", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ]...")
+@click.option(
+    "--vers",
+    "dest",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DOSSIER",
+    help="Dossier où écrire les paquets de versement (créé au besoin).",
+)
+@trust_option("en plus des racines que le registre épingle")
+@click.pass_context
+def archive_command(ctx: click.Context, slugs: tuple[str, ...], dest: Path, trust: tuple[Path, ...]) -> None:
+    """Prépare un paquet de versement SEDA 2.3 par intercommunalité et par période de sa convention.
+
+    Chaque paquet (sarthe-<intercommunalité>-<période>.zip) contient le bordereau manifest.xml et, dans
+    Content/, les fichiers archivés des actes signés, chacun avec son empreinte SHA-512, sa taille et son
+    format. Chaque acte est d'abord revérifié comme le fait convgen verifier : un seul échec, et aucun paquet
+    n'est écrit. Les services d'archives et versant sont ceux de la clé « archives » de departement.yaml.
+    Exemple : convgen archiver --vers versements/
+    """
+    with handled():
+        from convgen.recipes.archive import archive
+
+        archive(project_root(ctx), slugs, dest=dest.resolve(), trust=trust, echo=click.echo)
 
 
 @main.command("renouveler", context_settings=CONTEXT)

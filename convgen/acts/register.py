@@ -22,8 +22,8 @@ from convgen.data.model import Departement, Epci, Programme, StrictModel
 from convgen.data.validate import validate_document
 from convgen.data.yamlread import parse_document
 from convgen.documents.french import date_in_words, period_label
-from convgen.errors import DataError, Problem
-from convgen.files import write_atomic
+from convgen.errors import AmendError, DataError, Problem
+from convgen.files import sha256_file, write_atomic
 
 REGISTER_DIR = "registre"
 HEADER = (
@@ -72,6 +72,7 @@ class Donnees(StrictModel):
 Text = Annotated[str, Field(strict=True, min_length=1, max_length=500)]
 Sha256 = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 Chaine = Literal["vérifiée", "non vérifiée", "refusée"]
+Niveau = Literal["B-B", "B-LT", "B-LTA"]
 
 
 class SignatureLue(StrictModel):
@@ -91,8 +92,15 @@ class PdfSigne(StrictModel):
     model_config = ConfigDict(title="PDF signé archivé")
 
     fichier: Text  # relative to the project: registre/<slug>/<name>
-    sha256: Sha256
+    sha256: Sha256  # of the archived file
     signatures: tuple[SignatureLue, ...] = ()  # empty for a scan of a paper original
+    # Electronic acts registered since long-term evidence exists (all optional: older registers still load).
+    niveau: Niveau | None = None  # PAdES level of the archived file; absent: « B-B », as received
+    niveau_motif: Text | None = None  # why the level is lower than asked (revocation data or time-stamp unreachable)
+    recu_sha256: Sha256 | None = None  # the file as received, when the archived one extends it (its first bytes)
+    recu_taille: Annotated[int, Field(strict=True, ge=1)] | None = None  # its length in bytes
+    racines: tuple[Sha256, ...] = ()  # SHA-256 of the trust anchors (DER) that established the signers' chains
+    horodatage_document: Text | None = None  # time of the document time-stamp (B-LTA), ISO 8601
 
 
 class SignatureEnCours(StrictModel):
@@ -129,6 +137,7 @@ class Acte(StrictModel):
     pdf_sha256: Annotated[str, Field(strict=True, min_length=64, max_length=64)]
     donnees: Donnees
     pdf_signe: PdfSigne | None = None  # absent for acts recorded by date only (paper, before archiving)
+    pdf_archive: Text | None = None  # paper acts: the PDF built and printed (sha256 ``pdf_sha256``), registre/<slug>/
 
     @model_validator(mode="after")
     def _consistent(self) -> Acte:
@@ -273,6 +282,17 @@ class Registre(StrictModel):
         """Return the register recording a signature by one party only, for the pending act."""
         return self._with(signature_en_cours=partial)
 
+    def with_acts(self, actes: tuple[Acte, ...]) -> Registre:
+        """Return the register with its acts replaced (same number, same order), everything else kept."""
+        return Registre.model_validate(
+            {
+                "intercommunalite": self.intercommunalite,
+                "actes": actes,
+                "signature_en_cours": self.signature_en_cours,
+                "avenant_approuve": self.avenant_approuve,
+            }
+        )
+
     def with_approval(self, approval: ApprobationAvenant) -> Registre:
         """Return the register recording which text of the pending avenant its deliberations approved."""
         return self._with(avenant_approuve=approval)
@@ -315,6 +335,7 @@ def new_act(
     programme: Programme,
     departement: Departement | None = None,
     pdf_signe: PdfSigne | None = None,
+    pdf_archive: str | None = None,
 ) -> Acte:
     """Return the act ``numero`` signed on ``date_signature``, with the data as signed."""
     return Acte(
@@ -325,17 +346,51 @@ def new_act(
         pdf_sha256=pdf_sha256,
         donnees=Donnees(epci=epci, programme=programme, departement=departement),
         pdf_signe=pdf_signe,
+        pdf_archive=pdf_archive,
     )
 
 
-def archive_dir(slug: str) -> str:
-    """Return the folder, relative to the project, where the signed files of ``slug`` are archived."""
-    return f"{REGISTER_DIR}/{slug}"
+def archive_dir(slug: str, periode: str = "") -> str:
+    """Return the folder, relative to the project, where the signed files of ``slug`` are archived.
+
+    The first period's acts are kept in ``registre/<slug>/``; after a renewal, each new period's in a folder of its
+    own (``registre/<slug>/2027-2029/``), so that no file of a closed period is ever replaced or moved.
+    """
+    return f"{REGISTER_DIR}/{slug}" + (f"/{periode}" if periode else "")
+
+
+def period_folder(registre: Registre, programme: Programme) -> str:
+    """Return the folder of the acts ``registre`` records now, for the period of ``programme``."""
+    label = period_label(programme.debut, programme.fin) if registre.periodes_closes else ""
+    return archive_dir(registre.intercommunalite, label)
 
 
 def kept_file(slug: str, acte: Acte) -> str:
-    """Return where the bytes of a signed act are kept, relative to the project: the signed file, else the PDF built."""
-    return acte.pdf_signe.fichier if acte.pdf_signe is not None else f"{archive_dir(slug)}/{acte.pdf}"
+    """Return where the bytes of a signed act are kept, relative to the project.
+
+    Signed electronically: the signed file as archived; on paper: the PDF that was printed and signed.
+    """
+    if acte.pdf_signe is not None and acte.pdf_signe.signatures:
+        return acte.pdf_signe.fichier
+    return acte.pdf_archive or f"{archive_dir(slug)}/{acte.pdf}"
+
+
+def built_copy_name(folder: str, slug: str, numero: int) -> str:
+    """Return where the PDF built for a paper act is archived: ``<folder>/<stem>.pdf`` (``period_folder``)."""
+    return f"{folder}/{pdf_name(slug, numero)}"
+
+
+def keep_file(root: Path, rel: str, data: bytes) -> None:
+    """Archive ``data`` at ``root/rel``, never replacing other bytes; AmendError in French if they differ."""
+    path = root / rel
+    if path.exists():
+        if path.read_bytes() == data:
+            return
+        raise AmendError(
+            f"{rel} existe déjà avec d’autres octets (sha256 {sha256_file(path)[:12]}…) — un fichier archivé n’est "
+            "jamais remplacé ; restaurez-le depuis git ou faites examiner la différence."
+        )
+    write_atomic(path, data)
 
 
 def load_register(root: Path, slug: str) -> Registre:
@@ -438,6 +493,7 @@ def _act_data(acte: Acte) -> dict[str, Any]:
             **({"departement": model_data(acte.donnees.departement)} if acte.donnees.departement else {}),
         },
         **({"pdf_signe": model_data(acte.pdf_signe)} if acte.pdf_signe else {}),
+        **({"pdf_archive": acte.pdf_archive} if acte.pdf_archive else {}),
     }
 
 

@@ -147,7 +147,7 @@ class _SealStampStyle(BaseStampStyle):
 
 
 @contextlib.contextmanager
-def _quiet_pyhanko() -> Iterator[None]:
+def quiet_pyhanko() -> Iterator[None]:
     """Silence pyHanko's log records for the duration: they name certificate holders, i.e. personal data."""
     loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
     levels = [logger.level for logger in loggers]
@@ -212,7 +212,7 @@ def _read_pdf(path: Path, hint: str) -> tuple[bytes, PdfFileReader]:
     return data, reader
 
 
-class _KeepMetadataWriter(IncrementalPdfFileWriter):
+class KeepMetadataWriter(IncrementalPdfFileWriter):
     """An incremental writer that leaves the document's XMP metadata as convgen wrote it.
 
     pyHanko rewrites the XMP through its own model when it saves, and that rewrite loses what PDF/A and PDF/UA
@@ -239,7 +239,7 @@ def sign_field(
     """Sign the empty signature field ``field`` of ``source`` (PAdES B-B, incremental update) into ``target``."""
     signer = _load_signer(p12, password)
     data, reader = _read_pdf(source, "donnez le PDF de l'acte construit par convgen.")
-    with _quiet_pyhanko():
+    with quiet_pyhanko():
         _sign(source, target, data, reader, signer, field, reason, location)
 
 
@@ -280,7 +280,7 @@ def _sign(
     )
     out = io.BytesIO()
     try:
-        writer = _KeepMetadataWriter(io.BytesIO(data))
+        writer = KeepMetadataWriter(io.BytesIO(data))
         pdf_signer = signers.PdfSigner(
             meta, signer=signer, stamp_style=_SealStampStyle(border_width=1, border_color=INK)
         )
@@ -299,7 +299,7 @@ def _signer_name(cert: asn1_x509.Certificate) -> str:
     return x509.load_der_x509_certificate(cert.dump()).subject.rfc4514_string()
 
 
-def _load_anchors(trust: Sequence[Path]) -> list[asn1_x509.Certificate]:
+def load_anchors(trust: Sequence[Path]) -> list[asn1_x509.Certificate]:
     """Return the certificates of the trust anchor files (PEM or DER)."""
     anchors: list[asn1_x509.Certificate] = []
     for path in trust:
@@ -365,9 +365,9 @@ def _validation_context(anchors: Sequence[asn1_x509.Certificate]) -> ValidationC
 
 def inspect_signed(path: Path, *, expected_sha256: str, fields: Sequence[str], trust: Sequence[Path] = ()) -> SignedAct:
     """Check that ``path`` is the act whose SHA-256 is ``expected_sha256``, validly signed in ``fields``."""
-    anchors = _load_anchors(trust)
+    anchors = load_anchors(trust)
     data, reader = _read_pdf(path, "donnez le PDF signé de l'acte, tel que les signataires l'ont renvoyé.")
-    with _quiet_pyhanko():
+    with quiet_pyhanko():
         embedded = _embedded_signatures(path, reader)
         statuses = [_verify(path, emb, anchors) for emb in embedded]
         _check_updates(path, embedded, statuses)

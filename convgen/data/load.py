@@ -161,7 +161,12 @@ def _load(sources: Mapping[str, bytes], problems: list[Problem]) -> Project:
             problems.append(at_loc(docs[issue.slug], issue.at, issue.message, issue.hint))
     if problems or departement_file is None:
         raise DataError(problems)
-    return Project(departement=departement_file.departement, programme=departement_file.programme, epcis=epcis)
+    return Project(
+        departement=departement_file.departement,
+        programme=departement_file.programme,
+        epcis=epcis,
+        archives=departement_file.archives,
+    )
 
 
 def _slug_of(rel: str, problems: list[Problem]) -> str | None:

@@ -7,6 +7,8 @@ here; errors are raised as ``PydanticCustomError("convgen", …)`` whose context
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,6 +35,7 @@ from convgen.data.fields import (
     error,
     fold,
 )
+from convgen.data.patterns import schema_rule
 
 # Examples shown by editors for the keys that hold other keys; fictitious people and numbers.
 _PRESIDENT_EXAMPLE = {"civilite": "Madame", "prenom": "Anne", "nom": "Exemple"}
@@ -430,6 +433,23 @@ class Figures(StrictModel):
     )
 
 
+_URL_PATTERN = r"^https?://[^\s]+$"
+TimestampUrl = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=8,
+        max_length=500,
+        pattern=_URL_PATTERN,
+        json_schema_extra=schema_rule(
+            lambda: _URL_PATTERN,
+            "adresse http:// ou https:// sans espace attendue",
+            "une adresse, par exemple https://horodatage.exemple.fr/tsa",
+        ),
+    ),
+]
+
+
 class Programme(StrictModel):
     """The programme: contract period and the two State conventions."""
 
@@ -476,6 +496,16 @@ class Programme(StrictModel):
             "exemplaires signés à la main (« Fait au Mans, le … »). Un fichier epci/ peut le changer pour sa convention."
         ),
         examples=["electronique"],
+    )
+
+    horodatage: TimestampUrl | None = Field(
+        default=None,
+        title="Autorité d'horodatage",
+        description=(
+            "Adresse (http ou https) de l'autorité d'horodatage RFC 3161 qui horodate chaque acte signé "
+            "électroniquement à son enregistrement (niveau PAdES B-LTA) ; absente : pas d'horodatage, sauf --horodatage."
+        ),
+        examples=["https://horodatage.exemple.fr/tsa"],
     )
 
     @model_validator(mode="after")

@@ -17,9 +17,41 @@ from pydantic import (
 
 from convgen.data.fields import (
     SLUG_RE,
+    ShortText,
     error,
 )
 from convgen.data.model import DEPARTEMENT_EXAMPLE, PROGRAMME_EXAMPLE, Departement, Epci, Programme, StrictModel
+
+
+class ServiceArchives(StrictModel):
+    """A service named in a SEDA transfer: its identifier in the archives' reference list, and its name."""
+
+    model_config = ConfigDict(title="Service")
+
+    identifiant: ShortText = Field(
+        title="Identifiant",
+        description="Identifiant du service (référentiel des services d'archives).",
+        examples=["FRAD072"],
+    )
+    nom: ShortText = Field(
+        title="Nom", description="Nom du service.", examples=["Archives départementales de la Sarthe"]
+    )
+
+
+class Archives(StrictModel):
+    """Who receives the transfer packages of the signed acts (SEDA 2.3), and who sends them."""
+
+    model_config = ConfigDict(
+        title="Archives",
+        json_schema_extra={"description": "Services nommés dans les bordereaux de versement SEDA (convgen archiver)."},
+    )
+
+    service_archives: ServiceArchives = Field(
+        title="Service d'archives", description="Le service qui reçoit les versements (ArchivalAgency)."
+    )
+    service_versant: ServiceArchives = Field(
+        title="Service versant", description="Le service qui verse les actes signés (TransferringAgency)."
+    )
 
 
 class DepartementFile(StrictModel):
@@ -35,6 +67,11 @@ class DepartementFile(StrictModel):
     )
     programme: Programme = Field(
         title="Programme", description="Le programme conseiller numérique 2024-2026.", examples=[PROGRAMME_EXAMPLE]
+    )
+    archives: Archives | None = Field(
+        default=None,
+        title="Archives",
+        description="Service d'archives et service versant des bordereaux SEDA ; nécessaires à « convgen archiver ».",
     )
 
     @model_validator(mode="after")
@@ -99,6 +136,7 @@ class Project(StrictModel):
     departement: Departement
     programme: Programme
     epcis: dict[str, Epci]  # by slug, sorted
+    archives: Archives | None = None  # who receives the SEDA transfers (departement.yaml « archives »)
 
     @field_validator("epcis")
     @classmethod

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen.acts.convention import select
+from convgen.acts.evidence import PROVES, extend, fingerprint
 from convgen.acts.plan import reportable
 from convgen.acts.register import (
     Acte,
@@ -29,13 +30,15 @@ from convgen.acts.register import (
     SignatureEnCours,
     SignatureLue,
     act_label,
-    archive_dir,
+    built_copy_name,
+    keep_file,
     new_act,
+    period_folder,
     register_path,
     signed_word,
     write_register,
 )
-from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, sign_field
+from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, load_anchors, sign_field
 from convgen.acts.state import ProjectActs
 from convgen.data.model import Epci, Programme
 from convgen.documents.epoch import today_in_france
@@ -154,6 +157,7 @@ def sign(
     *,
     pdf: Path | None = None,
     trust: Sequence[Path] = (),
+    timestamp_url: str | None = None,
     today: dt.date | None = None,
     wait: float = 600,
     echo: Echo = print,
@@ -185,7 +189,8 @@ def sign(
         check_date(pending, date_signature, today)  # on paper, the date is refused before anything is built
     data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
     with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
-        expected = sha256_file(_built_act(runner, pending))
+        built = _built_act(runner, pending)
+        expected = sha256_file(built)
         archived: PdfSigne | None = None
         if pending.mode == "electronique":
             assert data is not None
@@ -201,9 +206,13 @@ def sign(
         check_date(pending, date_signature, today)
         if data is not None and archived is None:
             archived = _archived(pending, data, None)  # a scan of the paper original, archived as it is
+        if archived is not None and pending.mode == "electronique":
+            assert data is not None
+            data, archived = _long_term(pending, data, archived, trust, timestamp_url or project.programme.horodatage)
         if archived is not None:
             assert data is not None
             write_atomic(root / archived.fichier, data)
+        built_copy = _keep_built(root, pending, built, expected) if pending.mode != "electronique" else None
         acte = new_act(
             slug,
             pending.numero,
@@ -213,6 +222,7 @@ def sign(
             pending.programme,
             project.departement,
             archived,
+            built_copy,
         )
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
@@ -221,10 +231,13 @@ def sign(
             f"Signature enregistrée : {acte.label} de {slug}, {signed_word(acte.numero)} le "
             f"{date_in_words(acte.date_signature)} ({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…)"
             + (f", PDF signé archivé dans {archived.fichier}" if archived else "")
+            + (f", PDF imprimé archivé dans {built_copy}" if built_copy else "")
             + f" — {register_path(root, slug).relative_to(root)}."
         )
         for line in _signature_lines(archived):
             echo(line)
+        if archived is not None and pending.mode == "electronique":
+            echo(_level_line(archived))
         consolidated_act = acts.consolidated(slug)
         if consolidated_act is not None:
             consolidated = runner.run([consolidated_act])
@@ -241,6 +254,7 @@ def sign_with_certificate(
     password: bytes,
     field: str,
     trust: Sequence[Path] = (),
+    timestamp_url: str | None = None,
     today: dt.date | None = None,
     wait: float = 600,
     echo: Echo = print,
@@ -260,7 +274,15 @@ def sign_with_certificate(
         signed = Path(work) / pending.job.pdf_name
         sign_field(source, signed, p12=p12, password=password, field=field)
         return sign(
-            root, slug, pdf=signed, trust=trust, today=today, wait=wait, echo=echo, converter_factory=converter_factory
+            root,
+            slug,
+            pdf=signed,
+            trust=trust,
+            timestamp_url=timestamp_url,
+            today=today,
+            wait=wait,
+            echo=echo,
+            converter_factory=converter_factory,
         )
 
 
@@ -296,7 +318,7 @@ def _inspect(data: bytes, given: Path, expected: str, pending: Pending, trust: S
 def _archived(pending: Pending, data: bytes, act: SignedAct | None) -> PdfSigne:
     """Return how the signed file is archived: its place under ``registre/<slug>/``, sha256, signatures."""
     signatures = () if act is None else tuple(_read(info) for info in act.signatures)
-    name = f"{archive_dir(pending.slug)}/{pending.job.stem}-signe.pdf"
+    name = f"{period_folder(pending.registre, pending.programme)}/{pending.job.stem}-signe.pdf"
     return PdfSigne(fichier=name, sha256=sha256_bytes(data), signatures=signatures)
 
 
@@ -334,3 +356,41 @@ def _signature_lines(archived: PdfSigne | None) -> list[str]:
         f"  - {s.champ} : {s.signataire}, le {s.horodatage} (chaîne de confiance {s.chaine_de_confiance})"
         for s in archived.signatures
     ]
+
+
+def _keep_built(root: Path, pending: Pending, built: Path, expected: str) -> str:
+    """Archive the PDF built, printed and signed on paper under ``registre/<slug>/``; return its place."""
+    data = built.read_bytes()
+    if sha256_bytes(data) != expected:  # build/ changed under the lock: never archive other bytes
+        raise AmendError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez convgen sign.")
+    name = built_copy_name(period_folder(pending.registre, pending.programme), pending.slug, pending.numero)
+    keep_file(root, name, data)
+    return name
+
+
+def _long_term(
+    pending: Pending, data: bytes, archived: PdfSigne, trust: Sequence[Path], timestamp_url: str | None
+) -> tuple[bytes, PdfSigne]:
+    """Return the archived copy of a signed act (B-LT, B-LTA: ``acts/evidence.py``) and how the register says it."""
+    anchors = load_anchors(trust)
+    evidence = extend(data, anchors, timestamp_url)
+    extended = evidence.data != data
+    return evidence.data, archived.model_copy(
+        update={
+            "sha256": sha256_bytes(evidence.data),
+            "niveau": evidence.level,
+            "niveau_motif": evidence.reason,
+            "recu_sha256": sha256_bytes(data) if extended else None,
+            "recu_taille": len(data) if extended else None,
+            "racines": tuple(fingerprint(anchor) for anchor in anchors) if extended else (),
+            "horodatage_document": evidence.timestamp.isoformat() if evidence.timestamp else None,
+        }
+    )
+
+
+def _level_line(archived: PdfSigne) -> str:
+    """Return the line that says which PAdES level the archived copy reached, and why not more."""
+    level = archived.niveau or "B-B"
+    when = f" ({archived.horodatage_document})" if level == "B-LTA" else ""
+    line = f"  Preuve à long terme : niveau {level} — {PROVES[level]}{when}"
+    return line + (f" ; {archived.niveau_motif}." if archived.niveau_motif else ".")

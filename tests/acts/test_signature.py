@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,8 +80,12 @@ def _certificate(
     *,
     ca: bool,
     days: tuple[int, int] = (-1, 30),
+    extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
 ) -> x509.Certificate:
-    """Return a certificate for ``key``, signed by ``issuer_key``, valid from ``days[0]`` to ``days[1]`` from now."""
+    """Return a certificate for ``key``, signed by ``issuer_key``, valid from ``days[0]`` to ``days[1]`` from now.
+
+    ``extensions`` adds (extension, critical) pairs: where to find revocation data, extended key usage.
+    """
     now = dt.datetime.now(dt.UTC)
     usage = dict.fromkeys(
         (
@@ -112,6 +117,8 @@ def _certificate(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     return builder.sign(issuer_key, hashes.SHA256())
 
 

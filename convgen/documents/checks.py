@@ -150,7 +150,9 @@ def _draft_problems(docx: bytes, parts: list[Any], context: Mapping[str, Any]) -
         if isinstance(party, Mapping) and isinstance(party.get("president"), Mapping)
     ]
     body = [text for part in parts if part.label == "corps" for text in part.paragraphs]
-    signing = any(cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names)
+    signing = any(
+        cell == name or cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names
+    )  # a row of names under a row of titles, or a cell with both
     if signing and DO_NOT_SIGN not in body:
         problems.append(f"bloc de signature d’un projet sans la mention « {DO_NOT_SIGN} »")
     return problems

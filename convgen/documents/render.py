@@ -28,7 +28,7 @@ from convgen.documents.docxtext import W
 from convgen.documents.epoch import as_utc
 from convgen.documents.figures import inline_figures
 from convgen.documents.toc import drop_leftovers
-from convgen.documents.typeset import PARSER, superscript_ordinals, unbreakable
+from convgen.documents.typeset import PARSER, french_spacing, superscript_ordinals, unbreakable
 from convgen.errors import RenderError, TemplateError
 
 """Name under which the rendered annex is inserted into the convention (``{{p annexe }}``)."""
@@ -249,7 +249,8 @@ def normalize_docx(
 
     Also sets core.xml's dates and revision (and, for a ``draft``, a title beginning with « PROJET – »),
     drops the parts no document needs (thumbnail, ``stylesWithEffects.xml``, bibliography, ``w:updateFields``:
-    see :mod:`convgen.documents.toc`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
+    see :mod:`convgen.documents.toc`), sets the French non-breaking spaces in the templates' own text too
+    (:func:`convgen.documents.typeset.french_spacing`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
     proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
     word of a title never stands alone on its line.
     """
@@ -270,7 +271,7 @@ def normalize_docx(
         entries[CORE] = _fix_core(entries[CORE], when, draft=draft)
     for entry, blob in entries.items():
         if STORY.match(entry):
-            entries[entry] = unbreakable(superscript_ordinals(blob), names)
+            entries[entry] = unbreakable(superscript_ordinals(french_spacing(blob)), names)
     order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:

@@ -32,6 +32,7 @@ from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.context import convention_context
 from convgen.documents.docxtext import docx_text
+from convgen.documents.french import spacing
 from convgen.recipes.amend import plan_amendments
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
@@ -153,12 +154,15 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert f"{SLUG} : avenant n° 1 à rédiger — modifie : annexe (projet" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
     assert "[en-tête]\nPROJET\n" in text
-    assert "AVENANT N° 1\nÀ LA CONVENTION DE PARTENARIAT\n" in text
-    assert "signée le 15 avril 2024" in text
+    assert "AVENANT N°\u00a01\nÀ LA CONVENTION DE PARTENARIAT\n" in text
+    assert spacing("signée le 15 avril 2024") in text
     assert "en vertu de la délibération du conseil communautaire en date du ……" in text
     assert (
-        "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
-        "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024," in text
+        spacing(
+            "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
+            "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024,"
+        )
+        in text
     )
     assert "Vu l’avenant n°" not in text
     assert (
@@ -173,7 +177,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     annex = text[text.index("ANNEXE 3 – RESSOURCES MISES À DISPOSITION ET RÉFÉRENTS DÉSIGNÉS") :]
     assert "a.prototype@exemple.fr" in annex
     assert "antoine.prototype@exemple.fr" not in text
-    assert "Avenant n° 1 à la convention conseiller numérique" in text  # footer
+    assert spacing("Avenant n° 1 à la convention conseiller numérique") in text  # footer
     comparatif = (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes()
     with zipfile.ZipFile(io.BytesIO(comparatif)) as archive:
         body = archive.read("word/document.xml").decode("utf-8")
@@ -200,8 +204,9 @@ def test_the_avenant_names_the_current_president_and_reports_changes_without_ave
     assert f"{SLUG} : sans avenant — Siège de l’intercommunalité" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
     assert "représentée par sa Présidente, Madame\u00a0Jeanne NOUVELLE, agissant ès qualités" in text
-    assert "siège : Mamers" in text
-    assert "La Présidente de la Communauté de communes Maine Saosnois / Jeanne NOUVELLE" in text
+    assert "siège\u00a0: Mamers" in text
+    assert "La Présidente de la Communauté de communes Maine Saosnois\t" in text
+    assert "\nJeanne NOUVELLE\tDominique LE MÈNER\n" in text  # the names on one row, under the titles
 
 
 def test_changes_that_need_no_avenant_draft_nothing(root: Path) -> None:
@@ -231,14 +236,16 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert f"{SLUG} : avenant n° 2 à rédiger — modifie : annexe." in result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
     assert "PROJET" not in text
-    assert "Commission permanente du Conseil départemental en date du 15 septembre 2025," in text
-    assert "AVENANT N° 2" in text
-    assert "en vertu de la délibération du conseil communautaire en date du 16 septembre 2025," in text
-    assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
+    assert spacing("Commission permanente du Conseil départemental en date du 15 septembre 2025,") in text
+    assert "AVENANT N°\u00a02" in text
+    assert spacing("en vertu de la délibération du conseil communautaire en date du 16 septembre 2025,") in text
+    assert spacing("signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n") in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
     assert (
-        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15"
+        spacing(
+            "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15 avril"
+        )
         in consolidated
     )
     assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
@@ -391,7 +398,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
 def test_accepting_all_changes_gives_the_new_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
     old, new, comparatif = annex_versions
     accepted = accept_all(comparatif)
-    heading = accepted.index("Annexe « Ressources mises à disposition et référents désignés »")
+    heading = accepted.index(spacing("Annexe « Ressources mises à disposition et référents désignés »"))
     assert accepted[heading + 1 :] == new
     assert old != new
 
@@ -399,7 +406,7 @@ def test_accepting_all_changes_gives_the_new_text(annex_versions: tuple[list[str
 def test_rejecting_all_changes_gives_the_signed_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
     old, _new, comparatif = annex_versions
     rejected = reject_all(comparatif)
-    heading = rejected.index("Annexe « Ressources mises à disposition et référents désignés »")
+    heading = rejected.index(spacing("Annexe « Ressources mises à disposition et référents désignés »"))
     assert rejected[heading + 1 :] == old
 
 
@@ -641,7 +648,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert acts[1]["pdf_sha256"] == sha256(build / f"avenant-01-{SLUG}.pdf")
     assert signature_fields(build / f"avenant-01-{SLUG}.pdf") == []  # signed on paper: no electronic field
     assert "PROJET" not in text_of(root, f"avenant-01-{SLUG}.docx")
-    assert "Conseil départemental en date du 10 mars 2025," in text_of(root, f"avenant-01-{SLUG}.docx")
+    assert spacing("Conseil départemental en date du 10 mars 2025,") in text_of(root, f"avenant-01-{SLUG}.docx")
     consolidated = build / f"convention-{SLUG}-consolidee.pdf"
     assert consolidated.is_file()
     pdf_text = subprocess.run(["pdftotext", str(consolidated), "-"], capture_output=True, text=True).stdout
@@ -657,7 +664,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     result = cli(root, "amend")
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
-    assert "Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025," in text
+    assert spacing("Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025,") in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     assert cli(root, "sign", SLUG, "--date", "2025-10-01").exit_code == 0
 

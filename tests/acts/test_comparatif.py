@@ -20,6 +20,7 @@ from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
 from convgen.data.project import Project
 from convgen.documents.context import convention_context
+from convgen.documents.french import spacing
 from convgen.documents.render import render_annexe
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ def tables_of(body: etree._Element) -> Tables:
 def paragraphs_after_heading(body: etree._Element, heading: str) -> list[str]:
     """Return the texts of the body's paragraphs after ``heading`` (cells included)."""
     texts = [_text(p) for p in body.iter(w("p"))]
-    return texts[texts.index(heading) + 1 :]
+    return texts[texts.index(spacing(heading)) + 1 :]
 
 
 def _with_departement_referent(project: Project, fonction: str) -> Project:

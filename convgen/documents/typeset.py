@@ -149,6 +149,9 @@ def _unbreakable_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
     """Return the story with unbreakable hyphens in names and addresses, and titles without a lone last word.
 
+    Two words joined by a slash (« bibliothèque/médiathèque ») may break after it (a zero-width space), like
+    an address: LibreOffice does not hyphenate them, and would stretch the line before.
+
     A proper name or an e-mail address gets ``w:noBreakHyphen`` (Word's own non-breaking hyphen). A web
     address keeps its hyphens, each followed by a word joiner (U+2060: no break after it), and gets a
     zero-width space after each « / » (a line may break there): LibreOffice would not break a long address
@@ -163,6 +166,7 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
         if "-" not in text and "/" not in text:
             continue
         text = WEB_ADDRESS.sub(lambda m: _web_breaks(m.group(0)), text)
+        text = _WORDS_SLASH.sub("/" + ZERO_WIDTH_SPACE, text)  # « bibliothèque/médiathèque » may break after « / »
         if text != t.text:
             t.text = text
             changed = True
@@ -187,6 +191,9 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
 
 WORD_JOINER = "\u2060"
 ZERO_WIDTH_SPACE = "\u200b"
+_WORDS_SLASH = re.compile(
+    r"(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})"
+)  # two words joined by a slash (an address's are broken above)
 
 
 def _is_web(address: str) -> bool:

@@ -47,8 +47,11 @@ class SignatureField:
 
 
 def _normalize(text: str) -> str:
-    """Return text in NFC with every run of (non-breaking) spaces and line breaks made one space."""
-    text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
+    """Return text in NFC with every run of (non-breaking) spaces and line breaks made one space, words whole.
+
+    A word hyphenated at the end of a line is read whole: PDFium marks the hyphenation point with U+FFFE.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\ufffe", "")
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
 
 

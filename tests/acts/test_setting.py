@@ -7,6 +7,7 @@ avenant n° 1, a change of name after avenants n° 1 and 2), with their comparat
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import re
@@ -177,3 +178,32 @@ def test_the_signatories_names_stand_on_one_line_whatever_their_titles(outputs: 
         epci = [w for w in words if w[5] in ("ÉCHANTILLON", "DÉMO") and w[0] == departement[0]]
         assert len(epci) == 1, pdf.name
         assert abs(epci[0][4] - departement[4]) < 0.5, (pdf.name, epci, departement)
+
+
+def test_the_widest_gap_between_two_words_is_three_spaces(outputs: dict[str, Path]) -> None:
+    pdfs = [p for n, p in _files(outputs, ".pdf").items() if n.startswith(("convention-", "avenant-"))]
+    loose = [gap for pdf in pdfs for gap in loose_lines(pdf)]
+    assert loose == []
+
+
+def loose_lines(pdf: Path, widest: float = 3.0) -> list[str]:
+    """Return the justified lines of ``pdf`` whose gaps between words are wider than ``widest`` spaces.
+
+    A line is the words of one page on one baseline; it is justified when its gaps are even (a table row's
+    are not). A space is 0.278 em of Liberation Sans, the em read from the height of the words' boxes
+    (1.149 em).
+    """
+    rows: dict[tuple[int, float], list[tuple[float, float, float, str]]] = collections.defaultdict(list)
+    for page, left, right, top, bottom, text in _words(pdf):
+        rows[(page, round(bottom, 1))].append((left, right, bottom - top, text))
+    found = []
+    for (page, _), words in sorted(rows.items()):
+        words.sort()
+        gaps = [b[0] - a[1] for a, b in itertools.pairwise(words)]
+        if len(gaps) < 2:
+            continue
+        space = 0.278 * words[0][2] / 1.149
+        if min(gaps) > widest * space and max(gaps) - min(gaps) < 0.5:
+            line = " ".join(w[3] for w in words)
+            found.append(f"{pdf.name}, page {page} : « {line} » ({min(gaps) / space:.1f} espaces)")
+    return found

@@ -187,8 +187,17 @@ class AvenantPlan:
                 "à renseigner : l’arrêté préfectoral qui a modifié la dénomination "
                 f"(clé « arrete_prefectoral » : date et reference, de epci/{self.slug}.yaml)"
             )
+        if self.extends and self.programme.prolongation_etat is None:
+            reasons.append(
+                "acte de l’État prolongeant le cofinancement à renseigner (clé « prolongation_etat » de departement.yaml)"
+            )
         changed = self.changed_since_approval
         return [*reasons, changed] if changed else reasons
+
+    @property
+    def extends(self) -> bool:
+        """Return True when the avenant extends the duration of Article 7 (the State must extend its funding)."""
+        return "article 7" in amended(self.amending) and self.programme.fin > self.end
 
     @property
     def draft(self) -> bool:

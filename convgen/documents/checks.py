@@ -212,7 +212,9 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _mask(text: str, masks: list[str]) -> str:
-    """Return the text with the given data values blanked out (a space of a value may have become unbreakable)."""
+    """Return the text with the given data values blanked out (a space of a value may have become unbreakable,
+    an invisible break may follow a slash)."""
+    text = text.replace("\u200b", "")
     for value in masks:
         pattern = "[ \u00a0\u202f]".join(re.escape(part) for part in re.split(r"[ \u00a0\u202f]", value))
         text = re.sub(pattern, " ", text)

@@ -166,7 +166,7 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
         if "-" not in text and "/" not in text:
             continue
         text = WEB_ADDRESS.sub(lambda m: _web_breaks(m.group(0)), text)
-        text = _WORDS_SLASH.sub("/" + ZERO_WIDTH_SPACE, text)  # « bibliothèque/médiathèque » may break after « / »
+        text = _WORDS_SLASH.sub(lambda m: m.group(1) + "/" + ZERO_WIDTH_SPACE, text)  # may break after « / »
         if text != t.text:
             t.text = text
             changed = True
@@ -191,9 +191,8 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
 
 WORD_JOINER = "\u2060"
 ZERO_WIDTH_SPACE = "\u200b"
-_WORDS_SLASH = re.compile(
-    r"(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})"
-)  # two words joined by a slash (an address's are broken above)
+# Two words joined by one slash (« bibliothèque/médiathèque », « et/ou »): not a path, nor an address.
+_WORDS_SLASH = re.compile(r"(?<!\S)([^\s/.]*[^\W\d_]{2})/(?=[^\W\d_]{2}[^\s/]*(?!\S))")
 
 
 def _is_web(address: str) -> bool:

@@ -20,7 +20,7 @@ from convgen.acts.register import (
     empty_register,
     new_act,
 )
-from convgen.data.model import Departement
+from convgen.data.model import ArretePrefectoral, Departement, ProlongationEtat
 from convgen.data.project import Project
 from convgen.documents.context import DRAFT_TITLE_PREFIX, convention_context, document_metadata, with_article_de
 from convgen.documents.epoch import source_epoch
@@ -70,32 +70,25 @@ def avenant_context(
         "ancien_nom": typography(plan.last.donnees.epci.nom),
         "nom_signe": typography(signed_name),
         "nom_signe_majuscules": upper_text(signed_name),
-        "arrete": (
-            {
-                "date": date_in_words(plan.epci.arrete_prefectoral.date),
-                "reference": typography(plan.epci.arrete_prefectoral.reference),
-            }
-            if plan.epci.arrete_prefectoral is not None
-            else {"date": "", "reference": ""}
-        ),
+        "arrete": cited(plan.epci.arrete_prefectoral),
         "precedents": [
             {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
         ],
         "modifiee_par": amended_by([acte.numero for acte in plan.registre.avenants]),
         "objet": purpose(plan),
-        "prolongation": (
-            {
-                "date": date_in_words(plan.programme.prolongation_etat.date),
-                "reference": typography(plan.programme.prolongation_etat.reference),
-            }
-            if plan.programme.prolongation_etat is not None
-            else {"date": "", "reference": ""}
-        ),
+        "prolongation": cited(plan.programme.prolongation_etat),
         "articles": numbers,
         "annexe_titre": ANNEX_TITLE,
         "article_7": [],
     }
     return context
+
+
+def cited(act: ArretePrefectoral | ProlongationEtat | None) -> dict[str, str]:
+    """Return how a visa cites an act: its date in words and its number, both empty without the act."""
+    if act is None:
+        return {"date": "", "reference": ""}
+    return {"date": date_in_words(act.date), "reference": typography(act.reference)}
 
 
 PURPOSES = {

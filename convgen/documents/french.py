@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from babel.dates import format_date
 
+from convgen.data.fields import MONTHS
+
 NBSP = "\u00a0"
 """Non-breaking space (espace insécable)."""
 
@@ -58,20 +60,6 @@ _SPACED_AFTER = "»)]"
 _NUMERO = re.compile(f"(?<![\\w])([nN]°)[{_HSPACE}]+(?=\\S)")
 # « article L. 5211-20 »: the code's letter keeps its number.
 _CODE_ARTICLE = re.compile(r"(?<![\w.])([LRD]\.)[ \t]+(?=\d)")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _MONTH = "(?:" + "|".join(MONTHS) + ")"
 # A day and its month, a month and its year: « 30 novembre 2027 » never breaks.
 _DAY_MONTH = re.compile(rf"(?<![\w,.])(1er|\d{{1,2}})[ \t]+(?={_MONTH}(?!\w))")

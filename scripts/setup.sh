@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # poppler-utils (pdftotext, pdffonts : vérifications ; pdftoppm : pages comparées par convgen review), qpdf, python3-venv,
 # chromium (les tests ouvrent le tableau de bord build/index.html dans un vrai navigateur), hyphen-fr (motifs de
 # césure français : LibreOffice coupe les mots au lieu d'étirer les lignes justifiées).
-PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv chromium hyphen-fr"
+PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv hyphen-fr chromium"
 PYTHON=${PYTHON:-python3}
 
 # Vrai quand la famille de polices « $1 » est installée. Sans tube : sous pipefail, « fc-list | grep -q »

@@ -87,11 +87,12 @@ def edit_epci(root: Path, slug: str = SLUG, **changes: Any) -> None:
 
 
 def set_programme_fin(root: Path, fin: str) -> None:
-    """Move the end of the programme in departement.yaml."""
+    """Move the end of the programme in departement.yaml, with the State's act that extends its funding."""
     path = root / "departement.yaml"
     text = path.read_text(encoding="utf-8")
     assert "fin: 2026-11-30" in text
-    path.write_text(text.replace("fin: 2026-11-30", f"fin: {fin}"), encoding="utf-8")
+    act = "\n  prolongation_etat: {date: 2026-10-15, reference: 2026-CNFS-072}"
+    path.write_text(text.replace("fin: 2026-11-30", f"fin: {fin}{act}"), encoding="utf-8")
 
 
 def set_departement_deliberation(root: Path, date: str) -> None:
@@ -166,10 +167,10 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     )
     assert "Vu l’avenant n°" not in text
     assert (
-        "ARTICLE 1 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
+        "ARTICLE 2 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
         "convention est remplacée par l’annexe jointe au présent avenant.\n"
-        "ARTICLE 2 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
-        "ARTICLE 3 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
+        "ARTICLE 3 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
+        "ARTICLE 4 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
         "parties.\n" in text.replace("\u00a0", " ")
     )
     assert "Fait au Mans, le ……" in text
@@ -262,11 +263,11 @@ def test_programme_end_moved_amends_article_7_of_every_signed_convention(root: P
     for slug in (SLUG, OTHER):
         text = text_of(root, f"avenant-01-{slug}.docx", slug).replace("\u00a0", " ")
         assert (
-            "ARTICLE 1 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
+            "ARTICLE 2 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
             in text
         )
         assert "La durée prévue du contrat de travail est de 4 années du 1er décembre 2023 au 30 novembre 2027." in text
-        assert "ARTICLE 2 – AUTRES STIPULATIONS" in text
+        assert "ARTICLE 3 – AUTRES STIPULATIONS" in text
         assert "ANNEXE 3" not in text
     # Intercommunalities with nothing signed get no avenant.
     assert sorted(p.name for p in (root / "build").iterdir() if p.is_dir()) == sorted([SLUG, OTHER])
@@ -278,7 +279,7 @@ def test_a_renamed_intercommunality(root: Path) -> None:
     amend(root)
     text = text_of(root, f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
     assert (
-        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
+        "ARTICLE 2 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
         "communes Maine Saosnois est désormais dénommée « Communauté de communes du Saosnois »." in text
     )
     assert "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024" in text

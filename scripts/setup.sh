@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # Les paquets Debian/Ubuntu nécessaires : cette liste est la seule (le Makefile et la CI appellent ce script).
 # LibreOffice Writer et son pont UNO (conversion PDF), polices métriquement compatibles avec Word,
 # poppler-utils (pdftotext, pdffonts : vérifications ; pdftoppm : pages comparées par convgen review), qpdf, python3-venv,
-# chromium (les tests ouvrent le tableau de bord build/index.html dans un vrai navigateur).
-PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv chromium"
+# chromium (les tests ouvrent le tableau de bord build/index.html dans un vrai navigateur), hyphen-fr (motifs de
+# césure français : LibreOffice coupe les mots au lieu d'étirer les lignes justifiées).
+PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito poppler-utils qpdf python3-venv hyphen-fr chromium"
 PYTHON=${PYTHON:-python3}
 
 # Vrai quand la famille de polices « $1 » est installée. Sans tube : sous pipefail, « fc-list | grep -q »
@@ -29,6 +30,7 @@ missing_system() {
   command -v chromium >/dev/null 2>&1 || missing+=("Chromium (chromium : tests du tableau de bord)")
   has_font 'Liberation Sans' || missing+=("police Liberation Sans (fonts-liberation2)")
   has_font 'Carlito' || missing+=("police Carlito (fonts-crosextra-carlito)")
+  [ -f /usr/share/hyphen/hyph_fr.dic ] || missing+=("motifs de césure français (hyphen-fr)")
   "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("module venv de Python (python3-venv)")
   printf '%s\n' "${missing[@]}"
 }

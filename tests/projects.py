@@ -100,12 +100,16 @@ def drafts(root: Path | None = None, today: dt.date | None = None) -> dict[str, 
     return {job.slug: list(job.verdict.reasons) for job in acts.conventions() if job.draft}
 
 
-def set_programme_end(root: Path, fin: str) -> None:
-    """Move the end of the programme (Article 7) in ``departement.yaml``."""
+STATE_ACT = "\n  prolongation_etat: {date: 2026-10-15, reference: 2026-CNFS-072}"
+"""The State's act extending its funding, which an avenant extending Article 7 cites (a fictitious reference)."""
+
+
+def set_programme_end(root: Path, fin: str, *, state_act: bool = True) -> None:
+    """Move the end of the programme (Article 7) in ``departement.yaml``, with the State's act that extends it."""
     path = root / "departement.yaml"
     text = path.read_text(encoding="utf-8")
     assert "fin: 2026-11-30" in text
-    path.write_text(text.replace("fin: 2026-11-30", f"fin: {fin}"), encoding="utf-8")
+    path.write_text(text.replace("fin: 2026-11-30", f"fin: {fin}" + (STATE_ACT if state_act else "")), encoding="utf-8")
 
 
 def judged_context(

@@ -79,7 +79,7 @@ def test_the_intercommunality_argument_has_one_name() -> None:
         for name, command in main.commands.items()
     }
     slugs = {name: params[0] for name, params in arguments.items() if params and params[0].name in ("slug", "slugs")}
-    assert set(slugs) == {"build", "watch", "sign", "amend"}
+    assert set(slugs) == {"build", "watch", "sign", "amend", "verifier", "archiver"}
     assert {param.metavar for param in slugs.values()} == {"INTERCOMMUNALITÉ", "[INTERCOMMUNALITÉ]..."}
     assert "Utilisation : convgen sign [OPTIONS] INTERCOMMUNALITÉ\n" in help_of("sign")
     missing = CliRunner().invoke(main, ["sign"])

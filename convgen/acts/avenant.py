@@ -21,7 +21,7 @@ from convgen.acts.register import (
     empty_register,
     new_act,
 )
-from convgen.data.model import Departement
+from convgen.data.model import ArretePrefectoral, Departement, ProlongationEtat
 from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states, with_article_de
 from convgen.documents.epoch import source_epoch
@@ -48,8 +48,8 @@ def avenant_context(
     convention = plan.registre.convention
     assert convention is not None
     elements = amended(plan.amending)
-    numbers: dict[str, int] = {}
-    count = 0
+    numbers: dict[str, int] = {"objet": 1}
+    count = 1
     for key, element in (("nom", "nom"), ("duree", "article 7"), ("annexe", "annexe")):
         count += element in elements
         numbers[key] = count if element in elements else 0
@@ -67,22 +67,62 @@ def avenant_context(
         "ancien_nom": typography(plan.last.donnees.epci.nom),
         "nom_signe": typography(signed_name),
         "nom_signe_majuscules": upper_text(signed_name),
-        "arrete": (
-            {
-                "date": date_in_words(plan.epci.arrete_prefectoral.date),
-                "reference": typography(plan.epci.arrete_prefectoral.reference),
-            }
-            if plan.epci.arrete_prefectoral is not None
-            else {"date": "", "reference": ""}
-        ),
+        "arrete": cited(plan.epci.arrete_prefectoral),
         "precedents": [
             {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
         ],
+        "modifiee_par": amended_by([acte.numero for acte in plan.registre.avenants]),
+        "objet": purpose(plan),
+        "prolongation": cited(plan.programme.prolongation_etat),
         "articles": numbers,
         "annexe_titre": ANNEX_TITLE,
         "article_7": [],
     }
     return context
+
+
+def cited(act: ArretePrefectoral | ProlongationEtat | None) -> dict[str, str]:
+    """Return how a visa cites an act: its date in words and its number, both empty without the act."""
+    if act is None:
+        return {"date": "", "reference": ""}
+    return {"date": date_in_words(act.date), "reference": typography(act.reference)}
+
+
+PURPOSES = {
+    "nom": "prendre acte de la nouvelle dénomination de l’Intercommunalité",
+    "annexe": f"modifier l’annexe 3 « {ANNEX_TITLE} »",
+}
+
+
+def purpose(plan: AvenantPlan) -> str:
+    """Return what the avenant is for, after « Le présent avenant a pour objet de »: each amended element, joined.
+
+    « prendre acte de la nouvelle dénomination de l’Intercommunalité, de prolonger la durée de la convention
+    fixée à l’article 7 et de modifier l’annexe 3 « … » », in the order of the avenant's articles.
+    """
+    phrases = []
+    for element in amended(plan.amending):
+        if element == "article 7":
+            verb = "prolonger" if plan.extends else "modifier"
+            phrases.append(f"{verb} la durée de la convention fixée à l’article 7")
+        else:
+            phrases.append(PURPOSES[element])
+    if not phrases:
+        return ""
+    following = [("d’" if phrase[0] in "aeéèiouy" else "de ") + phrase for phrase in phrases[1:]]
+    return typography(
+        " et ".join([", ".join([phrases[0], *following[:-1]]), following[-1]]) if following else phrases[0]
+    )
+
+
+def amended_by(numbers: list[int]) -> str:
+    """Return « , modifiée par l’avenant n° 1, » (« les avenants n° 1 et n° 2 ») after « la convention », or ""."""
+    if not numbers:
+        return ""
+    named = [f"n° {n}" for n in numbers]
+    if len(named) == 1:
+        return f", modifiée par l’avenant {named[0]},"
+    return f", modifiée par les avenants {', '.join(named[:-1])} et {named[-1]},"
 
 
 def lint_context(project: Project) -> dict[str, Any]:
@@ -159,6 +199,8 @@ def avenant_job(project: Project, root: Path, plan: AvenantPlan) -> Job:
     verdict = avenant_verdict(plan)
     context = avenant_context(project.departement, plan, verdict, templates_dir=templates_dir)
     baseline, old_programme = signed_baseline(plan)
+    if "nom" in amended(plan.amending):  # the footer as signed: a short name changed with the name is shown
+        baseline = baseline.model_copy(update={"nom_court": plan.last.donnees.epci.nom_court})
     old_context = convention_context(
         signed_departement(project.departement, plan), old_programme, baseline, verdict=Verdict()
     )

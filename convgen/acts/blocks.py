@@ -88,6 +88,15 @@ def docx_items(data: bytes) -> list[Item]:
     return list(_items(body))
 
 
+def footer_blocks(data: bytes) -> list[Block]:
+    """Return the paragraphs of a DOCX's footers (each footer once), fields as their last result."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    footers = {id(s.footer.part): s.footer for s in document.sections}.values()
+    return [_block(p) for footer in footers for p in footer._element.iter(wtag("p"))]
+
+
 def _flatten(item: Item) -> Iterator[Block]:
     """Yield the paragraphs of an item."""
     if isinstance(item, Block):

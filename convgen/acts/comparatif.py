@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.blocks import XML_SPACE, Block, Item, Row, Table, docx_blocks, docx_items, save_docx, wtag
+from convgen.acts.blocks import (
+    XML_SPACE,
+    Block,
+    Item,
+    Row,
+    Table,
+    docx_blocks,
+    docx_items,
+    footer_blocks,
+    save_docx,
+    wtag,
+)
 from convgen.documents.french import typography
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_convention, render_document
 
@@ -115,7 +126,10 @@ class _Tracker:
         paragraph = self.body.makeelement(wtag("p"), {})
         properties = copy.deepcopy(block.properties) if block is not None and block.properties is not None else None
         if properties is not None:
+            # No page break in the comparatif: it opens on its notice and the first change.
             for old in properties.findall(wtag("rPr")) + properties.findall(wtag("sectPr")):
+                properties.remove(old)
+            for old in properties.findall(wtag("pageBreakBefore")):
                 properties.remove(old)
         if mark is not None:
             if properties is None:
@@ -330,18 +344,25 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
     sections: list[Section] = []
     old_convention: list[Block] = []
     new_convention: list[Block] = []
+    old_footer: list[Block] = []
+    new_footer: list[Block] = []
     if articles["nom"] or articles["duree"]:
-        old_convention = docx_blocks(render_convention(templates_dir, old_context))
-        new_convention = docx_blocks(render_convention(templates_dir, new_context))
+        if articles["nom"]:
+            new_context = with_current_name(old_context, new_context)
+        old_document = render_convention(templates_dir, old_context)
+        new_document = render_convention(templates_dir, new_context)
+        old_convention, new_convention = docx_blocks(old_document), docx_blocks(new_document)
+        old_footer, new_footer = footer_blocks(old_document), footer_blocks(new_document)
     if articles["nom"]:
         matcher = difflib.SequenceMatcher(
             None, [b.text for b in old_convention], [b.text for b in new_convention], autojunk=False
         )
-        names = [old_context["epci"][k] for k in ("nom", "nom_majuscules")]
-        names += [new_context["epci"][k] for k in ("nom", "nom_majuscules")]
+        names = [_plain(old_context["epci"][k]) for k in ("nom", "nom_majuscules", "nom_court")]
+        names += [_plain(new_context["epci"][k]) for k in ("nom", "nom_majuscules", "nom_court")]
 
         def named(block: Block) -> bool:
-            return any(name in block.text for name in names)
+            text = _plain(block.text)  # the title's last space is unbreakable, a name's hyphens may be too
+            return any(name in text for name in names)
 
         old_part: list[Block] = []
         new_part: list[Block] = []
@@ -358,6 +379,19 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
         sections.append(
             Section("Dénomination de l’Intercommunalité — passages modifiés", tuple(old_part), tuple(new_part))
         )
+        footer = [  # the footer of every page names it too
+            (before, after)
+            for before, after in zip(old_footer, new_footer, strict=False)
+            if before.text != after.text and (named(before) or named(after))
+        ]
+        if footer:
+            sections.append(
+                Section(
+                    "Pied de page de la convention",
+                    tuple(before for before, _ in footer),
+                    tuple(after for _, after in footer),
+                )
+            )
     if articles["duree"]:
         sections.append(
             Section(
@@ -375,6 +409,26 @@ def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_co
             )
         )
     return sections
+
+
+def _plain(text: str) -> str:
+    """Return the text with its non-breaking spaces and hyphens as plain ones, to find a name in it."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2011", "-")
+
+
+def with_current_name(old_context: dict[str, Any], new_context: dict[str, Any]) -> dict[str, Any]:
+    """Return the new context whose short name is the new name when the short name still says the former one.
+
+    The footer names the intercommunality by its short name: after a change of name, the convention as amended
+    (the consolidated version too) names it by its current name unless its short name was changed as well.
+    """
+    if old_context["epci"]["nom"] == new_context["epci"]["nom"]:
+        return new_context
+    if old_context["epci"]["nom_court"] != new_context["epci"]["nom_court"]:
+        return new_context
+    renamed = copy.deepcopy(new_context)
+    renamed["epci"]["nom_court"] = renamed["epci"]["nom"]
+    return renamed
 
 
 def _replaced_article_7(blocks: Sequence[Block], replacement: Sequence[str]) -> list[Block]:

@@ -193,6 +193,11 @@ class AvenantPlan:
         return self.deliberation, self.departement_authorisation
 
     @property
+    def extends(self) -> bool:
+        """Return True when the avenant extends the duration of Article 7 (the State must extend its funding)."""
+        return "article 7" in amended(self.amending) and self.programme.fin > self.end
+
+    @property
     def name_order_missing(self) -> bool:
         """Return True when the avenant takes note of a new name without the prefectoral order that made it."""
         return "nom" in amended(self.amending) and self.epci.arrete_prefectoral is None

@@ -54,8 +54,8 @@ def avenant_verdict(plan: AvenantPlan) -> Verdict:
     """Return the verdict of the pending avenant of ``plan``.
 
     Reasons, in order: the values to confirm, the deliberations that cannot authorise it (missing, already
-    used, before the last act, to come, after the end), the prefectoral order of a new name, a text changed
-    since its deliberations approved it.
+    used, before the last act, to come, after the end), the prefectoral order of a new name, the State's act of
+    an extension, a text changed since its deliberations approved it.
     """
     reasons = _confirmation_reasons(plan.epci)
     reasons += [f"à renseigner : {m.describe()}" for m in plan.missing]
@@ -63,6 +63,10 @@ def avenant_verdict(plan: AvenantPlan) -> Verdict:
         reasons.append(
             "à renseigner : l’arrêté préfectoral qui a modifié la dénomination "
             f"(clé « arrete_prefectoral » : date et reference, de epci/{plan.slug}.yaml)"
+        )
+    if plan.extends and plan.programme.prolongation_etat is None:
+        reasons.append(
+            "acte de l’État prolongeant le cofinancement à renseigner (clé « prolongation_etat » de departement.yaml)"
         )
     changed = plan.changed_since_approval
     if changed:

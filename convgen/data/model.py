@@ -450,6 +450,25 @@ TimestampUrl = Annotated[
 ]
 
 
+class ProlongationEtat(StrictModel):
+    """The State's act extending its co-financing of the programme, which an avenant extending Article 7 cites."""
+
+    model_config = ConfigDict(
+        title="Prolongation par l'État",
+        json_schema_extra={
+            "description": "Acte de l'État prolongeant le cofinancement du dispositif, cité par l'avenant qui "
+            "prolonge la durée (article 7)."
+        },
+    )
+
+    date: Date = Field(title="Date", description="Date de l'acte (AAAA-MM-JJ).", examples=["2026-10-15"])
+    reference: ShortText = Field(
+        title="Numéro",
+        description="Numéro de l'acte, tel qu'il figure sur l'acte (sans « n° »).",
+        examples=["2026-CNFS-072"],
+    )
+
+
 class Programme(StrictModel):
     """The programme: contract period and the two State conventions."""
 
@@ -483,6 +502,15 @@ class Programme(StrictModel):
         examples=["2024-02-23"],
     )
 
+    prolongation_etat: ProlongationEtat | None = Field(
+        default=None,
+        title="Prolongation par l'État",
+        description=(
+            "Acte de l'État prolongeant le cofinancement : date (AAAA-MM-JJ) et numéro ; cité dans les visas de "
+            "l'avenant qui prolonge la durée de la convention (article 7), qui reste en projet sans lui."
+        ),
+        examples=[{"date": "2026-10-15", "reference": "2026-CNFS-072"}],
+    )
     figures: Figures = Field(
         default=Figures(),
         title="Figures de l'annexe 4",

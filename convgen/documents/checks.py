@@ -142,7 +142,9 @@ def _draft_problems(parts: list[Any], context: Mapping[str, Any], title: str | N
         if isinstance(party, Mapping) and isinstance(party.get("president"), Mapping)
     ]
     body = [text for part in parts if part.label == "corps" for text in part.paragraphs]
-    signing = any(cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names)
+    signing = any(
+        cell == name or cell.endswith(f" / {name}") for text in body for cell in text.split("\t") for name in names
+    )  # a row of names under a row of titles, or a cell with both
     if signing and DO_NOT_SIGN not in body:
         problems.append(f"bloc de signature d’un projet sans la mention « {DO_NOT_SIGN} »")
     return problems
@@ -202,7 +204,9 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _mask(text: str, masks: list[str]) -> str:
-    """Return the text with the given data values blanked out (a space of a value may have become unbreakable)."""
+    """Return the text with the given data values blanked out (a space of a value may have become unbreakable,
+    an invisible break may follow a slash)."""
+    text = text.replace("\u200b", "")
     for value in masks:
         pattern = "[ \u00a0\u202f]".join(re.escape(part) for part in re.split(r"[ \u00a0\u202f]", value))
         text = re.sub(pattern, " ", text)

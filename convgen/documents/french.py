@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 
 from babel.dates import format_date
+
+from convgen.data.fields import MONTHS
 
 NBSP = "\u00a0"
 """Non-breaking space (espace insécable)."""
@@ -53,6 +56,24 @@ _BEFORE_CLOSING = re.compile(f"[{_HSPACE}]*»")
 _BEFORE_HIGH_PUNCTUATION = re.compile(f"(?<=[^\\s:])(?P<space>[{_HSPACE}]*)(?=[;?!]|:(?![:/\\\\]))")
 # Characters after which a missing space before a high punctuation mark is inserted.
 _SPACED_AFTER = "»)]"
+# « n° 3 », « N° 2021-1109 »: the sign keeps its number.
+_NUMERO = re.compile(f"(?<![\\w])([nN]°)[{_HSPACE}]+(?=\\S)")
+# « article L. 5211-20 »: the code's letter keeps its number.
+_CODE_ARTICLE = re.compile(r"(?<![\w.])([LRD]\.)[ \t]+(?=\d)")
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+# A day and its month, a month and its year: « 30 novembre 2027 » never breaks.
+_DAY_MONTH = re.compile(rf"(?<![\w,.])(1er|\d{{1,2}})[ \t]+(?={_MONTH}(?!\w))")
+_MONTH_YEAR = re.compile(rf"(?<!\w)({_MONTH})[ \t]+(?=\d{{4}}(?!\d))")
+# A small number and the noun after it (« 3 thématiques », « 228 offres »): words that are not nouns excepted.
+_NOT_NOUNS = (
+    *("à", "au", "aux", "de", "des", "du", "d’", "d'", "et", "ou", "en", "la", "le", "les", "l’", "l'"),
+    *("par", "pour", "sur", "sous", "dans", "avec", "entre", "vers", "selon", "ce", "cet", "cette", "ces"),
+    *("qui", "que", "ne", "est", "sont", "a", "ont", "puis", "soit", "jusqu’", "jusqu'"),
+)
+_NUMBER_NOUN = re.compile(
+    r"(?<![\w,./\u2011-])(\d{1,3}(?:[\u00a0]\d{3})*(?:,\d+)?)[ \t]+"
+    r"(?!(?:" + "|".join(re.escape(w) for w in _NOT_NOUNS) + r")(?![\w’']))(?=[a-zà-ÿœæ])"
+)
 
 _LE_LES = re.compile(r"(?i)^(les?)\s+(?=\S)")
 _DIGITS = re.compile(r"\D")
@@ -84,27 +105,60 @@ def typography(s: str) -> str:
     A number keeps its unit on its line (« 3,9 millions € », « 45 % », « 3 années »); web and e-mail
     addresses are left as they are.
     """
-    text = unicodedata.normalize("NFC", s)
+
+    def typeset(text: str) -> str:
+        text = text.replace("'", APOSTROPHE)
+        text = _STRAIGHT_QUOTES.sub(_guillemets, text)
+        return _spaced(_CURLY_QUOTES.sub(_guillemets, text))
+
+    return _outside_addresses(unicodedata.normalize("NFC", s), typeset)
+
+
+def spacing(s: str) -> str:
+    """Return the text with its French non-breaking spaces, and no other change: the spaces of
+    :func:`typography` (before ; : ? !, inside « », in amounts), and a number held to what it numbers (after
+    « n° », in a date, before a noun). Web and e-mail addresses are left as they are.
+
+    What the renderer applies to every paragraph of a document as it is set (``typeset.french_spacing``):
+    every other character stays where it is.
+    """
+    return _outside_addresses(s, lambda text: _held_together(_spaced(text)))
+
+
+def _outside_addresses(text: str, change: Callable[[str], str]) -> str:
+    """Return ``change`` applied to the text with its web and e-mail addresses left as they are."""
+    if _PLACEHOLDER.search(text):
+        return change(text)
     protected: list[str] = []
 
     def protect(match: re.Match[str]) -> str:
         protected.append(match.group(0))
         return chr(_PLACEHOLDER_BASE + len(protected) - 1)
 
-    if not _PLACEHOLDER.search(text):
-        text = _PROTECTED.sub(protect, text)
-    text = text.replace("'", APOSTROPHE)
-    text = _STRAIGHT_QUOTES.sub(_guillemets, text)
-    text = _CURLY_QUOTES.sub(_guillemets, text)
+    text = change(_PROTECTED.sub(protect, text))
+    if protected:
+        text = _PLACEHOLDER.sub(lambda m: protected[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
+    return text
+
+
+def _spaced(text: str) -> str:
+    """Return the text with the non-breaking spaces of French typography (addresses already protected)."""
     text = _AFTER_OPENING.sub("«" + NBSP, text)
     text = _BEFORE_CLOSING.sub(NBSP + "»", text)
     text = _BEFORE_HIGH_PUNCTUATION.sub(_space_before_high_punctuation, text)
     text = _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"[ \u202f]", NBSP, m.group(2)), text)
     text = _NUMBER_UNIT.sub(NBSP, text)
-    text = _MULTIPLE_CURRENCY.sub(lambda m: m.group(1) + NBSP, text)
-    if protected:
-        text = _PLACEHOLDER.sub(lambda m: protected[ord(m.group(0)) - _PLACEHOLDER_BASE], text)
-    return text
+    return _MULTIPLE_CURRENCY.sub(lambda m: m.group(1) + NBSP, text)
+
+
+def _held_together(text: str) -> str:
+    """Return the text with a number held to what it numbers: « n° 3 », « L. 5211-20 », « 30 novembre 2027 »,
+    « 3 thématiques » (rules of the documents as they are set; the data keep their plain spaces)."""
+    text = _NUMERO.sub(lambda m: m.group(1) + NBSP, text)
+    text = _CODE_ARTICLE.sub(lambda m: m.group(1) + NBSP, text)
+    text = _DAY_MONTH.sub(lambda m: m.group(1) + NBSP, text)
+    text = _MONTH_YEAR.sub(lambda m: m.group(1) + NBSP, text)
+    return _NUMBER_NOUN.sub(lambda m: m.group(1) + NBSP, text)
 
 
 def _guillemets(match: re.Match[str]) -> str:

@@ -28,7 +28,7 @@ from convgen.documents.docxtext import W
 from convgen.documents.epoch import as_utc
 from convgen.documents.figures import inline_figures
 from convgen.documents.toc import drop_leftovers
-from convgen.documents.typeset import PARSER, superscript_ordinals, unbreakable
+from convgen.documents.typeset import PARSER, french_spacing, superscript_ordinals, unbreakable
 from convgen.errors import RenderError, TemplateError
 
 CONVENTION = "convention.docx"
@@ -232,7 +232,8 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, names: Sequ
 
     Also sets core.xml's dates and revision (the title is the job's, set once by ``toc.finish_docx``),
     drops the parts no document needs (thumbnail, ``stylesWithEffects.xml``, bibliography, ``w:updateFields``:
-    see :mod:`convgen.documents.toc`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
+    see :mod:`convgen.documents.toc`), sets the French non-breaking spaces in the templates' own text too
+    (:func:`convgen.documents.typeset.french_spacing`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
     proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
     word of a title never stands alone on its line.
     """
@@ -253,7 +254,7 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, names: Sequ
         entries[CORE] = _fix_core(entries[CORE], when)
     for entry, blob in entries.items():
         if STORY.match(entry):
-            entries[entry] = unbreakable(superscript_ordinals(blob), names)
+            entries[entry] = unbreakable(superscript_ordinals(french_spacing(blob)), names)
     order = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:

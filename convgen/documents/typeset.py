@@ -1,7 +1,7 @@
 """Typography set in the rendered DOCX, and the text as it is set (which the checks read).
 
-Superscript ordinals, unbreakable amounts and names, web addresses that break only after a slash, titles
-without a lone last word.
+French non-breaking spaces in the templates' own text, superscript ordinals, unbreakable amounts and names, web
+addresses that break only after a slash, titles without a lone last word.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from lxml import etree  # type: ignore[import-untyped]
 
 from convgen.documents.docxtext import W
-from convgen.documents.french import NBSP, WEB_ADDRESS
+from convgen.documents.french import NBSP, WEB_ADDRESS, spacing
 
 TITLE_STYLES = ("Title", "Subtitle")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
@@ -66,6 +66,76 @@ def superscript_ordinals(xml: bytes) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
+_SPACES = " \t\u00a0\u202f"
+_SEPARATOR = "\n"  # how ``french_spacing`` reads a tab or a line break: never a space to make unbreakable
+
+
+def french_spacing(xml: bytes) -> bytes:
+    """Return the story with the non-breaking spaces of French typography in every paragraph, across its runs.
+
+    The text of a paragraph as it is set (runs, hyperlinks, tracked insertions; deleted text left out) gets
+    :func:`convgen.documents.french.spacing`: before « : ; ! ? », inside « », after « n° », in a date, between
+    a number and its unit or noun. Only spaces change (or a missing one is added): every run keeps its
+    formatting. Every renderer calls it (``render.normalize_docx``): conventions, avenants, comparatifs,
+    consolidated versions, a lone annex.
+    """
+    root = etree.fromstring(xml, PARSER)
+    changed = False
+    for p in root.iter(f"{{{W}}}p"):
+        pieces = [
+            (node, piece if etree.QName(node).localname == "t" else _SEPARATOR * len(piece))
+            for node, piece in typeset_pieces(p)
+        ]
+        text = "".join(piece for _, piece in pieces)
+        spaced = spacing(text)
+        if spaced == text:
+            continue
+        edited = _aligned(text, spaced)
+        if edited is None:
+            continue
+        changed = True
+        start = 0
+        previous: etree._Element | None = None
+        for node, piece in pieces:
+            end = start + len(piece)
+            if etree.QName(node).localname == "t":
+                node.text = "".join(edited[start:end]) + (edited[end] if end == len(text) and piece else "")
+                node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                previous = node
+            elif previous is not None and edited[start] != piece[:1]:
+                previous.text = (previous.text or "") + edited[start][:-1]  # a space added before a tab
+            start = end
+    if not changed:
+        return xml
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _aligned(text: str, spaced: str) -> list[str] | None:
+    """Return, for each character of ``text`` (and one past its end), what it becomes in ``spaced``.
+
+    ``spaced`` differs from ``text`` only by spaces made unbreakable, added or merged; None otherwise.
+    """
+    out = [*text, ""]
+    i = j = 0
+    while i < len(text) or j < len(spaced):
+        here = text[i] if i < len(text) else None
+        there = spaced[j] if j < len(spaced) else None
+        if here is not None and here == there:
+            i, j = i + 1, j + 1
+        elif here is not None and here in _SPACES and there == NBSP:
+            out[i] = NBSP
+            i, j = i + 1, j + 1
+        elif there == NBSP:
+            out[i] = NBSP + out[i]
+            j += 1
+        elif here is not None and here in _SPACES:
+            out[i] = ""
+            i += 1
+        else:
+            return None
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def _unbreakable_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """Return what must not break at its hyphens: the proper names given, web and e-mail addresses."""
@@ -78,6 +148,9 @@ def _unbreakable_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 
 def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
     """Return the story with unbreakable hyphens in names and addresses, and titles without a lone last word.
+
+    Two words joined by a slash (« bibliothèque/médiathèque ») may break after it (a zero-width space), like
+    an address: LibreOffice does not hyphenate them, and would stretch the line before.
 
     A proper name or an e-mail address gets ``w:noBreakHyphen`` (Word's own non-breaking hyphen). A web
     address keeps its hyphens, each followed by a word joiner (U+2060: no break after it), and gets a
@@ -93,6 +166,7 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
         if "-" not in text and "/" not in text:
             continue
         text = WEB_ADDRESS.sub(lambda m: _web_breaks(m.group(0)), text)
+        text = _WORDS_SLASH.sub(lambda m: m.group(1) + "/" + ZERO_WIDTH_SPACE, text)  # may break after « / »
         if text != t.text:
             t.text = text
             changed = True
@@ -117,6 +191,8 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
 
 WORD_JOINER = "\u2060"
 ZERO_WIDTH_SPACE = "\u200b"
+# Two words joined by one slash (« bibliothèque/médiathèque », « et/ou »): not a path, nor an address.
+_WORDS_SLASH = re.compile(r"(?<!\S)([^\s/.]*[^\W\d_]{2})/(?=[^\W\d_]{2}[^\s/]*(?!\S))")
 
 
 def _is_web(address: str) -> bool:

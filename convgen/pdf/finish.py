@@ -24,6 +24,7 @@ from convgen.pdf.accessibility import declare_pdfua, mark_accessible, tag_widget
 from convgen.pdf.layout import Box, page_boxes
 from convgen.pdf.placement import Placement, PlacementError, align_rows, find_name_line, place_field
 from convgen.pdf.streams import settle_streams, streams_ending_in_cr
+from convgen.pdf.watermark import raise_watermark
 
 __all__ = ["SignatureField", "check_pdf", "finalize_pdf"]
 
@@ -47,8 +48,11 @@ class SignatureField:
 
 
 def _normalize(text: str) -> str:
-    """Return text in NFC with every run of (non-breaking) spaces and line breaks made one space."""
-    text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
+    """Return text in NFC with every run of (non-breaking) spaces and line breaks made one space, words whole.
+
+    A word hyphenated at the end of a line is read whole: PDFium marks the hyphenation point with U+FFFE.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\ufffe", "")
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
 
 
@@ -488,6 +492,7 @@ def finalize_pdf(
             declare_pdfua(pdf)
             _fix_icc_dates(pdf, moment)
             _inline_named_destinations(pdf)
+            raise_watermark(pdf)  # a draft's PROJET over its figures too
             mark_accessible(pdf)
             _add_signature_fields(pdf, _locate_fields(pdf, probes, label))
             _save(pdf, temporary, label)

@@ -22,6 +22,7 @@ from convgen.acts.readiness import avenant_verdict
 from convgen.acts.register import empty_register, new_act
 from convgen.data.load import load_project
 from convgen.data.project import Project
+from convgen.documents.french import spacing
 from convgen.documents.render import render_annexe
 from tests.amending import amend, edit_epci, record
 from tests.projects import copy_project, judged_context
@@ -100,7 +101,7 @@ def tables_of(body: etree._Element) -> Tables:
 def paragraphs_after_heading(body: etree._Element, heading: str) -> list[str]:
     """Return the texts of the body's paragraphs after ``heading`` (cells included)."""
     texts = [_text(p) for p in body.iter(w("p"))]
-    return texts[texts.index(heading) + 1 :]
+    return texts[texts.index(spacing(heading)) + 1 :]
 
 
 def _with_departement_referent(project: Project, fonction: str) -> Project:
@@ -296,7 +297,7 @@ def annex_versions(root: Path) -> tuple[list[str], list[str], bytes]:
 def test_accepting_all_changes_gives_the_new_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
     old, new, comparatif = annex_versions
     accepted = accept_all(comparatif)
-    heading = accepted.index("Annexe « Ressources mises à disposition et référents désignés »")
+    heading = accepted.index(spacing("Annexe « Ressources mises à disposition et référents désignés »"))
     assert accepted[heading + 1 :] == new
     assert old != new
 
@@ -304,7 +305,7 @@ def test_accepting_all_changes_gives_the_new_text(annex_versions: tuple[list[str
 def test_rejecting_all_changes_gives_the_signed_text(annex_versions: tuple[list[str], list[str], bytes]) -> None:
     old, _new, comparatif = annex_versions
     rejected = reject_all(comparatif)
-    heading = rejected.index("Annexe « Ressources mises à disposition et référents désignés »")
+    heading = rejected.index(spacing("Annexe « Ressources mises à disposition et référents désignés »"))
     assert rejected[heading + 1 :] == old
 
 

@@ -274,7 +274,7 @@ def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_p
     text = (root / "build" / SLUG / f"avenant-01-{SLUG}.docx").read_bytes()
     from convgen.documents.docxtext import docx_text
 
-    assert "24 septembre 2024" in docx_text(text)
+    assert "24 septembre 2024" in same(docx_text(text))
     edit_epci(root, referent__telephone="02 61 91 00 09")  # another text under the same deliberations
     code, second = cli(root, "amend", "--format", "docx", SLUG)
     assert code == 0, second
@@ -282,7 +282,7 @@ def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_p
     assert job is not None and job.draft
     assert "ont approuvé un autre texte" in job.verdict.describe()
     redrafted = docx_text(root / "build" / SLUG / f"avenant-01-{SLUG}.docx")
-    assert "24 septembre 2024" not in redrafted and "14 octobre 2024" not in redrafted
+    assert "24 septembre 2024" not in same(redrafted) and "14 octobre 2024" not in same(redrafted)
     assert re.search(r"délibération[^.]{0,80}en date du\s*…", redrafted)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from lxml import etree
 
 from convgen.acts.register import load_register, new_act, write_register
 from convgen.cli import main
@@ -90,3 +92,23 @@ def test_the_consolidated_footer_has_the_current_name(root: Path) -> None:
     text = docx_text(root / "build" / SLUG / f"convention-{SLUG}-consolidee.docx")
     assert f"— {NEW} — page" in text
     assert "CC Maine Saosnois" not in text
+
+
+def test_the_comparatif_tracks_the_name_in_the_title_the_parties_and_the_footer(root: Path) -> None:
+    _edit(root, nom=NEW, arrete_prefectoral={"date": "2025-01-15", "reference": "DCPPAT 2025-0012"})
+    _avenant(root)
+    comparatif = root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx"
+    body = etree.fromstring(zipfile.ZipFile(comparatif).read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    tracked = {}
+    for p in body.iter(f"{w}p"):
+        inserted = "".join(t.text or "" for t in p.iter(f"{w}t") if any(a.tag == f"{w}ins" for a in t.iterancestors()))
+        deleted = "".join(t.text or "" for t in p.iter(f"{w}delText"))
+        if inserted or deleted:
+            tracked["".join(t.text or "" for t in p.iter(f"{w}t"))] = (deleted, inserted)
+    title = next(text for text in tracked if text.startswith("POUR L’ORGANISATION DE L’INTERVENTION"))
+    assert "MAINE" in tracked[title][0] and "DU" in tracked[title][1]
+    assert any("(SIREN" in text for text in tracked)  # the parties
+    footer = next(text for text in tracked if text.startswith("Convention conseiller numérique 2024-2026 — "))
+    assert NEW in footer.replace("\u00a0", " ") and "CC Maine" in tracked[footer][0]
+    assert "pageBreakBefore" not in zipfile.ZipFile(comparatif).read("word/document.xml").decode()

@@ -96,11 +96,11 @@ def test_a_final_convention_has_no_mark() -> None:
 def test_a_draft_says_not_to_sign_above_its_signature_block(draft: tuple[dict[str, object], bytes]) -> None:
     context, data = draft
     lines = body_text(data).splitlines()
-    row = (
-        "La Présidente de la Communauté de communes Maine Saosnois / Anne EXEMPLE\t"
-        "Le Président du Conseil départemental de la Sarthe / Dominique LE MÈNER"
+    titles = (
+        "La Présidente de la Communauté de communes Maine Saosnois\tLe Président du Conseil départemental de la Sarthe"
     )
-    assert lines[lines.index(row) - 1] == "PROJET – NE PAS SIGNER"
+    assert lines[lines.index(titles) - 1] == "PROJET – NE PAS SIGNER"
+    assert lines[lines.index(titles) + 1] == "Anne EXEMPLE\tDominique LE MÈNER"  # the names on the next row
     assert check_rendered(data, allow_fill_in=True, context=context) == []
     final = body_text(render_convention(TEMPLATES, make_context("madame")))
     assert "NE PAS SIGNER" not in final

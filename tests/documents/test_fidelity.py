@@ -281,8 +281,12 @@ ADDITIONS: list[tuple[str, str, str]] = [
     (
         BLANKS_SECTION,
         "‹Titre› ‹de la Communauté de communes …› / ‹Prénom NOM›",
-        "{epci.president.Le_titre} {epci.de_nom} / {epci.president.signature} "
-        "{departement.president.Le_titre} du Conseil départemental de la Sarthe / {departement.president.signature}",
+        "{epci.president.Le_titre} {epci.de_nom} {departement.president.Le_titre} du Conseil départemental de la Sarthe",
+    ),
+    (  # the names on their own row, under the titles
+        BLANKS_SECTION,
+        "‹Titre› ‹de la Communauté de communes …› / ‹Prénom NOM›",
+        "{epci.president.signature} {departement.president.signature}",
     ),
     (BLANKS_SECTION, "Fait au Mans, le ……", "Fait {departement.lieu_signature_prepose}, le {blanc}"),
     (DECISIONS_SECTION, "« PROJET – NE PAS SIGNER »", "PROJET – NE PAS SIGNER"),

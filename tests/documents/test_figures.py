@@ -86,7 +86,7 @@ def test_the_convention_shows_both_figures_with_their_alternative_text() -> None
 def test_the_map_caption_is_the_source_s_and_precedes_the_map() -> None:
     text = docx_text(render_convention(TEMPLATES, make_context("madame"))).replace("\u2060", "").replace("\u200b", "")
     assert (
-        "Carte des 228 offres d’accès à un accompagnement numérique en Sarthe\n"
+        "Carte des 228\u00a0offres d’accès à un accompagnement numérique en Sarthe\n"
         "(source\u00a0: https://www.sarthe.fr/numerique-usages-services)\n"
         "Un intérêt fort" in text
     )

@@ -36,7 +36,8 @@ LONG = st.lists(WORD, min_size=20, max_size=40).map(" ".join).map(lambda s: s[:4
 
 
 def normalize(text: str) -> str:
-    """Fold the spaces the document may set differently (non-breaking ones included)."""
+    """Fold the spaces the document may set differently (non-breaking ones included), drop invisible breaks."""
+    text = text.replace("\u200b", "").replace("\u2060", "")
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 

@@ -25,6 +25,7 @@ from lxml import etree
 from convgen.data.model import Departement, Epci, Programme
 from convgen.documents.checks import check_rendered
 from convgen.documents.docxtext import docx_text, read_parts
+from convgen.documents.french import spacing
 from convgen.documents.render import normalize_docx, render_annexe, render_convention
 from convgen.errors import RenderError
 from tests.projects import judged_context
@@ -164,7 +165,7 @@ def test_special_characters_are_escaped_once() -> None:
     assert context["epci"]["nom"] == "Communauté de communes de l’Orée & Bercé <Belinois>"
     assert context["epci"]["nom"] in text
     assert "Madame\u00a0Éloïse D’AUBIGNÉ-ÑÚÑEZ" in text
-    assert context["epci"]["ressources"]["materiels"][0] in text
+    assert spacing(context["epci"]["ressources"]["materiels"][0]) in text  # « 50 m² »
     for escaped in ("&amp;", "&lt;", "&gt;", "&#34;", "&#39;", "&quot;"):
         assert escaped not in text
     assert check_rendered(data, allow_fill_in=False, context=context) == []
@@ -228,7 +229,7 @@ def test_complete_data_has_neither_projet_nor_a_fill_in(rendered: dict[str, tupl
     assert context["signature"] == {"mode": "electronique", "electronique": True, "manuscrite": False}
     assert "PROJET" not in docx_text(data)
     body = body_text(data)
-    assert "en vertu de la délibération en date du 12 mars 2024," in body
+    assert spacing("en vertu de la délibération en date du 12 mars 2024,") in body
     assert [line for line in body.splitlines() if "……" in line] == []  # signed electronically: no date to write
     assert "Fait en deux exemplaires" not in body
     assert (
@@ -319,7 +320,7 @@ def test_ordinal_is_set_in_superscript(rendered: dict[str, tuple[dict[str, Any],
         if r.find(f"{W}rPr/{W}vertAlign[@{W}val='superscript']") is not None
     ]
     assert superscripts == ["er"]
-    assert "du 1er décembre 2023 au 30 novembre 2026." in body_text(data)
+    assert spacing("du 1er décembre 2023 au 30 novembre 2026.") in body_text(data)
 
 
 # --- a template re-saved by LibreOffice -------------------------------------------------------------------

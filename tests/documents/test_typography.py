@@ -21,7 +21,9 @@ from convgen.data.load import load_project
 from convgen.documents.checks import check_rendered, typography_problems
 from convgen.documents.context import proper_names
 from convgen.documents.docxtext import docx_text
+from convgen.documents.french import spacing
 from convgen.documents.render import render_convention
+from convgen.documents.typeset import french_spacing
 from tests.documents.test_render import TEMPLATES, make_context
 from tests.projects import judged_context
 
@@ -163,7 +165,7 @@ def test_data_with_amounts_is_typeset_too() -> None:
         "madame", ressources={"materiels": ["Salle de 120 places, 1 500 € de matériel"], "communication": []}
     )
     data = render_convention(TEMPLATES, context)
-    assert f"Salle de 120 places, 1{NB}500{NB}€ de matériel" in docx_text(data)
+    assert f"Salle de 120{NB}places, 1{NB}500{NB}€ de matériel" in docx_text(data)
     assert check_rendered(data, allow_fill_in=False, context=context) == []
 
 
@@ -231,3 +233,34 @@ def test_a_title_is_measured_as_it_is_set_a_non_breaking_hyphen_counted() -> Non
     assert _join_last_word(paragraph)
     assert not last_word_alone(typeset_text(paragraph)[0])
     assert typeset_text(paragraph)[0].endswith("des\u00a0Lac")
+
+
+def test_spacing_holds_numbers_to_what_they_number_and_keeps_every_other_character() -> None:
+    assert (
+        spacing("ENTRE : les « Communauté » ; avenant n° 3")
+        == f"ENTRE{NB}: les «{NB}Communauté{NB}»{NB}; avenant n°{NB}3"
+    )
+    assert (
+        spacing("du 1er décembre 2023 au 30 novembre 2027") == f"du 1er{NB}décembre{NB}2023 au 30{NB}novembre{NB}2027"
+    )
+    assert spacing("sur les 3 thématiques, 228 offres, article L. 5211-20") == (
+        f"sur les 3{NB}thématiques, 228{NB}offres, article L.{NB}5211-20"
+    )
+    assert spacing("l’article 7 de la convention, page 1 sur 3, en 2024 les") == (
+        "l’article 7 de la convention, page 1 sur 3, en 2024 les"
+    )
+    assert spacing("https://exemple.fr/a : b") == f"https://exemple.fr/a{NB}: b"
+
+
+def test_french_spacing_works_across_runs_and_leaves_tabs() -> None:
+    xml = (
+        f'<w:document xmlns:w="{W}"><w:body>'
+        '<w:p><w:r><w:t>ENTRE</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve"> :</w:t></w:r></w:p>'
+        '<w:p><w:r><w:t xml:space="preserve">les «</w:t></w:r><w:r><w:t xml:space="preserve"> nom»</w:t></w:r>'
+        "<w:r><w:tab/><w:t>: suite</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    ).encode()
+    root = etree.fromstring(french_spacing(xml))
+    texts = ["".join(t.text or "" for t in p.iter(f"{{{W}}}t")) for p in root.iter(f"{{{W}}}p")]
+    assert texts == [f"ENTRE{NB}:", f"les «{NB}nom{NB}»: suite"]
+    assert [t.text for t in root.iter(f"{{{W}}}t")][:2] == ["ENTRE", f"{NB}:"]  # each run keeps its text and format

@@ -344,3 +344,24 @@ def test_a_stream_ending_in_cr_in_every_layout_is_refused(
     with pytest.raises(RenderError, match=r"convention\.pdf : le flux 7 0 R du PDF se termine par un retour chariot"):
         finalize_pdf(raw, target, metadata={"Title": "Convention"}, signature_fields=FIELDS, epoch=EPOCH)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.libreoffice
+def test_the_watermark_of_a_draft_is_drawn_over_its_figures(built: Path) -> None:
+    """Each page of a draft draws its PROJET again after everything else, half transparent (PDF/A-2b checked above)."""
+    slug = sorted(DRAFTS)[0]
+    with pikepdf.open(convention(built, slug)) as pdf:
+        figures = 0
+        for page in pdf.pages:
+            operators = [str(op) for _, op in pikepdf.parse_content_stream(page)]
+            last_text = max(i for i, op in enumerate(operators) if op in ("Tj", "TJ"))
+            assert operators[-4:] == ["ET", "Q", "Q", "EMC"]  # the watermark, last
+            assert "gs" in operators[last_text - 30 : last_text]  # the raised watermark's opacity
+            drawn = [i for i, op in enumerate(operators) if op == "Do"]
+            figures += bool(drawn)
+            assert all(i < last_text for i in drawn)  # the figures lie under it
+            states = page.obj.Resources.ExtGState
+            assert [float(s.ca) for s in states.values() if "/ca" in s] == [0.35]
+        assert figures >= 2  # the two figures of annex 4
+    with pikepdf.open(convention(built, FINALS[0])) as pdf:  # a convention to sign has no watermark
+        assert all("/ExtGState" not in page.obj.Resources for page in pdf.pages)

@@ -16,6 +16,7 @@ import pytest
 from convgen.acts.consolidated import consolidated_notice
 from convgen.acts.register import empty_register, load_register, new_act, write_register
 from convgen.data.load import load_project
+from convgen.documents.french import spacing
 from convgen.recipes.amend import plan_amendments
 from tests.amending import (
     OTHER,
@@ -58,19 +59,22 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     assert f"{SLUG} : avenant n° 1 à rédiger — modifie : annexe (projet" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
     assert "[en-tête]\nPROJET\n" in text
-    assert "AVENANT N° 1\nÀ LA CONVENTION DE PARTENARIAT\n" in text
-    assert "signée le 15 avril 2024" in text
+    assert "AVENANT N°\u00a01\nÀ LA CONVENTION DE PARTENARIAT\n" in text
+    assert spacing("signée le 15 avril 2024") in text
     assert "en vertu de la délibération du conseil communautaire en date du ……" in text
     assert (
-        "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
-        "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024," in text
+        spacing(
+            "Vu la convention de partenariat pour l’organisation de l’intervention d’un conseiller numérique sur le "
+            "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024,"
+        )
+        in text
     )
     assert "Vu l’avenant n°" not in text
     assert (
-        "ARTICLE 1 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
+        "ARTICLE 2 – ANNEXE 3\nL’annexe 3 « Ressources mises à disposition et référents désignés » de la "
         "convention est remplacée par l’annexe jointe au présent avenant.\n"
-        "ARTICLE 2 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
-        "ARTICLE 3 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
+        "ARTICLE 3 – AUTRES STIPULATIONS\nLes autres stipulations de la convention demeurent inchangées.\n"
+        "ARTICLE 4 – ENTRÉE EN VIGUEUR\nLe présent avenant entre en vigueur à la date de sa signature par les "
         "parties.\n" in text.replace("\u00a0", " ")
     )
     assert "Fait au Mans, le ……" in text
@@ -78,7 +82,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
     annex = text[text.index("ANNEXE 3 – RESSOURCES MISES À DISPOSITION ET RÉFÉRENTS DÉSIGNÉS") :]
     assert "a.prototype@exemple.fr" in annex
     assert "antoine.prototype@exemple.fr" not in text
-    assert "Avenant n° 1 à la convention conseiller numérique" in text  # footer
+    assert spacing("Avenant n° 1 à la convention conseiller numérique") in text  # footer
     comparatif = (root / "build" / SLUG / f"avenant-01-{SLUG}-comparatif.docx").read_bytes()
     with zipfile.ZipFile(io.BytesIO(comparatif)) as archive:
         body = archive.read("word/document.xml").decode("utf-8")
@@ -105,8 +109,9 @@ def test_the_avenant_names_the_current_president_and_reports_changes_without_ave
     assert f"{SLUG} : sans avenant — Siège de l’intercommunalité" in result.output
     text = text_of(root, f"avenant-01-{SLUG}.docx")
     assert "représentée par sa Présidente, Madame\u00a0Jeanne NOUVELLE, agissant ès qualités" in text
-    assert "siège : Mamers" in text
-    assert "La Présidente de la Communauté de communes Maine Saosnois / Jeanne NOUVELLE" in text
+    assert "siège\u00a0: Mamers" in text
+    assert "La Présidente de la Communauté de communes Maine Saosnois\t" in text
+    assert "\nJeanne NOUVELLE\tDominique LE MÈNER\n" in text  # the names on one row, under the titles
 
 
 def test_changes_that_need_no_avenant_draft_nothing(root: Path) -> None:
@@ -136,14 +141,16 @@ def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: P
     assert f"{SLUG} : avenant n° 2 à rédiger — modifie : annexe." in result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
     assert "PROJET" not in text
-    assert "Commission permanente du Conseil départemental en date du 15 septembre 2025," in text
-    assert "AVENANT N° 2" in text
-    assert "en vertu de la délibération du conseil communautaire en date du 16 septembre 2025," in text
-    assert "signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n" in text
+    assert spacing("Commission permanente du Conseil départemental en date du 15 septembre 2025,") in text
+    assert "AVENANT N°\u00a02" in text
+    assert spacing("en vertu de la délibération du conseil communautaire en date du 16 septembre 2025,") in text
+    assert spacing("signée le 15 avril 2024,\nVu l’avenant n° 1 à cette convention, signé le 20 mars 2025,\n") in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     consolidated = text_of(root, f"convention-{SLUG}-consolidee.docx")
     assert (
-        "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15"
+        spacing(
+            "[corps]\nVersion consolidée intégrant l’avenant n° 1\nActes intégrés\u00a0: convention signée le 15 avril"
+        )
         in consolidated
     )
     assert "a.prototype@exemple.fr" in consolidated  # the data of avenant 1, as signed
@@ -160,11 +167,11 @@ def test_programme_end_moved_amends_article_7_of_every_signed_convention(root: P
     for slug in (SLUG, OTHER):
         text = text_of(root, f"avenant-01-{slug}.docx", slug).replace("\u00a0", " ")
         assert (
-            "ARTICLE 1 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
+            "ARTICLE 2 – DURÉE\nL’article 7 « Durée » de la convention est remplacé par les dispositions suivantes :\n"
             in text
         )
         assert "La durée prévue du contrat de travail est de 4 années du 1er décembre 2023 au 30 novembre 2027." in text
-        assert "ARTICLE 2 – AUTRES STIPULATIONS" in text
+        assert "ARTICLE 3 – AUTRES STIPULATIONS" in text
         assert "ANNEXE 3" not in text
     # Intercommunalities with nothing signed get no avenant.
     assert sorted(p.name for p in (root / "build").iterdir() if p.is_dir()) == sorted([SLUG, OTHER])
@@ -176,7 +183,7 @@ def test_a_renamed_intercommunality(root: Path) -> None:
     amend(root)
     text = text_of(root, f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
     assert (
-        "ARTICLE 1 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
+        "ARTICLE 2 – DÉNOMINATION DE L’INTERCOMMUNALITÉ\nLes parties prennent acte de ce que la Communauté de "
         "communes Maine Saosnois est désormais dénommée « Communauté de communes du Saosnois »." in text
     )
     assert "territoire de la Communauté de communes Maine Saosnois, signée le 15 avril 2024" in text

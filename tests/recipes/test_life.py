@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from convgen.documents.french import spacing
 from convgen.files import output_mode
 from tests.amending import (
     SLUG,
@@ -76,7 +77,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     assert acts[1]["pdf_sha256"] == sha256(build / f"avenant-01-{SLUG}.pdf")
     assert signature_fields(build / f"avenant-01-{SLUG}.pdf") == []  # signed on paper: no electronic field
     assert "PROJET" not in text_of(root, f"avenant-01-{SLUG}.docx")
-    assert "Conseil départemental en date du 10 mars 2025," in text_of(root, f"avenant-01-{SLUG}.docx")
+    assert spacing("Conseil départemental en date du 10 mars 2025,") in text_of(root, f"avenant-01-{SLUG}.docx")
     consolidated = build / f"convention-{SLUG}-consolidee.pdf"
     assert consolidated.is_file()
     pdf_text = subprocess.run(["pdftotext", str(consolidated), "-"], capture_output=True, text=True).stdout
@@ -92,7 +93,7 @@ def test_the_whole_life_of_a_convention(root: Path) -> None:
     result = cli(root, "amend")
     assert result.exit_code == 0, result.output
     text = text_of(root, f"avenant-02-{SLUG}.docx")
-    assert "Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025," in text
+    assert spacing("Vu l’avenant n° 1 à cette convention, signé le 20 mars 2025,") in text
     assert "– Salle informatique de la médiathèque de Mamers" in text
     assert cli(root, "sign", SLUG, "--date", "2025-10-01").exit_code == 0
 

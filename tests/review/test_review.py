@@ -439,7 +439,12 @@ def test_review_says_when_a_change_moves_the_text_its_deliberations_approved(rep
     (repo / "registre" / f"{SLUG}.yaml").write_bytes(dump_register(plan.registre.with_approval(approval)))
     commit_all(repo, "Avenant 1 approuvé par les deux délibérations")
     git(repo, "branch", "-f", "main")
-    edit(repo, "departement.yaml", "fin: 2026-11-30", "fin: 2027-11-30")
+    edit(
+        repo,
+        "departement.yaml",
+        "fin: 2026-11-30",
+        "fin: 2027-11-30\n  prolongation_etat: {date: 2026-10-15, reference: 2026-CNFS-072}",
+    )
     markdown, _ = review(repo, "main")
     text = plain(markdown)
     assert (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import re
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -22,7 +21,7 @@ from convgen.data.model import Departement, Epci, Programme
 from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states
 from convgen.documents.epoch import source_epoch
-from convgen.documents.french import date_in_words, typography
+from convgen.documents.french import date_in_words, period_label, typography
 from convgen.documents.render import render_convention
 from convgen.files import tool_identity
 from convgen.runner.job import Job
@@ -45,7 +44,6 @@ SIGNATURE_OPENINGS = (
     "La présente convention est signée électroniquement",
     "PROJET – NE PAS SIGNER",
 )
-PERIOD = re.compile(r"^\d{4}/\d{4}$")
 MARKED_HEADINGS = {"article 7": "ARTICLE 7 – DURÉE", "annexe": "ANNEXE 3 – RESSOURCES MISES À DISPOSITION"}
 
 
@@ -133,17 +131,6 @@ def _mark_headings(body: Any, marks: dict[str, str]) -> None:
                 runs[-1].addnext(run)
 
 
-def _title_period(body: Any, period: str) -> None:
-    """Give the title page the period of the text in force (« 2024/2027 » once Article 7 is extended)."""
-    for paragraph in body.iter(wtag("p")):
-        if PERIOD.match(_text(paragraph)):
-            nodes = list(paragraph.iter(wtag("t")))
-            nodes[0].text = period
-            for node in nodes[1:]:
-                node.text = ""
-            return
-
-
 def _replace_article_7(body: Any, replacement: Sequence[str]) -> None:
     """Put the avenant's wording of Article 7 in place of the convention's (the text in force)."""
     heading = next(
@@ -204,7 +191,6 @@ def render_consolidated(
     _drop_signatures(body)
     _replace_article_7(body, article_7)
     _mark_headings(body, marks or {})
-    _title_period(body, str(context["programme"]["millesime"]).replace("-", "/"))
     body.insert(0, _paragraph(body, notice))
     if acts:
         body.insert(1, _paragraph(body, acts, bold=False))
@@ -238,6 +224,10 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     )
     signed = registre.convention
     assert signed is not None
+    # The title page keeps the period of the convention as signed: no avenant changes the title.
+    context["programme"]["periode_titre"] = period_label(
+        signed.donnees.programme.debut, signed.donnees.programme.fin
+    ).replace("-", "/")
     if epci.nom != signed.donnees.epci.nom and epci.nom_court == signed.donnees.epci.nom_court:
         context["epci"]["nom_court"] = context["epci"]["nom"]  # the short name still says the former name
     notice = consolidated_notice(len(registre.avenants))

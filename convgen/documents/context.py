@@ -241,6 +241,7 @@ def _programme(programme: Programme) -> dict[str, Any]:
         "convention_etat_coordinateur": _date_or_blank(programme.convention_etat_coordinateur),
         "duree": duration_in_words(programme.debut, programme.fin),
         "millesime": millesime(programme),
+        "periode_titre": millesime(programme).replace("-", "/"),  # the title page, as the seed writes it: 2024/2026
     }
 
 

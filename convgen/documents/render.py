@@ -46,6 +46,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         "departement.president.nom_complet",
         "departement.president.signature",
         "programme.debut",
+        "programme.periode_titre",
         "programme.fin",
         "programme.duree",
         "programme.convention_etat",

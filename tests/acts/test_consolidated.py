@@ -74,7 +74,8 @@ def test_the_first_page_lists_the_acts_with_their_dates(consolidated: Path) -> N
         "Version consolidée intégrant l’avenant n° 1\n"
         "Actes intégrés : convention signée le 15 avril 2024, avenant n° 1 signé le 20 mars 2025.\n"
     ) in text
-    assert "\n2024/2027\n" in text and "2024/2026" not in text
+    # No avenant changes the title: the title page keeps the period of the convention as signed.
+    assert "\n2024/2026\n" in text and "2024/2027" not in text
 
 
 def test_amended_article_and_annex_are_marked(consolidated: Path) -> None:

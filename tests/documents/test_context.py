@@ -178,6 +178,7 @@ def test_convention_context_contract() -> None:
             "convention_etat_coordinateur": "23 février 2024",
             "duree": f"3{NB}années",
             "millesime": "2024-2026",
+            "periode_titre": "2024/2026",
         },
         "epci": {
             "nom": "Communauté de communes Maine Saosnois",

@@ -6,13 +6,14 @@ import csv
 import datetime as dt
 import io
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from convgen.acts.register import load_register
-from tests.amending import SHA, SLUG, cli, edit_epci, record
+from tests.amending import SHA, SLUG, cli, edit_epci, record, set_departement_deliberation
 from tests.projects import acts_of, copy_project
 
 TODAY = dt.date(2026, 12, 6)
@@ -229,3 +230,54 @@ def test_a_fresh_clone_finds_the_closed_period_whole(signed: Path, tmp_path: Pat
     assert snapshot(clone) == snapshot(signed)
     assert cli(clone, "build", "--format", "docx").exit_code == 0
     assert snapshot(clone) == snapshot(signed)  # a build never touches what registre/ keeps
+
+
+def test_check_warns_of_a_closed_period_s_year_in_a_template(signed: Path) -> None:
+    assert cli(signed, "renouveler", *NEW).exit_code == 0
+    template = signed / "templates" / "convention.docx"
+    with zipfile.ZipFile(template) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(template, "w") as target:
+        for info, data in entries:
+            if info.filename == "word/document.xml":
+                data = data.replace(b"CONVENTION DE PARTENARIAT</w:t>", b"CONVENTION DE PARTENARIAT 2025</w:t>", 1)
+            target.writestr(info, data)
+    result = cli(signed, "check")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Attention")]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("Attention : templates/convention.docx (corps, paragraphe ")
+    assert "« 2025 » appartient à une période close — « CONVENTION DE PARTENARIAT 2025 »" in warnings[0]
+
+
+@pytest.mark.libreoffice
+def test_the_new_period_s_convention_is_signed_and_amended_from_avenant_1(signed: Path) -> None:
+    before = {k: v for k, v in snapshot(signed).items() if k.startswith("registre/") and not k.endswith(".yaml")}
+    assert cli(signed, "renouveler", *NEW).exit_code == 0
+    set_departement(
+        signed, deliberation="2026-12-03", convention_etat="2026-12-02", convention_etat_coordinateur="2026-12-02"
+    )
+    edit_epci(signed, deliberation="2026-12-04")
+    signing = cli(signed, "sign", SLUG, "--date", "2026-12-05")
+    assert signing.exit_code == 0, signing.output
+    registre = load_register(signed, SLUG)
+    [convention] = registre.actes
+    assert convention.date_signature == dt.date(2026, 12, 5)
+    assert convention.pdf_archive == f"registre/{SLUG}/2027-2029/convention-{SLUG}.pdf"
+    assert [a.numero for a in registre.periodes_closes[0].actes] == [0, 1]
+    text = subprocess.run(
+        ["pdftotext", "-l", "1", str(signed / convention.pdf_archive), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "\n2027/2029\n" in text and "2024/2026" not in text and "3 décembre 2026" in text.replace("\u00a0", " ")
+    edit_epci(signed, referent__courriel="b.prototype@exemple.fr", deliberation_avenant="2026-12-06")
+    set_departement_deliberation(signed, "2026-12-06")
+    amended = cli(signed, "amend", "--format", "docx", SLUG)
+    assert amended.exit_code == 0, amended.output
+    assert f"{SLUG} : avenant n° 1 à rédiger — modifie : annexe." in amended.output
+    avenant = (signed / "build" / SLUG / f"avenant-01-{SLUG}.docx").read_bytes()
+    from convgen.documents.docxtext import docx_text
+
+    assert "signée le 5 décembre 2026" in docx_text(avenant).replace("\u00a0", " ")
+    after = snapshot(signed)
+    for path, data in before.items():  # the closed period's files, byte for byte
+        assert after[path] == data, path

@@ -43,7 +43,7 @@ archiver: $(STAMP) ## Paquets de versement SEDA 2.3 des actes signés dans VERS=
 	@$(CONVGEN) archiver --vers $(or $(VERS),$(error donnez le dossier : make archiver VERS=versements))
 
 test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
-	@$(VENV)/bin/pytest -q
+	@$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## Les tests sans LibreOffice, sur deux processus (pytest -m "not libreoffice")
 	@$(VENV)/bin/pytest -q -m "not libreoffice" -n 2 --dist loadfile

@@ -9,6 +9,7 @@ Neither LibreOffice nor the network is used.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,8 +105,10 @@ def verify(
     verdicts: list[Verdict] = []
     for slug in registered_slugs(root, slugs):
         registre = load_register(root, slug)
-        for acte in [a for periode in registre.periodes_closes for a in periode.actes] + list(registre.actes):
+        acts = [(a, f" (période close {p.label})") for p in registre.periodes_closes for a in p.actes]
+        for acte, period in [*acts, *((a, "") for a in registre.actes)]:
             verdict = verify_act(root, slug, acte, trust, reports=reports)
+            verdict = dataclasses.replace(verdict, label=verdict.label + period) if period else verdict
             echo(verdict.line())
             verdicts.append(verdict)
     failed = [v for v in verdicts if not v.ok]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,20 +241,9 @@ def report_lines(renewal: Renewal, project: Project) -> list[str]:
         lines.append("Aucun acte signé dans la période close : aucun registre n’a changé.")
     lines.append("Fichiers réécrits : " + ", ".join(renewal.files) + ".")
     lines.append("À renseigner maintenant (chaque convention reste un PROJET d’ici là) :")
-    departement = [f"{key} ({TO_FILL[key]})" for key in ("departement.deliberation", "programme.convention_etat")]
-    departement.append(f"programme.convention_etat_coordinateur ({TO_FILL['programme.convention_etat_coordinateur']})")
+    departement = [f"{key} ({what})" for key, what in TO_FILL.items() if key != "deliberation"]
     lines.append(f"  - {DEPARTEMENT} : " + " ; ".join(departement))
     for slug in project.epcis:
         lines.append(f"  - epci/{slug}.yaml : deliberation ({TO_FILL['deliberation']})")
     lines.append("Puis : convgen build, relecture, délibérations, et convgen sign INTERCOMMUNALITÉ --date AAAA-MM-JJ.")
-    return lines
-
-
-def closed_acts_lines(registers: Sequence[Registre]) -> list[str]:
-    """Return one line per act of a closed period: « slug, 2024-2026 : convention signée le … »."""
-    lines = []
-    for registre in registers:
-        for periode in registre.periodes_closes:
-            for acte in periode.actes:
-                lines.append(f"{registre.intercommunalite}, {periode.label} : {acte.signed}")
     return lines

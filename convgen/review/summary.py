@@ -31,6 +31,7 @@ from convgen.recipes.project import check_project
 from convgen.review.gitdata import read_revision, read_working_tree, resolve_base, select
 from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_list, trim
 from convgen.review.pages import TEMPLATES_DIR, annex_pages_section
+from convgen.review.registers import register_changes, renewal_section
 from convgen.review.templates import template_changes
 from convgen.runner.job import Job
 
@@ -77,7 +78,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
         notes: list[list[str]] = []
     else:
         effects = [
-            _renewal(old.project, new.project, registers),
+            renewal_section(old.project, new.project, registers),
             _common_changes(old, new, registers, acts),
             *(
                 _epci_section(root, slug, old.project, acts)
@@ -86,7 +87,7 @@ def review(root: Path, base: str | None, *, pages: Path | None = None) -> tuple[
             _added_and_removed(old.project, new.project, registers),
         ]
         notes = [_format_only(old, new)]
-    effects.append(_register_changes(old.files, new.files))
+    effects.append(register_changes(old.files, new.files))
 
     # 3. On request, images of the annex pages before and after.
     if pages is not None and old.project is not None:
@@ -208,34 +209,6 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre], a
                 )
             )
     return trim(lines)
-
-
-def _renewal(old: Project, new: Project, registers: Mapping[str, Registre]) -> list[str]:
-    """Return the section of a renewal: the new period's conventions, and the closed period's acts, kept."""
-    before, after = old.programme, new.programme
-    if after.debut <= before.fin:
-        return []
-    lines = [
-        "### Renouvellement",
-        "",
-        typography(
-            f"Renouvellement : nouvelles conventions {after.debut.isoformat()} → {after.fin.isoformat()} pour "
-            f"{len(new.epcis)} intercommunalités (période {before.debut.isoformat()} → {before.fin.isoformat()} close)."
-        ),
-        "",
-        typography("Chaque convention est un projet jusqu’à ses nouvelles délibérations et conventions avec l’État."),
-    ]
-    closed = [
-        f"- `{slug}`, {periode.label} : {acte.signed}"
-        for slug, registre in sorted(registers.items())
-        for periode in registre.periodes_closes
-        if periode.fin == before.fin or periode.debut >= before.debut
-        for acte in periode.actes
-    ]
-    if closed:
-        lines += ["", typography("Actes de la période close, conservés au registre avec leurs fichiers :"), ""]
-        lines += [typography(line) for line in closed]
-    return lines
 
 
 def _pending_line(slug: str, acts: ProjectActs) -> str:
@@ -452,47 +425,6 @@ def _added_and_removed(old: Project, new: Project, registers: Mapping[str, Regis
             ]
         lines.append("")
     return trim(lines)
-
-
-def _register_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, bytes]) -> list[str]:
-    """Return the acts recorded in, or removed from, the registers of signed acts."""
-    old = select(old_files, REGISTER_DIR)
-    new = select(new_files, REGISTER_DIR)
-    lines: list[str] = []
-    for path in sorted(set(old) | set(new)):
-        if old.get(path) == new.get(path):
-            continue
-        slug = Path(path).stem
-        before = _register_or_none(path, old.get(path), slug)
-        after = _register_or_none(path, new.get(path), slug)
-        before_acts = before.actes if before else ()
-        after_acts = after.actes if after else ()
-        for acte in after_acts[len(before_acts) :]:
-            name, agreed = ("la convention", "e") if acte.numero == 0 else (f"l’avenant {NUMERO}{acte.numero}", "")
-            signed_on = date_in_words(acte.date_signature)
-            lines.append(typography(f"- `{path}` : {name} signé{agreed} le {signed_on} est enregistré{agreed}."))
-        if before_acts[: len(after_acts)] != after_acts[: len(before_acts)] or len(after_acts) < len(before_acts):
-            lines.append(
-                typography(
-                    f"- **Attention** : `{path}` : un acte déjà enregistré est modifié ou retiré ; le registre "
-                    "n’est écrit que par « convgen sign » : vérifiez ce changement."
-                )
-            )
-        elif len(after_acts) == len(before_acts):
-            lines.append(typography(f"- `{path}` : mise en forme seulement."))
-    if not lines:
-        return []
-    return ["### Registre des actes signés", "", *lines]
-
-
-def _register_or_none(path: str, data: bytes | None, slug: str) -> Registre | None:
-    """Return the register read from ``data``, or None when absent or invalid."""
-    if data is None:
-        return None
-    try:
-        return parse_register(path, data, slug)
-    except DataError:
-        return None
 
 
 def _format_only(old: _Side, new: _Side) -> list[str]:

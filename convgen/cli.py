@@ -333,7 +333,7 @@ def sign_command(
     backfill: bool,
     attente: float,
 ) -> None:
-    """Enregistre la signature de l'acte en attente (convention, puis avenants) dans registre/.
+    """Enregistre la signature de l'acte en attente (convention, puis avenants et mises à jour de l'annexe 3) dans registre/.
 
     L'acte en attente de l'intercommunalité est noté signé dans registre/<intercommunalité>.yaml.
     Sur papier : --date (et, si on veut, --pdf avec le scan). En électronique : --pdf avec le PDF signé

@@ -16,6 +16,7 @@ from convgen.acts.register import load_register, new_act, write_register
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
+from tests.projects import acts_of
 
 SLUG = "cc-maine-saosnois"
 OTHER = "cc-du-pays-flechois"
@@ -64,18 +65,29 @@ def set_departement_deliberation(root: Path, date: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def referents_by_avenant(root: Path) -> None:
+    """Set ``programme.changement_referents: avenant``: a change of referent is then made by avenant."""
+    path = root / "departement.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("changement_referents: mise_a_jour_annexe") == 1
+    path.write_text(text.replace("changement_referents: mise_a_jour_annexe", "changement_referents: avenant"), "utf-8")
+
+
 def record(root: Path, slug: str, date: str) -> None:
-    """Record the pending act of ``slug`` as signed on ``date`` with the current data (no PDF built)."""
+    """Record the pending act of ``slug`` (convention, avenant or annex update) as signed on ``date`` with the
+    current data (no PDF built)."""
     project = load_project(root)
     registre = load_register(root, slug)
+    pending = acts_of(root).pending(slug)
     act = new_act(
         slug,
-        registre.next_numero,
+        registre.next_numero if pending is None else pending.numero,
         dt.date.fromisoformat(date),
         SHA,
         project.epcis[slug],
         project.programme,
         project.departement,
+        update=pending is not None and pending.update,
     )
     write_register(root, registre.with_act(act))
 

@@ -45,8 +45,6 @@ def avenant_context(
     """
     figures = figure_states(plan.programme, templates_dir)
     context = convention_context(departement, plan.programme, plan.epci, verdict=verdict, figures=figures)
-    convention = plan.registre.convention
-    assert convention is not None
     elements = amended(plan.amending)
     numbers: dict[str, int] = {"objet": 1}
     count = 1
@@ -54,7 +52,6 @@ def avenant_context(
         count += element in elements
         numbers[key] = count if element in elements else 0
     numbers["autres"], numbers["vigueur"] = count + 1, count + 2
-    signed_name = convention.donnees.epci.nom
     deliberation, deliberation_departement = plan.printed_deliberations
     context["avenant"] = {
         "numero": plan.numero,
@@ -62,15 +59,10 @@ def avenant_context(
         "projet": not verdict.final,
         "deliberation": date_in_words(deliberation) if deliberation else "",
         "deliberation_departement": date_in_words(deliberation_departement) if deliberation_departement else "",
-        "convention_signee_le": date_in_words(convention.date_signature),
-        "de_nom_signe": typography(with_article_de(signed_name)),
+        **signed_names(plan),
         "ancien_nom": typography(plan.last.donnees.epci.nom),
-        "nom_signe": typography(signed_name),
-        "nom_signe_majuscules": upper_text(signed_name),
         "arrete": cited(plan.epci.arrete_prefectoral),
-        "precedents": [
-            {"numero": acte.numero, "date": date_in_words(acte.date_signature)} for acte in plan.registre.avenants
-        ],
+        "precedents": precedents(plan),
         "modifiee_par": amended_by([acte.numero for acte in plan.registre.avenants]),
         "objet": purpose(plan),
         "prolongation": cited(plan.programme.prolongation_etat),
@@ -79,6 +71,27 @@ def avenant_context(
         "article_7": [],
     }
     return context
+
+
+def signed_names(plan: AvenantPlan) -> dict[str, str]:
+    """Return how an act amending the convention names it: its date of signature and the name it was signed under."""
+    convention = plan.registre.convention
+    assert convention is not None
+    signed_name = convention.donnees.epci.nom
+    return {
+        "convention_signee_le": date_in_words(convention.date_signature),
+        "de_nom_signe": typography(with_article_de(signed_name)),
+        "nom_signe": typography(signed_name),
+        "nom_signe_majuscules": upper_text(signed_name),
+    }
+
+
+def precedents(plan: AvenantPlan) -> list[dict[str, str]]:
+    """Return the acts signed since the convention, as a « Vu » line cites them (« l’avenant n° 1 », « signé »)."""
+    return [
+        {"acte": acte.label, "signe": acte.signed_word, "date": date_in_words(acte.date_signature)}
+        for acte in plan.registre.actes[1:]
+    ]
 
 
 def cited(act: ArretePrefectoral | ProlongationEtat | None) -> dict[str, str]:

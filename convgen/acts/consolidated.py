@@ -1,4 +1,4 @@
-"""The consolidated convention: the text as amended by the signed avenants (informative)."""
+"""The consolidated convention: the text as amended by the signed avenants and annex updates (informative)."""
 
 from __future__ import annotations
 
@@ -27,13 +27,25 @@ from convgen.files import tool_identity
 from convgen.runner.job import Job
 
 
-def consolidated_notice(count: int) -> str:
-    """Return "Version consolidée intégrant l’avenant n° 1", "… les avenants n° 1 et 2" or "… n° 1 à 3"."""
+def _numbered(count: int, singular: str, plural: str, tail: str = "") -> str:
+    """Return "l’avenant n° 1", "les avenants n° 1 et 2" or "les avenants n° 1 à 3" (``tail`` after the numbers)."""
     if count == 1:
-        return typography("Version consolidée intégrant l'avenant n° 1")
+        return f"{singular} n° 1{tail}"
     if count == 2:
-        return typography("Version consolidée intégrant les avenants n° 1 et 2")
-    return typography(f"Version consolidée intégrant les avenants n° 1 à {count}")
+        return f"{plural} n° 1 et 2{tail}"
+    return f"{plural} n° 1 à {count}{tail}"
+
+
+def consolidated_notice(count: int, updates: int = 0) -> str:
+    """Return "Version consolidée intégrant l’avenant n° 1", "… les avenants n° 1 et 2", "… n° 1 à 3".
+
+    The updates of annex 3 signed without avenant (article 4.2) are named after the avenants: « … l’avenant
+    n° 1 et la mise à jour n° 1 de l’annexe 3 ».
+    """
+    parts = [_numbered(count, "l'avenant", "les avenants")] if count else []
+    if updates:
+        parts.append(_numbered(updates, "la mise à jour", "les mises à jour", " de l'annexe 3"))
+    return typography("Version consolidée intégrant " + " et ".join(parts))
 
 
 AUTHENTIC_NOTICE = "Version consolidée — document d'information ; seuls font foi la convention et ses avenants signés"
@@ -48,16 +60,17 @@ MARKED_HEADINGS = {"article 7": "ARTICLE 7 – DURÉE", "annexe": "ANNEXE 3 – 
 
 
 def acts_line(registre: Registre) -> str:
-    """Return « Actes intégrés : convention signée le …, avenant n° 1 signé le … »."""
-    convention = registre.convention
-    assert convention is not None
-    parts = [f"convention signée le {date_in_words(convention.date_signature)}"]
-    parts += [f"avenant n° {a.numero} signé le {date_in_words(a.date_signature)}" for a in registre.avenants]
+    """Return « Actes intégrés : convention signée le …, avenant n° 1 signé le … », in the order of signature."""
+    assert registre.convention is not None
+    parts = [f"{a.name} {a.signed_word} le {date_in_words(a.date_signature)}" for a in registre.actes]
     return typography("Actes intégrés : " + ", ".join(parts) + ".")
 
 
 def modifications(registre: Registre) -> dict[str, str]:
-    """Return, per amended heading, « (modifié par l'avenant n° N du …) », citing each avenant that amended it."""
+    """Return, per amended heading, « (modifié par l'avenant n° N du …) », citing each act that amended it.
+
+    An annex 3 changed by an update (article 4.2) is « (modifiée par la mise à jour n° 1 de l'annexe 3 du …) ».
+    """
     by_element: dict[str, list[Acte]] = {}
     for before, after in zip(registre.actes, registre.actes[1:], strict=False):
         changes = diff_epci(before.donnees.epci, after.donnees.epci)
@@ -68,12 +81,26 @@ def modifications(registre: Registre) -> dict[str, str]:
     for amended_element, acts in by_element.items():
         if amended_element not in MARKED_HEADINGS:
             continue
-        cited = [f"n° {a.numero} du {date_in_words(a.date_signature)}" for a in acts]
-        word = "l'avenant" if len(acts) == 1 else "les avenants"
         participle = "modifiée" if amended_element == "annexe" else "modifié"  # l'annexe, l'article
-        listed = cited[0] if len(cited) == 1 else ", ".join(cited[:-1]) + " et " + cited[-1]
-        marks[MARKED_HEADINGS[amended_element]] = typography(f" ({participle} par {word} {listed})")
+        marks[MARKED_HEADINGS[amended_element]] = typography(f" ({participle} par {_cited(acts)})")
     return marks
+
+
+def _cited(acts: Sequence[Acte]) -> str:
+    """Return « l'avenant n° 1 du … », « les avenants n° 1 du … et n° 2 du … », the annex updates after them.
+
+    Only annex 3 is changed by an update: on its heading, « la mise à jour n° 1 du … » needs no « de l'annexe 3 ».
+    """
+    groups = []
+    for update, singular, plural in (
+        (False, "l'avenant", "les avenants"),
+        (True, "la mise à jour", "les mises à jour"),
+    ):
+        cited = [f"n° {a.numero} du {date_in_words(a.date_signature)}" for a in acts if a.update == update]
+        if cited:
+            listed = cited[0] if len(cited) == 1 else ", ".join(cited[:-1]) + " et " + cited[-1]
+            groups.append(f"{singular if len(cited) == 1 else plural} {listed}")
+    return " et ".join(groups)
 
 
 def _paragraph(body: Any, text: str, *, bold: bool = True, size: int | None = None) -> Any:
@@ -216,7 +243,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     """Return the job of the consolidated convention: the text as amended by the signed avenants."""
 
     last = registre.last
-    assert last is not None and registre.avenants
+    assert last is not None and registre.actes[1:]
     templates_dir = root / "templates"
     departement, programme, epci = signed_values(registre, project)
     context = convention_context(
@@ -230,7 +257,7 @@ def consolidated_job(project: Project, root: Path, slug: str, registre: Registre
     ).replace("-", "/")
     if epci.nom != signed.donnees.epci.nom and epci.nom_court == signed.donnees.epci.nom_court:
         context["epci"]["nom_court"] = context["epci"]["nom"]  # the short name still says the former name
-    notice = consolidated_notice(len(registre.avenants))
+    notice = consolidated_notice(len(registre.avenants), len(registre.annex_updates))
     epoch = source_epoch([*epci_dates(departement, programme, epci), last.date_signature])
     metadata = dict(document_metadata(departement, programme, epci, verdict=INFORMATIVE))
     metadata["Title"] = typography(f"{metadata['Title']} — {notice}")

@@ -71,17 +71,19 @@ def signed_data(signed: Acte | None, project: Project, slug: str) -> tuple[Depar
     return departement, programme, signed.donnees.epci
 
 
-def signature_fields(context: Mapping[str, Any]) -> tuple[SignatureField, ...]:
-    """Return the two signature fields of an act, each placed by the bookmark on its signatory's name.
+def signature_fields(context: Mapping[str, Any], *, departement: bool = True) -> tuple[SignatureField, ...]:
+    """Return the signature fields of an act, each placed by the bookmark on its signatory's name.
 
-    An act signed on paper (``mode_signature: manuscrite``) has none.
+    Both parties sign, unless ``departement`` is False (an update of annex 3: the intercommunality alone). An act
+    signed on paper (``mode_signature: manuscrite``) has none.
     """
     if not context["signature"]["electronique"]:
         return ()
-    return (
-        SignatureField(EPCI_SIGNATURE, context["epci"]["president"]["signature"], "SignatureIntercommunalite"),
-        SignatureField(DEPARTEMENT_SIGNATURE, context["departement"]["president"]["signature"], "SignatureDepartement"),
-    )
+    fields = [SignatureField(EPCI_SIGNATURE, context["epci"]["president"]["signature"], "SignatureIntercommunalite")]
+    if departement:
+        name = context["departement"]["president"]["signature"]
+        fields.append(SignatureField(DEPARTEMENT_SIGNATURE, name, "SignatureDepartement"))
+    return tuple(fields)
 
 
 def judged_convention(

@@ -13,8 +13,15 @@ def avenant_stem(slug: str, numero: int) -> str:
     return f"avenant-{numero:02d}-{slug}"
 
 
-def act_stem(slug: str, numero: int) -> str:
-    """Return the stem of an act: the convention (numéro 0) or avenant ``numero``."""
+def annex_update_stem(slug: str, numero: int) -> str:
+    """Return ``annexe-3-mise-a-jour-01-<slug>`` for the first update of annex 3 (article 4.2)."""
+    return f"annexe-3-mise-a-jour-{numero:02d}-{slug}"
+
+
+def act_stem(slug: str, numero: int, update: bool = False) -> str:
+    """Return the stem of an act: the convention (numéro 0), avenant ``numero`` or annex 3 update ``numero``."""
+    if update:
+        return annex_update_stem(slug, numero)
     return convention_stem(slug) if numero == 0 else avenant_stem(slug, numero)
 
 

@@ -1,5 +1,9 @@
 """The avenant plan: what changed since the last signed act, what it requires, which deliberations authorise it.
 
+A change of the intercommunality's referent or deputy alone is made, by default, by an update of annex 3 that
+its executive notifies (article 4.2 of the convention, ``programme.changement_referents``): no avenant, no
+deliberation. Any other change in the same edit makes an avenant, which then carries the referents too.
+
 Whether the avenant is final is the verdict's (``acts/readiness.py``), read from these facts.
 """
 
@@ -11,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from convgen.acts.diff import Change, amended, amending, diff_epci, diff_programme
-from convgen.acts.names import avenant_stem
+from convgen.acts.names import annex_update_stem, avenant_stem
 from convgen.acts.register import (
     Acte,
     ApprobationAvenant,
@@ -62,6 +66,42 @@ class AvenantPlan:
         return self.registre.next_numero
 
     @property
+    def referent_changes(self) -> list[Change]:
+        """Return the changes of the intercommunality's referent or deputy (annex 3, article 4.2)."""
+        return [c for c in self.amending if c.path.split(".")[0] in REFERENT_KEYS]
+
+    @property
+    def by_annex_update(self) -> bool:
+        """Return True when the changes are made by an update of annex 3, without avenant (article 4.2).
+
+        Only the intercommunality's referent or deputy changed, and ``programme.changement_referents`` is
+        « mise_a_jour_annexe » (the default): any other change makes an avenant, which carries the referents too.
+        """
+        amending = self.amending
+        return (
+            self.programme.changement_referents == "mise_a_jour_annexe"
+            and bool(amending)
+            and len(self.referent_changes) == len(amending)
+        )
+
+    @property
+    def update_numero(self) -> int:
+        """Return the number of the pending update of annex 3."""
+        return self.registre.next_update_numero
+
+    @property
+    def update_stem(self) -> str:
+        """Return the file stem of the pending update of annex 3: ``annexe-3-mise-a-jour-01-<slug>``."""
+        return annex_update_stem(self.slug, self.update_numero)
+
+    @property
+    def last_deliberated(self) -> Acte:
+        """Return the last convention or avenant signed: an avenant's deliberations must follow it."""
+        last = self.registre.last_deliberated
+        assert last is not None
+        return last
+
+    @property
     def amending(self) -> list[Change]:
         """Return the changes the avenant makes."""
         return amending(self.changes)
@@ -103,7 +143,7 @@ class AvenantPlan:
         written = f"la date inscrite, {date_in_words(date)},"
         if council and date in self._used:
             return f"{written} est celle d’un avenant déjà signé"
-        if date <= self.last.date_signature:
+        if date <= self.last_deliberated.date_signature:
             return f"{written} ne l’est pas"
         if date > self.today:
             return f"{written} est à venir : nous sommes le {date_in_words(self.today)}"
@@ -117,7 +157,7 @@ class AvenantPlan:
     @property
     def missing(self) -> list[MissingDeliberation]:
         """Return the deliberations authorising this avenant that are still unknown or cannot authorise it."""
-        after = f"postérieure à {self.last.signed}"
+        after = f"postérieure à {self.last_deliberated.signed}"
         missing = []
         for file, what, written, council in (
             (f"epci/{self.slug}.yaml", "du conseil communautaire", self.epci.deliberation_avenant, True),
@@ -206,6 +246,10 @@ class AvenantPlan:
     def stem(self) -> str:
         """Return the file stem of the avenant: ``avenant-01-<slug>``."""
         return avenant_stem(self.slug, self.numero)
+
+
+REFERENT_KEYS = ("referent", "suppleant")
+"""The intercommunality's designations that article 4.2 lets an update of annex 3 change."""
 
 
 def reportable(changes: Sequence[Change]) -> list[Change]:

@@ -74,6 +74,15 @@ def avenant_verdict(plan: AvenantPlan) -> Verdict:
     return _verdict(reasons)
 
 
+def annex_update_verdict(plan: AvenantPlan) -> Verdict:
+    """Return the verdict of the pending update of annex 3 of ``plan`` (article 4.2).
+
+    It needs no deliberation: the intercommunality's executive notifies it. Its only reason is the values to
+    confirm; after the end of the convention, :func:`status` says that nothing can be signed.
+    """
+    return _verdict(_confirmation_reasons(plan.epci))
+
+
 def figure_reasons(figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Return one reason per figure that keeps the text from being signed: missing, unreadable or a sample."""
     reasons = []

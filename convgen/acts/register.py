@@ -1,4 +1,7 @@
-"""The register of signed acts, ``registre/<slug>.yaml``: the convention, then avenant 1, 2, …
+"""The register of signed acts, ``registre/<slug>.yaml``: the convention, then avenants 1, 2, … and annex updates.
+
+An update of annex 3 (article 4.2: a new referent or deputy of the intercommunality, notified without avenant)
+is an act of its own kind, numbered 1, 2, … apart from the avenants, in the order of signature with them.
 
 Written only by ``convgen sign`` (a header comment says so) and reviewed in pull requests like a lock file:
 each act names the PDF that was signed, its sha256, and the data as signed. It is read with the same safe
@@ -36,22 +39,31 @@ HEADER = (
 RESTORE = "le registre est écrit par convgen : restaurez-le depuis git"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
-ActType = Literal["convention", "avenant"]
+ActType = Literal["convention", "avenant", "mise_a_jour_annexe"]
+ANNEX_UPDATE: ActType = "mise_a_jour_annexe"
 
 
-def pdf_name(slug: str, numero: int) -> str:
-    """Return the file name of the PDF of an act: the convention (0) or avenant ``numero``."""
-    return f"{act_stem(slug, numero)}.pdf"
+def pdf_name(slug: str, numero: int, update: bool = False) -> str:
+    """Return the file name of the PDF of an act: the convention (0), avenant or annex 3 update ``numero``."""
+    return f"{act_stem(slug, numero, update)}.pdf"
 
 
-def act_label(numero: int) -> str:
-    """Return "la convention" (numéro 0) or "l’avenant n° 2"."""
-    return "la convention" if numero == 0 else f"l’avenant n° {numero}"
+def act_name(numero: int, update: bool = False) -> str:
+    """Return "convention" (numéro 0), "avenant n° 2" or "mise à jour n° 1 de l’annexe 3", without article."""
+    if update:
+        return f"mise à jour n° {numero} de l’annexe 3"
+    return "convention" if numero == 0 else f"avenant n° {numero}"
 
 
-def signed_word(numero: int) -> str:
-    """Return "signée" for the convention, "signé" for an avenant."""
-    return "signée" if numero == 0 else "signé"
+def act_label(numero: int, update: bool = False) -> str:
+    """Return "la convention" (numéro 0), "l’avenant n° 2" or "la mise à jour n° 1 de l’annexe 3"."""
+    name = act_name(numero, update)
+    return f"l’{name}" if numero and not update else f"la {name}"
+
+
+def signed_word(numero: int, update: bool = False) -> str:
+    """Return "signée" for the convention and an annex update, "signé" for an avenant."""
+    return "signée" if numero == 0 or update else "signé"
 
 
 def register_path(root: Path, slug: str) -> Path:
@@ -126,7 +138,7 @@ class ApprobationAvenant(StrictModel):
 
 
 class Acte(StrictModel):
-    """One signed act: the convention (numéro 0) or an avenant (numéro 1, 2, …)."""
+    """One signed act: the convention (numéro 0), an avenant or an update of annex 3 (numéro 1, 2, … each)."""
 
     model_config = ConfigDict(title="Acte signé")
 
@@ -144,7 +156,8 @@ class Acte(StrictModel):
         """Require the number to match the type and the sha256 to be 64 hexadecimal digits."""
         if (self.type == "convention") != (self.numero == 0):
             raise error(
-                f"{self.type} n° {self.numero} : la convention porte le numéro 0, les avenants 1, 2, …",
+                f"{self.type} n° {self.numero} : la convention porte le numéro 0, les avenants et les mises à jour "
+                "de l’annexe 3 1, 2, …",
                 RESTORE,
                 ("numero",),
             )
@@ -157,28 +170,51 @@ class Acte(StrictModel):
         return self
 
     @property
+    def update(self) -> bool:
+        """Return True for an update of annex 3 (article 4.2), made without avenant."""
+        return self.type == ANNEX_UPDATE
+
+    @property
+    def name(self) -> str:
+        """Return "convention", "avenant n° 2" or "mise à jour n° 1 de l’annexe 3"."""
+        return act_name(self.numero, self.update)
+
+    @property
     def label(self) -> str:
-        """Return "la convention" or "l’avenant n° 2"."""
-        return act_label(self.numero)
+        """Return "la convention", "l’avenant n° 2" or "la mise à jour n° 1 de l’annexe 3"."""
+        return act_label(self.numero, self.update)
+
+    @property
+    def signed_word(self) -> str:
+        """Return "signée" or "signé", agreed with the act."""
+        return signed_word(self.numero, self.update)
 
     @property
     def signed(self) -> str:
         """Return "la convention signée le 2 avril 2024" or "l’avenant n° 1 signé le 3 mars 2025"."""
 
-        return f"{self.label} {signed_word(self.numero)} le {date_in_words(self.date_signature)}"
+        return f"{self.label} {self.signed_word} le {date_in_words(self.date_signature)}"
 
 
 def _check_sequence(slug: str, actes: tuple[Acte, ...], at: tuple[str | int, ...]) -> None:
-    """Require the convention first, then consecutive avenants with their PDF names, dates never going back."""
+    """Require the convention first, then avenants and annex updates each numbered in turn, dates never going back."""
+    count = {"avenant": 0, ANNEX_UPDATE: 0}
     for index, acte in enumerate(actes):
-        if acte.numero != index:
-            expected = "la convention (numéro 0)" if index == 0 else f"l’avenant n° {index}"
+        if index == 0 or acte.type == "convention":
+            expected_numero, expected = 0, "la convention (numéro 0) est attendue"
+            if index:
+                expected_numero, expected = -1, "un avenant ou une mise à jour de l’annexe 3 est attendu"
+        else:
+            count[acte.type] += 1
+            expected_numero = count[acte.type]
+            expected = f"{act_label(expected_numero, acte.update)} est attendu{'e' if acte.update else ''}"
+        if acte.numero != expected_numero or (index == 0) != (acte.type == "convention"):
             raise error(
-                f"acte n° {acte.numero} à la place {index + 1} : {expected} est attendu ici",
+                f"acte n° {acte.numero} à la place {index + 1} : {expected} ici",
                 RESTORE,
                 (*at, index, "numero"),
             )
-        expected_pdf = pdf_name(slug, acte.numero)
+        expected_pdf = pdf_name(slug, acte.numero, acte.update)
         if acte.pdf != expected_pdf:
             raise error(
                 f"nom de PDF « {acte.pdf} » inattendu pour {acte.label} : « {expected_pdf} » attendu",
@@ -240,10 +276,10 @@ class Registre(StrictModel):
                     RESTORE,
                     ("periodes_closes", number, "debut"),
                 )
-        if self.signature_en_cours is not None and self.signature_en_cours.numero != len(self.actes):
+        if self.signature_en_cours is not None and self.signature_en_cours.numero != self.next_numero:
             raise error(
                 f"signature en cours de l’acte n° {self.signature_en_cours.numero} : seul l’acte en attente "
-                f"(n° {len(self.actes)}) peut être en cours de signature",
+                f"(n° {self.next_numero}) peut être en cours de signature",
                 RESTORE,
                 ("signature_en_cours", "numero"),
             )
@@ -262,12 +298,27 @@ class Registre(StrictModel):
     @property
     def avenants(self) -> tuple[Acte, ...]:
         """Return the signed avenants, in order."""
-        return self.actes[1:]
+        return tuple(acte for acte in self.actes if acte.type == "avenant")
+
+    @property
+    def annex_updates(self) -> tuple[Acte, ...]:
+        """Return the signed updates of annex 3 (article 4.2), in order."""
+        return tuple(acte for acte in self.actes if acte.update)
+
+    @property
+    def last_deliberated(self) -> Acte | None:
+        """Return the last convention or avenant signed (the acts deliberations authorise), or None."""
+        return next((acte for acte in reversed(self.actes) if not acte.update), None)
 
     @property
     def next_numero(self) -> int:
         """Return the number of the pending act: 0 for the convention, else the next avenant."""
-        return len(self.actes)
+        return len(self.avenants) + 1 if self.actes else 0
+
+    @property
+    def next_update_numero(self) -> int:
+        """Return the number of the next update of annex 3."""
+        return len(self.annex_updates) + 1
 
     def _with(self, **changes: Any) -> Registre:
         """Return the register with ``changes`` (validated again), everything else kept."""
@@ -336,13 +387,15 @@ def new_act(
     departement: Departement | None = None,
     pdf_signe: PdfSigne | None = None,
     pdf_archive: str | None = None,
+    *,
+    update: bool = False,
 ) -> Acte:
-    """Return the act ``numero`` signed on ``date_signature``, with the data as signed."""
+    """Return the act ``numero`` (an annex 3 update when ``update``) signed on ``date_signature``, with its data."""
     return Acte(
-        type="convention" if numero == 0 else "avenant",
+        type=ANNEX_UPDATE if update else "convention" if numero == 0 else "avenant",
         numero=numero,
         date_signature=date_signature,
-        pdf=pdf_name(slug, numero),
+        pdf=pdf_name(slug, numero, update),
         pdf_sha256=pdf_sha256,
         donnees=Donnees(epci=epci, programme=programme, departement=departement),
         pdf_signe=pdf_signe,
@@ -375,9 +428,9 @@ def kept_file(slug: str, acte: Acte) -> str:
     return acte.pdf_archive or f"{archive_dir(slug)}/{acte.pdf}"
 
 
-def built_copy_name(folder: str, slug: str, numero: int) -> str:
-    """Return where the PDF built for a paper act is archived: ``<folder>/<stem>.pdf`` (``period_folder``)."""
-    return f"{folder}/{pdf_name(slug, numero)}"
+def built_copy_name(folder: str, pdf: str) -> str:
+    """Return where the PDF built for a paper act is archived: ``<folder>/<pdf>`` (``period_folder``, ``Acte.pdf``)."""
+    return f"{folder}/{pdf}"
 
 
 def keep_file(root: Path, rel: str, data: bytes) -> None:

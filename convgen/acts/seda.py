@@ -24,7 +24,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from convgen.acts.evidence import PROVES
 from convgen.acts.formats import identify
-from convgen.acts.register import Acte, PdfSigne, signed_word
+from convgen.acts.register import Acte, PdfSigne
 from convgen.data.model import Personne, Programme
 from convgen.data.project import Archives
 from convgen.documents.context import millesime, with_article_de
@@ -122,12 +122,22 @@ def _title(transfer: Transfer, acte: Acte) -> str:
     """Return the act's title, as its document gives it."""
     if acte.numero == 0:
         return f"Convention de partenariat — conseiller numérique {transfer.period} — {transfer.epci_nom}"
+    if acte.update:
+        return (
+            f"Mise à jour n° {acte.numero} de l’annexe 3 à la convention de partenariat — conseiller numérique — "
+            f"{transfer.epci_nom}"
+        )
     return f"Avenant n° {acte.numero} à la convention de partenariat — conseiller numérique — {transfer.epci_nom}"
 
 
 def _deliberations(acte: Acte) -> list[tuple[dt.date, str]]:
-    """Return the deliberations that authorised the act, as signed: date and who deliberated."""
+    """Return the deliberations that authorised the act, as signed: date and who deliberated.
+
+    An update of annex 3 has none: article 4.2 lets the intercommunality change its referent by notification.
+    """
     epci, departement = acte.donnees.epci, acte.donnees.departement
+    if acte.update:
+        return []
     if acte.numero == 0:
         found = [(epci.deliberation, f"du conseil communautaire {with_article_de(epci.nom)}")]
         if departement is not None:
@@ -141,13 +151,13 @@ def _deliberations(acte: Acte) -> list[tuple[dt.date, str]]:
 
 def _signed_by(acte: Acte, signe: PdfSigne | None) -> str:
     """Return who signed the act, in words: « Signée sur papier par Madame … (Communauté de communes …) et … »."""
-    word = signed_word(acte.numero).capitalize()
+    word = acte.signed_word.capitalize()
     if signe is not None and signe.signatures:
         names = [_signer_name(s.signataire)[0] for s in signe.signatures]
         return f"{word} électroniquement par " + " et ".join(names)
     epci, departement = acte.donnees.epci, acte.donnees.departement
     people = [f"{_person(epci.president)} ({epci.nom})"]
-    if departement is not None:
+    if departement is not None and not acte.update:  # an annex update is signed by the intercommunality alone
         people.append(f"{_person(departement.president)} ({departement.nom})")
     return f"{word} sur papier par " + " et ".join(people)
 
@@ -170,15 +180,21 @@ def _content(unit: etree._Element, transfer: Transfer, packed: PackedAct) -> Non
     _el(content, "OriginatingSystemId", packed.stem)
     authorised = " ; ".join(f"délibération {who} du {date_in_words(date)}" for date, who in _deliberations(acte))
     allowed = "Autorisée" if acte.numero == 0 else "Autorisé"
+    authority = (
+        "Faite sans délibération, en application de l’article 4.2 de la convention (changement de référent "
+        "notifié au Département)"
+        if acte.update
+        else f"{allowed} par : {authorised or 'délibérations non enregistrées'}"
+    )
     _fr(
         content,
         "Description",
-        f"{_signed_by(acte, signe)}, le {signed_on}. {allowed} par : "
-        f"{authorised or 'délibérations non enregistrées'}. "
+        f"{_signed_by(acte, signe)}, le {signed_on}. {authority}. "
         f"Période de la convention : du {date_in_words(acte.donnees.programme.debut)} au "
         f"{date_in_words(acte.donnees.programme.fin)}. Preuve : {_level(signe)}.",
     )
-    _fr(content, "DocumentType", "Convention de partenariat" if acte.numero == 0 else "Avenant")
+    kind = "Convention de partenariat" if acte.numero == 0 else "Mise à jour d’annexe" if acte.update else "Avenant"
+    _fr(content, "DocumentType", kind)
     _el(content, "Language", "fr")
     _el(content, "DescriptionLanguage", "fr")
     coverage = _el(content, "Coverage")

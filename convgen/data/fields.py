@@ -37,6 +37,7 @@ from convgen.data.patterns import (
 
 Civilite = Literal["Madame", "Monsieur"]
 ModeSignature = Literal["electronique", "manuscrite"]
+ChangementReferents = Literal["mise_a_jour_annexe", "avenant"]
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 500

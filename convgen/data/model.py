@@ -19,6 +19,7 @@ from pydantic import (
 
 from convgen.data.fields import (
     FIGURES_DIR,
+    ChangementReferents,
     Civilite,
     Courriel,
     Date,
@@ -524,6 +525,17 @@ class Programme(StrictModel):
             "exemplaires signés à la main (« Fait au Mans, le … »). Un fichier epci/ peut le changer pour sa convention."
         ),
         examples=["electronique"],
+    )
+
+    changement_referents: ChangementReferents = Field(
+        default="mise_a_jour_annexe",
+        title="Changement de référent",
+        description=(
+            "« mise_a_jour_annexe » (valeur par défaut, article 4.2 : « En cas de changement, l'annexe est "
+            "modifiée ») : un changement du seul référent ou suppléant de l'intercommunalité est notifié par une mise "
+            "à jour de l'annexe 3 signée par son exécutif, sans délibération ; « avenant » : il est fait par avenant."
+        ),
+        examples=["mise_a_jour_annexe"],
     )
 
     horodatage: TimestampUrl | None = Field(

@@ -15,11 +15,10 @@ from typing import Any, Literal
 
 from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE
 from convgen.acts.readiness import status
-from convgen.acts.register import Acte, SignatureEnCours, kept_file, signed_word
-from convgen.acts.state import ProjectActs
+from convgen.acts.register import Acte, SignatureEnCours, act_name, kept_file
+from convgen.acts.state import Pending, ProjectActs
 from convgen.documents.french import date_in_words, period_label, typography, upper_name
 from convgen.errors import AmendError
-from convgen.runner.job import Job
 
 State = Literal[
     "signee",
@@ -64,12 +63,7 @@ class Row:
 
 def act_line(acte: Acte) -> str:
     """Return « convention signée le 2 avril 2024 » or « avenant n° 1 signé le 3 mars 2025 »."""
-    return f"{_bare_label(acte.numero)} {signed_word(acte.numero)} le {date_in_words(acte.date_signature)}"
-
-
-def _bare_label(numero: int) -> str:
-    """Return « convention » or « avenant n° 2 » (no article)."""
-    return "convention" if numero == 0 else f"avenant n° {numero}"
+    return f"{acte.name} {acte.signed_word} le {date_in_words(acte.date_signature)}"
 
 
 def missing_line(partial: SignatureEnCours, context: Mapping[str, Any]) -> str:
@@ -119,11 +113,11 @@ def certificates(partial: SignatureEnCours | None, last: Acte | None) -> tuple[s
     )
 
 
-def documents(acts: ProjectActs, slug: str, pending: Job | None) -> tuple[Link, ...]:
+def documents(acts: ProjectActs, slug: str, pending: Pending | None) -> tuple[Link, ...]:
     """Return the documents of ``build/<slug>/`` that exist, each named by its job's outputs or its act.
 
-    The convention, each signed avenant (its PDF as built; the signed file is kept in ``registre/``), the pending
-    avenant with its comparatif, the consolidated version.
+    The convention, each signed avenant or annex update (its PDF as built; the signed file is kept in
+    ``registre/``), the pending avenant with its comparatif or the pending annex update, the consolidated version.
     """
     registre = acts.register(slug)
     convention = acts.convention(slug)
@@ -131,13 +125,13 @@ def documents(acts: ProjectActs, slug: str, pending: Job | None) -> tuple[Link, 
         (f"{convention.stem}.docx", "Convention (DOCX)", "acte"),
         (convention.pdf_name, "Convention (PDF)", "acte"),
     ]
-    candidates += [(a.pdf, f"Avenant n° {a.numero} (PDF)", "acte") for a in registre.avenants]
+    candidates += [(a.pdf, f"{a.name.capitalize()} (PDF)", "acte") for a in registre.actes[1:]]
     if pending is not None:
-        numero = registre.next_numero
+        name, job = act_name(pending.numero, pending.update), pending.job
         candidates += [
-            (f"{pending.stem}.docx", f"Avenant n° {numero} (DOCX)", "acte"),
-            (pending.pdf_name, f"Avenant n° {numero} (PDF)", "acte"),
-            *[(f"{name}.docx", f"Comparatif de l’avenant n° {numero} (DOCX)", "comparatif") for name in pending.extras],
+            (f"{job.stem}.docx", f"{name.capitalize()} (DOCX)", "acte"),
+            (job.pdf_name, f"{name.capitalize()} (PDF)", "acte"),
+            *[(f"{extra}.docx", f"Comparatif de l’{name} (DOCX)", "comparatif") for extra in job.extras],
         ]
     consolidated = acts.consolidated(slug)
     if consolidated is not None:
@@ -154,7 +148,7 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
     last = registre.last
     actes = [act_line(a) for a in registre.actes]
     signataires = presidents(job.context)
-    pending: Job | None = None
+    pending: Pending | None = None
     state: State
     if last is None:
         deliberation = job.context["epci"]["deliberation"]
@@ -172,15 +166,16 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
         except AmendError as error:
             plan = None
             state, statut = "a-revoir", f"{statut} ; à revoir : {error}"
-        pending = acts.avenant(slug) if plan is not None else None
+        pending = acts.pending(slug) if plan is not None else None
         if plan is not None and pending is not None:
-            signataires = presidents(pending.context)
-            numero = f"avenant n° {plan.numero}"
-            readiness = status(pending.verdict, plan.end, acts.today, feminine=False)
+            job = pending.job
+            signataires = presidents(job.context)[:1] if pending.update else presidents(job.context)
+            numero = act_name(pending.numero, pending.update)
+            readiness = status(job.verdict, plan.end, acts.today, feminine=pending.feminine)
             if partial is not None:
-                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, pending.context)}"
+                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, job.context)}"
             elif readiness.state == "projet":
-                state, statut = "avenant-projet", f"{statut} ; {numero} en projet — {pending.verdict.describe()}"
+                state, statut = "avenant-projet", f"{statut} ; {numero} en projet — {job.verdict.describe()}"
             elif readiness.state == "terminee":
                 state, statut = "avenant-terminee", f"{statut} ; {numero} : {readiness.text}"
             else:
@@ -210,9 +205,7 @@ def closed_rows(acts: ProjectActs) -> list[Row]:
         registre = acts.register(slug)
         for periode in registre.periodes_closes:
             links = tuple(
-                Link(
-                    f"{_bare_label(a.numero).capitalize()} {signed_word(a.numero)} (PDF archivé)", f"../{kept}", "acte"
-                )
+                Link(f"{a.name.capitalize()} {a.signed_word} (PDF archivé)", f"../{kept}", "acte")
                 for a in periode.actes
                 if (acts.root / (kept := kept_file(slug, a))).is_file()
             )

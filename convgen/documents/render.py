@@ -33,6 +33,7 @@ from convgen.errors import RenderError, TemplateError
 
 CONVENTION = "convention.docx"
 ANNEXE = "annexe.docx"
+UPDATE = "mise-a-jour-annexe.docx"  # the update of annex 3 (article 4.2), ``acts/annex_update.py``
 ANNEXE_FIELD = "annexe"
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     CONVENTION: (
@@ -79,8 +80,18 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
             for attr in (f"{role}_titre", "nom_complet", "fonction", "courriel", "telephone")
         ),
     ),
+    UPDATE: (
+        "projet",
+        "mise_a_jour.numero",
+        "mise_a_jour.objet",
+        "mise_a_jour.convention_signee_le",
+        "epci.president.Le_titre",
+        "epci.president.signature",
+        "signature.electronique",
+        ANNEXE_FIELD,
+    ),
 }
-SUBDOCUMENTS: dict[str, tuple[str, ...]] = {CONVENTION: (ANNEXE_FIELD,)}
+SUBDOCUMENTS: dict[str, tuple[str, ...]] = {CONVENTION: (ANNEXE_FIELD,), UPDATE: (ANNEXE_FIELD,)}
 _FIXED_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 _ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
 CORE = "docProps/core.xml"

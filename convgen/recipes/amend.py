@@ -12,7 +12,7 @@ from typing import Any
 from convgen.acts.convention import select
 from convgen.acts.diff import amended
 from convgen.acts.plan import AvenantPlan, reportable
-from convgen.acts.register import write_register
+from convgen.acts.register import act_label, signed_word, write_register
 from convgen.acts.state import ProjectActs
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
@@ -30,24 +30,24 @@ class AmendPlan:
     avenants: int
     signed: int
     plans: dict[str, tuple[AvenantPlan, Job]] = field(default_factory=dict)  # the avenant drafted, per slug
+    updates: int = 0  # the updates of annex 3 drafted (article 4.2)
 
 
 EXPIRY_WARNING = dt.timedelta(days=60)  # « la convention expire le … » within this of its end
 
 
-def expiry_notes(slug: str, plan: AvenantPlan, today: dt.date) -> list[str]:
-    """Return what the end of the convention means for the pending avenant today, if anything.
+def expiry_notes(slug: str, plan: AvenantPlan, today: dt.date, *, update: bool = False) -> list[str]:
+    """Return what the end of the convention means for the pending avenant (or annex update) today, if anything.
 
     After the end nothing can be signed (``readiness.status`` says « période terminée » of a final text too).
     """
     end = date_in_words(plan.end)
+    numero = plan.update_numero if update else plan.numero
+    act, signed = act_label(numero, update), signed_word(numero, update)
     if today > plan.end:
-        return [
-            f"{slug} : l’avenant n° {plan.numero} n’est pas à signer — période terminée le {end} : il faut une "
-            "nouvelle convention."
-        ]
+        return [f"{slug} : {act} n’est pas à signer — période terminée le {end} : il faut une nouvelle convention."]
     if today >= plan.end - EXPIRY_WARNING:
-        return [f"{slug} : attention — la convention expire le {end} : l’avenant doit être signé avant cette date."]
+        return [f"{slug} : attention — la convention expire le {end} : {act} doit être {signed} avant cette date."]
     return []
 
 
@@ -58,7 +58,7 @@ def plan_amendments(acts: ProjectActs, slugs: Sequence[str] = ()) -> AmendPlan:
     jobs: list[Job] = []
     notes: list[str] = []
     refused: list[str] = []
-    avenants = signed = 0
+    avenants = signed = updates = 0
     plans: dict[str, tuple[AvenantPlan, Job]] = {}
     for slug in selected:
         try:
@@ -82,14 +82,26 @@ def plan_amendments(acts: ProjectActs, slugs: Sequence[str] = ()) -> AmendPlan:
             notes += expiry_notes(slug, plan, acts.today)
             jobs.append(avenant)
             plans[slug] = (plan, avenant)
-        elif not plan.informative and slugs:
+        update = acts.annex_update(slug)
+        if update is not None:
+            updates += 1
+            elements = ", ".join(amended(plan.amending))
+            draft = f" (projet — {update.verdict.describe()})" if update.draft else ""
+            notes.append(
+                f"{slug} : mise à jour n° {plan.update_numero} de l’annexe 3 à rédiger — modifie : {elements}{draft} ; "
+                "sans avenant ni délibération (article 4.2), elle est signée par l’exécutif de l’intercommunalité "
+                "seul et notifiée au Département."
+            )
+            notes += expiry_notes(slug, plan, acts.today, update=True)
+            jobs.append(update)
+        if avenant is None and update is None and not plan.informative and slugs:
             notes.append(f"{slug} : aucune modification depuis {plan.last.signed} — rien à amender.")
         consolidated = acts.consolidated(slug)
         if consolidated is not None:
             jobs.append(consolidated)
     if refused:
         raise AmendError("\n".join(refused))
-    return AmendPlan(jobs, notes, avenants, signed, plans)
+    return AmendPlan(jobs, notes, avenants, signed, plans, updates)
 
 
 def build_avenants(
@@ -110,9 +122,10 @@ def build_avenants(
     plan = plan_amendments(acts, slugs)
     for note in plan.notes:
         echo(note)
-    if not plan.avenants:
+    if not plan.avenants and not plan.updates:
         echo(
-            "Aucun avenant à rédiger : aucune modification à faire par avenant depuis les derniers actes signés."
+            "Aucun avenant à rédiger : aucune modification à faire par avenant ni par mise à jour de l’annexe 3 "
+            "depuis les derniers actes signés."
             if plan.signed
             else "Aucun avenant à rédiger : aucun acte n’est encore enregistré comme signé (dossier registre/)."
         )

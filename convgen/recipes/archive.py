@@ -56,7 +56,7 @@ def _read(root: Path, rel: str) -> bytes:
 
 def _packed(root: Path, slug: str, acte: Acte) -> PackedAct:
     """Return an act with its archived files, as the package holds them."""
-    stem = act_stem(slug, acte.numero)
+    stem = act_stem(slug, acte.numero, acte.update)
     signe = acte.pdf_signe
     if signe is not None and signe.signatures:
         files = (PackedFile(Path(signe.fichier).name, _read(root, signe.fichier), "BinaryMaster_1", "acte signé"),)

@@ -36,7 +36,7 @@ def archive_built_acts(root: Path, slug: str, *, echo: Echo = print) -> int:
                 f"{sha256_bytes(data)[:12]}… au lieu de {acte.pdf_sha256[:12]}…) — il a été reconstruit depuis ; "
                 "rien n’a été archivé."
             )
-        name = built_copy_name(period_folder(registre, acte.donnees.programme), slug, acte.numero)
+        name = built_copy_name(period_folder(registre, acte.donnees.programme), acte.pdf)
         keep_file(root, name, data)
         actes[index] = acte.model_copy(update={"pdf_archive": name})
         echo(f"Archivé : {acte.label} de {slug} ({name}, sha256 {acte.pdf_sha256[:12]}…).")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from convgen.acts.avenant import lint_context
+from convgen.acts.annex_update import template_context
 from convgen.acts.readiness import status
 from convgen.acts.register import REGISTER_DIR, load_register
 from convgen.acts.state import ProjectActs
@@ -58,7 +58,7 @@ def check_project(root: Path, *, cached: bool = False) -> Project:
     if marker is not None and marker.is_file():
         return project
 
-    problems = lint_templates(root / "templates", lint_context(project))
+    problems = lint_templates(root / "templates", template_context(project))
     if problems:
         raise TemplateError("\n".join(str(p) for p in problems))
     if marker is not None:
@@ -148,7 +148,7 @@ def progress_printer(echo: Echo) -> Callable[[Outcome, int, int], None]:
 
 
 # The documents whose name is feminine: « convention construite », « convention consolidée inchangée ».
-FEMININE_NOUNS = frozenset({"convention"})
+FEMININE_NOUNS = frozenset({"convention", "mise"})
 
 
 def agreed(label: str, status: str) -> str:
@@ -195,19 +195,15 @@ def readiness_lines(acts: ProjectActs) -> list[str]:
     ended: list[str] = []
     ready: list[str] = []
     for slug in acts.slugs:
-        registre = acts.register(slug)
-        if registre.convention is None:
-            job, end, feminine = acts.convention(slug), acts.project.programme.fin, True
-        else:
-            try:
-                plan, avenant = acts.plan(slug), acts.avenant(slug)
-            except ConvgenError as error:
-                drafts.append(f"  - {slug} : à revoir — {error}")
-                continue
-            if plan is None or avenant is None:
-                continue
-            job, end, feminine = avenant, plan.end, False
-        readiness = status(job.verdict, end, acts.today, feminine=feminine)
+        try:
+            pending = acts.pending(slug)
+        except ConvgenError as error:
+            drafts.append(f"  - {slug} : à revoir — {error}")
+            continue
+        if pending is None:
+            continue
+        job = pending.job
+        readiness = status(job.verdict, pending.end, acts.today, feminine=pending.feminine)
         if readiness.state == "projet":
             drafts.append(f"  - {slug} ({job.label}) : {job.verdict.describe()}")
         elif readiness.state == "terminee":

@@ -68,6 +68,7 @@ class Pending:
 
     slug: str
     numero: int
+    update: bool  # an update of annex 3 (article 4.2), signed by the intercommunality alone
     epci: Epci
     programme: Programme
     job: Job
@@ -75,9 +76,14 @@ class Pending:
     authorised_on: dt.date  # the latest deliberation authorising it
 
     @property
+    def label(self) -> str:
+        """Return « la convention », « l’avenant n° 1 » or « la mise à jour n° 1 de l’annexe 3 »."""
+        return act_label(self.numero, self.update)
+
+    @property
     def what(self) -> str:
         """Return « la convention ne peut pas être signée » / « l’avenant n° 1 ne peut pas être signé »."""
-        return f"{act_label(self.numero)} ne peut pas être {signed_word(self.numero)}"
+        return f"{self.label} ne peut pas être {signed_word(self.numero, self.update)}"
 
     @property
     def end(self) -> dt.date:
@@ -103,26 +109,29 @@ def pending_act(acts: ProjectActs, slug: str) -> Pending:
     """
     epci = select(acts.project, [slug])[slug]
     registre = acts.register(slug)
-    numero = registre.next_numero
-    if numero == 0:
-        job = acts.convention(slug)
+    pending = acts.pending(slug)
+    if pending is None:
+        plan = acts.plan(slug)
+        assert plan is not None
+        extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
+        raise AmendError(
+            f"{slug} : rien à signer — aucune modification à faire par avenant ni par mise à jour de l’annexe 3 "
+            f"depuis {plan.last.signed}." + (f" Modifications sans avenant :{extra}" if extra else "")
+        )
+    if pending.kind == "convention":
         authorised = [epci.deliberation, acts.project.departement.deliberation]
+    elif pending.update:  # no deliberation: the intercommunality's executive notifies it (article 4.2)
+        authorised = [registre.last.date_signature] if registre.last is not None else []
     else:
         plan = acts.plan(slug)
         assert plan is not None
-        avenant = acts.avenant(slug)
-        if avenant is None:
-            extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
-            raise AmendError(
-                f"{slug} : rien à signer — aucune modification à faire par avenant depuis {plan.last.signed}."
-                + (f" Modifications sans avenant :{extra}" if extra else "")
-            )
-        job = avenant
         authorised = [plan.deliberation, plan.departement_authorisation]
+    job = pending.job
+    label = act_label(pending.numero, pending.update)
     if job.draft:
-        raise AmendError(f"{slug} : {act_label(numero)} est un projet — {job.verdict.describe()}.")
+        raise AmendError(f"{slug} : {label} est un projet — {job.verdict.describe()}.")
     dates = [d for d in authorised if d is not None]
-    return Pending(slug, numero, epci, acts.project.programme, job, registre, max(dates))
+    return Pending(slug, pending.numero, pending.update, epci, acts.project.programme, job, registre, max(dates))
 
 
 def check_date(pending: Pending, date_signature: dt.date, today: dt.date) -> None:
@@ -175,7 +184,7 @@ def sign(
     if pending.mode == "electronique":
         if pdf is None:
             raise AmendError(
-                f"{slug} : {act_label(pending.numero)} se signe électroniquement — donnez le PDF signé : "
+                f"{slug} : {pending.label} se signe électroniquement — donnez le PDF signé : "
                 f"convgen sign {slug} --pdf FICHIER.pdf (ou signez un champ : --certificat FICHIER.p12 --champ NOM)."
             )
         if date_signature is not None:
@@ -184,7 +193,7 @@ def sign(
                 "PDF — retirez --date."
             )
     elif date_signature is None:
-        raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — donnez --date AAAA-MM-JJ.")
+        raise AmendError(f"{slug} : {pending.label} se signe sur papier — donnez --date AAAA-MM-JJ.")
     if date_signature is not None:
         check_date(pending, date_signature, today)  # on paper, the date is refused before anything is built
     data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
@@ -223,12 +232,13 @@ def sign(
             project.departement,
             archived,
             built_copy,
+            update=pending.update,
         )
         registre = pending.registre.with_act(acte)
         write_register(root, registre)
         acts.forget(slug)  # the dashboard drawn after this run reads the register just written
         echo(
-            f"Signature enregistrée : {acte.label} de {slug}, {signed_word(acte.numero)} le "
+            f"Signature enregistrée : {acte.label} de {slug}, {acte.signed_word} le "
             f"{date_in_words(acte.date_signature)} ({acte.pdf}, sha256 {acte.pdf_sha256[:12]}…)"
             + (f", PDF signé archivé dans {archived.fichier}" if archived else "")
             + (f", PDF imprimé archivé dans {built_copy}" if built_copy else "")
@@ -264,7 +274,7 @@ def sign_with_certificate(
     acts = ProjectActs(check_project(root, cached=True), root, today or today_in_france())
     pending = pending_act(acts, slug)
     if pending.mode != "electronique":
-        raise AmendError(f"{slug} : {act_label(pending.numero)} se signe sur papier — --certificat ne s’applique pas.")
+        raise AmendError(f"{slug} : {pending.label} se signe sur papier — --certificat ne s’applique pas.")
     if field not in pending.fields:
         raise AmendError(f"{slug} : champ « {field} » inconnu — champs de l’acte : {', '.join(pending.fields)}.")
     partial = pending.registre.signature_en_cours
@@ -340,8 +350,8 @@ def _record_partial(
     write_atomic(root / archived.fichier, data)
     write_register(root, registre)
     echo(
-        f"Signature incomplète : {act_label(pending.numero)} de {pending.slug} n’est pas encore "
-        f"{signed_word(pending.numero)} — à signer encore : {', '.join(act.missing)} ; "
+        f"Signature incomplète : {pending.label} de {pending.slug} n’est pas encore "
+        f"{signed_word(pending.numero, pending.update)} — à signer encore : {', '.join(act.missing)} ; "
         f"PDF archivé dans {archived.fichier}."
     )
     for line in _signature_lines(archived):
@@ -363,7 +373,7 @@ def _keep_built(root: Path, pending: Pending, built: Path, expected: str) -> str
     data = built.read_bytes()
     if sha256_bytes(data) != expected:  # build/ changed under the lock: never archive other bytes
         raise AmendError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez convgen sign.")
-    name = built_copy_name(period_folder(pending.registre, pending.programme), pending.slug, pending.numero)
+    name = built_copy_name(period_folder(pending.registre, pending.programme), pending.job.pdf_name)
     keep_file(root, name, data)
     return name
 

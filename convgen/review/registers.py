@@ -56,9 +56,9 @@ def register_changes(old_files: Mapping[str, bytes], new_files: Mapping[str, byt
         before_acts = before.actes if before else ()
         after_acts = after.actes if after else ()
         for acte in after_acts[len(before_acts) :]:
-            name, agreed = ("la convention", "e") if acte.numero == 0 else (f"l’avenant {NUMERO}{acte.numero}", "")
+            name, agreed = acte.label.replace("n° ", NUMERO), "e" if acte.signed_word.endswith("e") else ""
             signed_on = date_in_words(acte.date_signature)
-            lines.append(typography(f"- `{path}` : {name} signé{agreed} le {signed_on} est enregistré{agreed}."))
+            lines.append(typography(f"- `{path}` : {name} {acte.signed_word} le {signed_on} est enregistré{agreed}."))
         if before_acts[: len(after_acts)] != after_acts[: len(before_acts)] or len(after_acts) < len(before_acts):
             lines.append(
                 typography(

@@ -17,8 +17,8 @@ from convgen.acts.diff import Change, amended, diff_departement, diff_epci, diff
 from convgen.acts.names import avenant_stem, comparatif_stem, consolidated_stem, convention_stem
 from convgen.acts.plan import AvenantPlan
 from convgen.acts.readiness import TEXT_ONLY, status
-from convgen.acts.register import REGISTER_DIR, Registre, load_register, parse_register
-from convgen.acts.state import ProjectActs
+from convgen.acts.register import REGISTER_DIR, Registre, act_name, load_register, parse_register
+from convgen.acts.state import Pending, ProjectActs
 from convgen.data.load import load_sources
 from convgen.data.model import Epci
 from convgen.data.project import Project
@@ -33,7 +33,6 @@ from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_
 from convgen.review.pages import TEMPLATES_DIR, annex_pages_section
 from convgen.review.registers import register_changes, renewal_section
 from convgen.review.templates import template_changes
-from convgen.runner.job import Job
 
 NO_CHANGE = "Aucun changement des données des conventions."
 TITLE = "## Effet sur les conventions"
@@ -211,23 +210,29 @@ def _common_changes(old: _Side, new: _Side, registers: Mapping[str, Registre], a
     return trim(lines)
 
 
+def _pending_of(slug: str, acts: ProjectActs) -> tuple[AvenantPlan | None, Pending | None]:
+    """Return the plan of ``slug`` and its pending avenant or annex update, as ``convgen amend`` sees them."""
+    plan = acts.plan(slug)
+    return plan, acts.pending(slug) if plan is not None else None
+
+
 def _pending_line(slug: str, acts: ProjectActs) -> str:
     """Return « `slug` : avenant n° N, en projet — reasons » from the same plan and verdict as ``convgen amend``."""
     try:
-        plan, avenant = acts.plan(slug), acts.avenant(slug)
+        plan, pending = _pending_of(slug, acts)
     except AmendError as exc:
         return typography(f"  - `{slug}` : {exc}")
-    if plan is None or avenant is None:
+    if plan is None or pending is None:
         return typography(f"  - `{slug}` : aucun avenant")
-    state = _avenant_state(acts, plan, avenant, reasons=True)
-    return typography(f"  - `{slug}` : avenant {NUMERO}{plan.numero}, {state}")
+    state = _pending_state(acts, plan, pending, reasons=True)
+    return typography(f"  - `{slug}` : {act_name(pending.numero, pending.update)}, {state}").replace("n° ", NUMERO)
 
 
-def _avenant_state(acts: ProjectActs, plan: AvenantPlan, avenant: Job, *, reasons: bool = False) -> str:
+def _pending_state(acts: ProjectActs, plan: AvenantPlan, pending: Pending, *, reasons: bool = False) -> str:
     """Return « en projet » (« — reasons » if asked), « prêt à signer » or « période terminée le … »."""
-    readiness = status(avenant.verdict, plan.end, acts.today, feminine=False)
+    readiness = status(pending.job.verdict, plan.end, acts.today, feminine=pending.feminine)
     if readiness.state == "projet":
-        return f"en projet — {avenant.verdict.describe()}" if reasons else "en projet"
+        return f"en projet — {pending.job.verdict.describe()}" if reasons else "en projet"
     return readiness.text
 
 
@@ -278,16 +283,24 @@ def _signed_documents_line(slug: str, acts: ProjectActs) -> str:
     """Return the documents a change of a signed convention produces or keeps, from the plan ``amend`` uses."""
     kept = f"`build/{slug}/{convention_stem(slug)}.pdf`"
     try:
-        plan, avenant = acts.plan(slug), acts.avenant(slug)
+        plan, pending = _pending_of(slug, acts)
     except AmendError:
-        plan = avenant = None
-    if plan is None or avenant is None:
+        plan = pending = None
+    if plan is None or pending is None:
         return typography(f"**Documents** : la convention signée est conservée telle quelle ({kept}) ; aucun avenant.")
-    stem = avenant_stem(slug, plan.numero)
     consolidated = consolidated_stem(slug)
+    draft = ", en projet" if pending.job.draft else ""
+    if pending.update:
+        return typography(
+            f"**Documents produits** : la mise à jour {NUMERO}{pending.numero} de l’annexe 3 "
+            f"(`build/{slug}/{pending.job.stem}.docx` et `.pdf`{draft}), à signer par l’exécutif de "
+            f"l’intercommunalité seul ; la convention signée est conservée telle quelle ({kept}) ; la version "
+            f"consolidée (`{consolidated}.docx` et `.pdf`) sera refaite une fois la mise à jour signée."
+        )
+    stem = avenant_stem(slug, plan.numero)
     return typography(
-        f"**Documents produits** : l’avenant {NUMERO}{plan.numero} (`build/{slug}/{stem}.docx` et `.pdf`"
-        f"{', en projet' if avenant.draft else ''}) et son comparatif (`{comparatif_stem(slug, plan.numero)}.docx`) ; "
+        f"**Documents produits** : l’avenant {NUMERO}{plan.numero} (`build/{slug}/{stem}.docx` et `.pdf`{draft}) "
+        f"et son comparatif (`{comparatif_stem(slug, plan.numero)}.docx`) ; "
         f"la convention signée est conservée telle quelle ({kept}) ; la version consolidée (`{consolidated}.docx` "
         "et `.pdf`) sera refaite une fois l’avenant signé."
     )
@@ -345,10 +358,9 @@ def _next_act(slug: str, acts: ProjectActs, changes: Sequence[Change]) -> list[s
         return _with_warnings(lines, warnings)
     signed_on = f"signée le {date_in_words(signed.date_signature)}"
     try:
-        plan = acts.plan(slug)  # the same plan as ``convgen amend``
-        avenant = acts.avenant(slug)
+        plan, pending = _pending_of(slug, acts)  # the same plan as ``convgen amend``
     except AmendError:
-        plan = avenant = None
+        plan = pending = None
     if plan is None:
         lines.append(
             typography(
@@ -356,11 +368,22 @@ def _next_act(slug: str, acts: ProjectActs, changes: Sequence[Change]) -> list[s
             )
         )
         warnings += [f"{c.label} : {c.reason}." for c in changes if c.amends == "nouvelle convention"]
-    elif avenant is not None:
+    elif pending is not None and pending.update:
+        state = _pending_state(acts, plan, pending)
+        lines.append(
+            typography(
+                f"Une mise à jour {NUMERO}{pending.numero} de l’annexe 3 sera à signer ({state}) : elle remplacera "
+                "l’annexe 3 pour le référent et son suppléant, sans avenant ni délibération (article 4.2 de la "
+                "convention) ; elle est signée par l’exécutif de l’intercommunalité et notifiée au Département."
+            )
+        )
+        for reason in pending.job.verdict.reasons:
+            warnings.append(typography(f"{reason} — la mise à jour sera produite en projet."))
+    elif pending is not None:
         what = join([_AMENDED_WORDS[element] for element in amended(plan.amending)])
-        state = _avenant_state(acts, plan, avenant)
+        state = _pending_state(acts, plan, pending)
         lines.append(typography(f"Un avenant {NUMERO}{plan.numero} sera à signer ({state}) : il modifiera {what}."))
-        for reason in avenant.verdict.reasons:
+        for reason in pending.job.verdict.reasons:
             warnings.append(typography(f"{reason} — l’avenant sera produit en projet."))
     else:
         lines.append(typography(f"Aucun avenant n’est nécessaire : la convention {signed_on} reste valable en l’état."))

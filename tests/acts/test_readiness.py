@@ -27,7 +27,15 @@ from convgen.acts.state import ProjectActs
 from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.verdict import DRAFT_TITLE_PREFIX
-from tests.amending import SHA, edit_epci, read_epci, record, set_departement_deliberation, write_epci
+from tests.amending import (
+    SHA,
+    edit_epci,
+    read_epci,
+    record,
+    referents_by_avenant,
+    set_departement_deliberation,
+    write_epci,
+)
 from tests.projects import acts_of, copy_project
 
 SLUG = "cc-maine-saosnois"
@@ -89,6 +97,7 @@ class Case:
     setup: Callable[[Path], None]
     expected: str
     avenant: bool = False
+    update: bool = False  # the pending act is an update of annex 3 (article 4.2)
     reviewed: bool = True  # the change is one of the data, which ``review`` compares (a figure file is not)
 
 
@@ -107,8 +116,12 @@ def _missing_figure(root: Path) -> None:
     (root / "templates" / "figures" / "carte-offres.png").unlink()
 
 
-def _signed_then(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+def _signed_then(*changes: Callable[[Path], None], by_avenant: bool = True) -> Callable[[Path], None]:
+    """Sign the convention, then change the referent's e-mail (by avenant, or an annex update) and ``changes``."""
+
     def setup(root: Path) -> None:
+        if by_avenant:
+            referents_by_avenant(root)
         record(root, SLUG, "2024-05-02")
         edit_epci(root, referent__courriel="a.prototype@exemple.fr")
         for change in changes:
@@ -185,6 +198,13 @@ CASES = [
         "valeur à confirmer : siège",
         avenant=True,
     ),
+    Case(
+        "mise à jour de l'annexe : valeur à confirmer",
+        False,
+        _signed_then(lambda root: edit_epci(root, a_confirmer=["siege"]), by_avenant=False),
+        "valeur à confirmer : siège",
+        update=True,
+    ),
 ]
 
 
@@ -193,20 +213,21 @@ def test_every_surface_gives_the_same_verdict(tmp_path: Path, case: Case) -> Non
     root = project(tmp_path, samples=case.samples)
     case.setup(root)
     acts = acts_of(root)
-    job = acts.avenant(SLUG) if case.avenant else acts.convention(SLUG)
+    job = acts.avenant(SLUG) if case.avenant else acts.annex_update(SLUG) if case.update else acts.convention(SLUG)
     assert job is not None and job.draft
     reasons = job.verdict.describe()
     assert same(case.expected) in same(reasons)
     assert job.title.startswith(DRAFT_TITLE_PREFIX)
+    amending = case.avenant or case.update
 
     register = root / "registre" / f"{SLUG}.yaml"
     before = register.read_bytes() if register.exists() else None
-    code, built = cli(root, "amend" if case.avenant else "build", "--format", "docx", SLUG)
+    code, built = cli(root, "amend" if amending else "build", "--format", "docx", SLUG)
     assert code == 0, built
-    label = "avenant n° 1" if case.avenant else "convention"
+    label = "avenant n° 1" if case.avenant else "mise à jour n° 1 de l’annexe 3" if case.update else "convention"
     assert f"  - {SLUG} ({label}) : {reasons}" in built  # the summary of the run
-    if case.avenant:
-        assert f"(projet — {reasons})." in built  # amend's plan line
+    if amending:
+        assert f"(projet — {reasons}){'.' if case.avenant else ' ;'}" in built  # amend's plan line
         assert (register.read_bytes() if register.exists() else None) == before  # no approval recorded
     code, checked = cli(root, "check")
     assert code == 0, checked
@@ -217,19 +238,22 @@ def test_every_surface_gives_the_same_verdict(tmp_path: Path, case: Case) -> Non
     page = (root / "build" / "index.html").read_text(encoding="utf-8")
     assert same(reasons) in same(page.replace("&#x27;", "'").replace("’", "’"))
 
-    date = "2025-06-01" if case.avenant else "2024-05-02"
+    date = "2025-06-01" if amending else "2024-05-02"
     code, signed = cli(root, "sign", SLUG, "--date", date)
     assert code == 1
-    assert f"{SLUG} : {'l’avenant n° 1' if case.avenant else 'la convention'} est un projet — {reasons}." in signed
+    article = "l’avenant n° 1" if case.avenant else f"la {label}"
+    assert f"{SLUG} : {article} est un projet — {reasons}." in signed
     assert (register.read_bytes() if register.exists() else None) == before
 
     code, review = cli(root, "review", "--base", "main")
     assert code == 0, review
-    if case.avenant:
-        assert same("avenant n° 1 sera à signer (en projet)") in same(review)
+    if amending:
+        name = "avenant n° 1" if case.avenant else "mise à jour n° 1 de l’annexe 3"
+        assert same(f"{name} sera à signer (en projet)") in same(review)
+        produced = "l’avenant sera produit en projet" if case.avenant else "la mise à jour sera produite en projet"
         for reason in job.verdict.reasons:
-            assert same(f"{reason} — l’avenant sera produit en projet.") in same(review)
-        assert "prêt à signer" not in review
+            assert same(f"{reason} — {produced}.") in same(review)
+        assert "prêt à signer" not in review and "prête à signer" not in review
     elif case.reviewed:
         for reason in job.verdict.reasons:
             assert same(f"convention en projet : {reason}.") in same(review)
@@ -265,6 +289,7 @@ def test_a_final_convention_after_the_end_of_its_period_is_not_to_sign(tmp_path:
 
 def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_path: Path) -> None:
     root = project(tmp_path)
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-09-24")
     set_departement_deliberation(root, "2024-10-14")
@@ -288,6 +313,7 @@ def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_p
 
 def test_the_consolidated_version_prints_only_what_the_signed_acts_say(tmp_path: Path) -> None:
     root = project(tmp_path)
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-01-12")
     record(root, SLUG, "2025-02-01")  # avenant n° 1, signed with the new e-mail

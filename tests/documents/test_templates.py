@@ -6,18 +6,26 @@ import io
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 
 from convgen.documents.docxtext import docx_text, read_parts
 from convgen.documents.lint import lint_templates
+from convgen.documents.render import REQUIRED_FIELDS
 from convgen.errors import Problem
 from tests.documents.test_render import make_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-OWN_TEMPLATES = ("convention.docx", "annexe.docx")  # the avenant template has its own tests
+OWN_TEMPLATES = ("convention.docx", "annexe.docx")  # the avenant and annex update templates have their own tests
+OWN_FIELDS = {name: REQUIRED_FIELDS[name] for name in OWN_TEMPLATES}
+
+
+def lint_own(templates: Path, context: dict[str, Any]) -> list[Problem]:
+    """Return the lint problems of the convention and its annex (the templates this module copies)."""
+    return lint_templates(templates, context, required=OWN_FIELDS)
 
 
 def copy_templates(tmp_path: Path) -> Path:
@@ -44,13 +52,13 @@ def replace_in_template(path: Path, old: str, new: str) -> int:
 
 
 def test_templates_lint_clean(tmp_path: Path) -> None:
-    assert lint_templates(copy_templates(tmp_path), make_context("madame")) == []
+    assert lint_own(copy_templates(tmp_path), make_context("madame")) == []
 
 
 def test_lint_reports_an_unknown_field_with_its_paragraph(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     number = replace_in_template(templates / "convention.docx", "{{ epci.siren }}", "{{ epci.sirenn }}")
-    problems = lint_templates(templates, make_context("madame"))
+    problems = lint_own(templates, make_context("madame"))
     assert [(p.path, p.line, p.column, p.key, p.message) for p in problems] == [
         ("templates/convention.docx", 1, 1, "epci.siren", "champ attendu absent du modèle"),
         ("templates/convention.docx", number, 1, "epci.sirenn", "champ inconnu"),
@@ -62,14 +70,14 @@ def test_lint_reports_an_unknown_field_with_its_paragraph(tmp_path: Path) -> Non
 def test_lint_reports_an_unknown_field_inside_a_loop(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     number = replace_in_template(templates / "annexe.docx", "{{ item }}", "{{ item.libelle }}")
-    problems = lint_templates(templates, make_context("madame"))
+    problems = lint_own(templates, make_context("madame"))
     assert [(p.path, p.line, p.key) for p in problems] == [("templates/annexe.docx", number, "item.libelle")]
 
 
 def test_lint_reports_a_syntax_error_with_its_paragraph(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     number = replace_in_template(templates / "convention.docx", "{{ epci.siege }}", "{{ epci.siege }")
-    problems = lint_templates(templates, make_context("madame"))
+    problems = lint_own(templates, make_context("madame"))
     assert len(problems) == 1
     problem = problems[0]
     assert (problem.path, problem.line, problem.column) == ("templates/convention.docx", number, 1)
@@ -79,7 +87,7 @@ def test_lint_reports_a_syntax_error_with_its_paragraph(tmp_path: Path) -> None:
 def test_lint_reports_a_missing_template(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     (templates / "annexe.docx").unlink()
-    assert lint_templates(templates, make_context("madame")) == [
+    assert lint_own(templates, make_context("madame")) == [
         Problem("templates/annexe.docx", 1, 1, "", "modèle introuvable", "restaurez le fichier depuis le dépôt git")
     ]
 

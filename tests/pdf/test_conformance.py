@@ -30,6 +30,7 @@ from tests.amending import (
     edit_epci,
     read_epci,
     record,
+    referents_by_avenant,
     set_departement_deliberation,
     write_epci,
 )
@@ -75,6 +76,7 @@ def amended(tmp_path_factory: pytest.TempPathFactory) -> Path:
     avenant 1 of OTHER (its deliberation is not known yet).
     """
     root = copy_project(tmp_path_factory.mktemp("avenants") / "projet")
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-03-11")
     set_departement_deliberation(root, "2025-03-10")

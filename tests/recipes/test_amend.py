@@ -27,6 +27,7 @@ from tests.amending import (
     edit_epci,
     read_epci,
     record,
+    referents_by_avenant,
     refused,
     set_departement_deliberation,
     text_of,
@@ -52,7 +53,8 @@ def test_no_change_since_the_signature_nothing_to_draft(root: Path) -> None:
     assert not (root / "build" / SLUG).exists()
 
 
-def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -> None:
+def test_a_new_referent_email_by_avenant_drafts_avenant_1_replacing_the_annex(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     result = amend(root)
@@ -92,6 +94,7 @@ def test_a_new_referent_email_drafts_avenant_1_replacing_the_annex(root: Path) -
 
 
 def test_the_avenant_names_the_current_president_and_reports_changes_without_avenant(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(
         root,
@@ -124,6 +127,7 @@ def test_changes_that_need_no_avenant_draft_nothing(root: Path) -> None:
 
 
 def test_avenant_2_cites_avenant_1_and_the_consolidated_version_is_built(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-03-11")
     record(root, SLUG, "2025-03-20")
@@ -245,6 +249,7 @@ def test_the_signed_convention_keeps_the_departement_as_signed(root: Path) -> No
 
 def test_a_deliberation_before_the_last_signed_act_authorises_nothing(root: Path) -> None:
     """A council deliberation older than the convention it would amend cannot have approved the avenant."""
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-04-15")
     set_departement_deliberation(root, "2024-06-01")
@@ -256,6 +261,7 @@ def test_a_deliberation_before_the_last_signed_act_authorises_nothing(root: Path
 @pytest.mark.libreoffice  # refused once the PDF of the act is built
 def test_no_avenant_after_the_convention_has_expired(root: Path) -> None:
     """Article 7 ends the convention on 30 November 2026: an avenant signed after it is refused."""
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2026-11-20")
     set_departement_deliberation(root, "2026-11-20")
@@ -284,11 +290,12 @@ def test_a_deliberation_after_the_end_cannot_authorise_an_avenant(root: Path) ->
 def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:
     from convgen.recipes.amend import plan_amendments
 
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     near = plan_amendments(acts_of(root, dt.date(2026, 11, 1)), [SLUG]).notes
     assert (
-        f"{SLUG} : attention — la convention expire le 30 novembre 2026 : l’avenant doit être signé avant cette date."
+        f"{SLUG} : attention — la convention expire le 30 novembre 2026 : l’avenant n° 1 doit être signé avant cette date."
         in near
     )
     past = plan_amendments(acts_of(root, dt.date(2026, 12, 1)), [SLUG]).notes
@@ -302,6 +309,7 @@ def test_amend_warns_when_the_end_is_near_or_past(root: Path) -> None:
 
 def test_a_deliberation_approves_a_text_and_a_later_change_makes_the_avenant_a_draft_again(root: Path) -> None:
     """Avenant 1 (annex) is final under two deliberations; the programme end moves: the text is no longer the one voted."""
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-01-12")
     set_departement_deliberation(root, "2025-01-10")

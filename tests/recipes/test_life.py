@@ -18,6 +18,7 @@ from tests.amending import (
     cli,
     edit_epci,
     read_epci,
+    referents_by_avenant,
     refused,
     registered,
     set_departement_deliberation,
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
 @pytest.mark.libreoffice
 def test_the_whole_life_of_a_convention(root: Path) -> None:
     build = root / "build" / SLUG
+    referents_by_avenant(root)  # the life of avenants; tests/recipes/test_annex_update.py lives an annex update
 
     # 1. The convention is signed: its PDF is built first, the register names its exact bytes.
     result = cli(root, "sign", SLUG, "--date", "2024-04-15")

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from convgen.acts.register import load_register
-from tests.amending import SHA, SLUG, cli, edit_epci, record, set_departement_deliberation
+from tests.amending import SHA, SLUG, cli, edit_epci, record, referents_by_avenant, set_departement_deliberation
 from tests.projects import acts_of, copy_project
 
 TODAY = dt.date(2026, 12, 6)
@@ -38,6 +38,7 @@ def signed(tmp_path: Path) -> Path:
     The acts are recorded on paper, each with the PDF that was printed kept under ``registre/``.
     """
     root = copy_project(tmp_path / "projet")
+    referents_by_avenant(root)
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-01-12")
     record(root, SLUG, "2025-02-01")

@@ -15,6 +15,7 @@ from tests.amending import (
     cli,
     edit_epci,
     record,
+    referents_by_avenant,
     refused,
     set_departement_deliberation,
 )
@@ -66,12 +67,13 @@ def test_sign_refuses_when_nothing_changed(root: Path) -> None:
     edit_epci(root, siege="Mamers", deliberation_avenant="2025-03-11")
     output = refused(root, SLUG, "--date", "2025-03-20")
     assert (
-        f"{SLUG} : rien à signer — aucune modification à faire par avenant depuis la convention signée le "
-        "15 avril 2024. Modifications sans avenant :\n  - Siège de l’intercommunalité" in output
+        f"{SLUG} : rien à signer — aucune modification à faire par avenant ni par mise à jour de l’annexe 3 depuis "
+        "la convention signée le 15 avril 2024. Modifications sans avenant :\n  - Siège de l’intercommunalité" in output
     )
 
 
 def test_sign_refuses_a_draft_avenant(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr")
     output = refused(root, SLUG, "--date", "2025-03-20")
@@ -83,6 +85,7 @@ def test_sign_refuses_a_draft_avenant(root: Path) -> None:
 
 
 def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2025-03-11")
     record(root, SLUG, "2025-03-20")
@@ -96,6 +99,7 @@ def test_sign_refuses_the_deliberation_of_a_previous_avenant(root: Path) -> None
 
 @pytest.mark.libreoffice  # refused once the PDF of the act is built
 def test_sign_refuses_a_date_before_the_previous_act(root: Path) -> None:
+    referents_by_avenant(root)
     record(root, SLUG, "2024-04-15")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-04-16")
     set_departement_deliberation(root, "2024-04-16")

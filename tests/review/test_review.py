@@ -71,6 +71,13 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def signed_on_main(root: Path, message: str) -> None:
+    """Sign the convention of SLUG in the register and commit it as ``main``, the base of the review."""
+    sign_convention(root, SLUG)
+    commit_all(root, message)
+    git(root, "branch", "-f", "main")
+
+
 def sign_convention(root: Path, slug: str, *avenants: int) -> None:
     """Write ``registre/<slug>.yaml`` as ``convgen sign`` would: the convention, then the avenants given."""
     project = load_project(root)
@@ -117,10 +124,28 @@ def test_referent_changed_on_unsigned_convention(repo: Path) -> None:
     assert "cc-sud-sarthe" not in text  # only the intercommunality that changed
 
 
-def test_referent_changed_on_signed_convention_needs_an_avenant(repo: Path) -> None:
-    sign_convention(repo, SLUG)
-    commit_all(repo, "Signature de la convention")
-    git(repo, "branch", "-f", "main")
+def test_referent_changed_on_signed_convention_needs_an_annex_update(repo: Path) -> None:
+    """Article 4.2: a new e-mail of the referent is a notified update of annex 3, not an avenant."""
+    signed_on_main(repo, "Signature de la convention")
+    edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
+    markdown, code = review(repo, "main")
+    text = plain(markdown)
+    assert code == 0
+    assert (
+        f"**Documents produits** : la mise à jour n° 1 de l’annexe 3 (`build/{SLUG}/annexe-3-mise-a-jour-01-{SLUG}.docx` "
+        "et `.pdf`), à signer par l’exécutif de l’intercommunalité seul ; la convention signée est conservée telle "
+        f"quelle (`build/{SLUG}/convention-{SLUG}.pdf`)" in text
+    )
+    assert "Une mise à jour n° 1 de l’annexe 3 sera à signer" in text
+    assert "sans avenant ni délibération (article 4.2 de la convention)" in text
+    assert "avenant n° 1" not in text
+    assert "deliberation_avenant" not in text  # no deliberation is asked for
+
+
+def test_referent_changed_on_signed_convention_needs_an_avenant_when_so_chosen(repo: Path) -> None:
+    """``programme.changement_referents: avenant``: the same change is made by avenant, with its deliberations."""
+    edit(repo, "departement.yaml", "changement_referents: mise_a_jour_annexe", "changement_referents: avenant")
+    signed_on_main(repo, "Signature de la convention")
     edit(repo, EPCI_FILE, "antoine.prototype@exemple.fr", "a.prototype@exemple.fr")
     markdown, code = review(repo, "main")
     text = plain(markdown)
@@ -177,9 +202,7 @@ def test_next_avenant_number_comes_from_the_register(repo: Path) -> None:
 
 
 def test_change_without_avenant_is_explained(repo: Path) -> None:
-    sign_convention(repo, SLUG)
-    commit_all(repo, "Signature")
-    git(repo, "branch", "-f", "main")
+    signed_on_main(repo, "Signature")
     edit(repo, EPCI_FILE, "siege: Marolles-les-Braults", "siege: Mamers")
     markdown, _ = review(repo, "main")
     text = plain(markdown)
@@ -188,9 +211,7 @@ def test_change_without_avenant_is_explained(repo: Path) -> None:
 
 
 def test_siren_change_of_signed_convention_needs_a_new_convention(repo: Path) -> None:
-    sign_convention(repo, SLUG)
-    commit_all(repo, "Signature")
-    git(repo, "branch", "-f", "main")
+    signed_on_main(repo, "Signature")
     edit(repo, EPCI_FILE, 'siren: "200072676"', 'siren: "200072601"')
     markdown, code = review(repo, "main")
     text = plain(markdown)
@@ -263,9 +284,7 @@ def test_template_change_is_listed_for_every_convention(repo: Path) -> None:
 
 
 def test_departement_change_touches_every_convention(repo: Path) -> None:
-    sign_convention(repo, SLUG)
-    commit_all(repo, "Signature")
-    git(repo, "branch", "-f", "main")
+    signed_on_main(repo, "Signature")
     edit(repo, "departement.yaml", "fin: 2026-11-30", "fin: 2026-12-31")
     markdown, _ = review(repo, "main")
     text = plain(markdown)

@@ -48,7 +48,9 @@ def consolidated_notice(count: int, updates: int = 0) -> str:
     return typography("Version consolidée intégrant " + " et ".join(parts))
 
 
-AUTHENTIC_NOTICE = "Version consolidée — document d'information ; seuls font foi la convention et ses avenants signés"
+AUTHENTIC_NOTICE = (
+    "Version consolidée — document d'information ; seuls font foi la convention et les actes signés qui la modifient"
+)
 SIGNATURE_OPENINGS = (
     "Fait en deux exemplaires",
     "Fait au ",

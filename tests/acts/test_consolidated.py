@@ -20,7 +20,9 @@ from tests.projects import copy_project
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
 SHA = "ab" * 32
-NOTICE = "Version consolidée — document d’information ; seuls font foi la convention et ses avenants signés"
+NOTICE = (
+    "Version consolidée — document d’information ; seuls font foi la convention et les actes signés qui la modifient"
+)
 
 
 @pytest.fixture

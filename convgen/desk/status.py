@@ -93,12 +93,15 @@ def certificate_name(subject: str) -> str:
     return ",".join(parts)
 
 
-def presidents(context: Mapping[str, Any]) -> tuple[str, ...]:
-    """Return the two signatories of an act from its context: the intercommunality's, then the Département's."""
+def presidents(context: Mapping[str, Any], *, departement: bool = True) -> tuple[str, ...]:
+    """Return the signatories of an act from its context: the intercommunality's, then the Département's.
+
+    An update of annex 3 is signed by the intercommunality's executive alone (``departement=False``).
+    """
     return tuple(
         f"{context[party]['president']['nom_complet']}, {context[party]['president']['titre']}"
         + (" de l’intercommunalité" if party == "epci" else " du Département")
-        for party in ("epci", "departement")
+        for party in (("epci", "departement") if departement else ("epci",))
     )
 
 
@@ -169,7 +172,7 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
         pending = acts.pending(slug) if plan is not None else None
         if plan is not None and pending is not None:
             job = pending.job
-            signataires = presidents(job.context)[:1] if pending.update else presidents(job.context)
+            signataires = presidents(job.context, departement=not pending.update)
             numero = act_name(pending.numero, pending.update)
             readiness = status(job.verdict, plan.end, acts.today, feminine=pending.feminine)
             if partial is not None:
@@ -229,7 +232,7 @@ def closed_rows(acts: ProjectActs) -> list[Row]:
 def presidents_of(acte: Acte) -> tuple[str, ...]:
     """Return who signed an act, as its data name them (the intercommunality's president, the Département's)."""
     people = [acte.donnees.epci.president]
-    if acte.donnees.departement is not None:
+    if acte.donnees.departement is not None and not acte.update:  # an annex update: the intercommunality alone
         people.append(acte.donnees.departement.president)
     return tuple(f"{person.prenom} {upper_name(person.nom)}" for person in people)
 

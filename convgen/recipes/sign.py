@@ -63,7 +63,7 @@ def parse_date(text: str) -> dt.date:
 
 
 @dataclass(frozen=True)
-class Pending:
+class ToSign:
     """The act about to be signed, checked, with the job that builds its PDF."""
 
     slug: str
@@ -102,7 +102,7 @@ class Pending:
         return [field.name for field in self.job.signatures]
 
 
-def pending_act(acts: ProjectActs, slug: str) -> Pending:
+def pending_act(acts: ProjectActs, slug: str) -> ToSign:
     """Return the act of ``slug`` waiting for signature; AmendError in French when there is none to sign.
 
     A PROJET is never signed: its verdict's reasons are the refusal.
@@ -131,10 +131,10 @@ def pending_act(acts: ProjectActs, slug: str) -> Pending:
     if job.draft:
         raise AmendError(f"{slug} : {label} est un projet — {job.verdict.describe()}.")
     dates = [d for d in authorised if d is not None]
-    return Pending(slug, pending.numero, pending.update, epci, acts.project.programme, job, registre, max(dates))
+    return ToSign(slug, pending.numero, pending.update, epci, acts.project.programme, job, registre, max(dates))
 
 
-def check_date(pending: Pending, date_signature: dt.date, today: dt.date) -> None:
+def check_date(pending: ToSign, date_signature: dt.date, today: dt.date) -> None:
     """Refuse a signing date in the future, before the last act or before the deliberation that authorises it."""
     slug, what = pending.slug, pending.what
     if date_signature > today:
@@ -296,7 +296,7 @@ def sign_with_certificate(
         )
 
 
-def _built_act(runner: Runner, pending: Pending) -> Path:
+def _built_act(runner: Runner, pending: ToSign) -> Path:
     """Build the act's PDF if it is missing or stale; return its path in ``build/``."""
     report = runner.run([pending.job])
     if report.failed:
@@ -314,7 +314,7 @@ def _read_file(slug: str, pdf: Path) -> bytes:
         raise AmendError(f"{slug} : {pdf} illisible ({error.strerror}) — vérifiez le chemin du PDF signé.") from None
 
 
-def _inspect(data: bytes, given: Path, expected: str, pending: Pending, trust: Sequence[Path]) -> SignedAct:
+def _inspect(data: bytes, given: Path, expected: str, pending: ToSign, trust: Sequence[Path]) -> SignedAct:
     """Check the signed bytes (a private copy of the file ``given``) against the act built (``acts/signature.py``)."""
     with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
         copy = Path(work) / pending.job.pdf_name
@@ -325,7 +325,7 @@ def _inspect(data: bytes, given: Path, expected: str, pending: Pending, trust: S
             raise SignatureError(str(error).replace(str(copy), str(given))) from None
 
 
-def _archived(pending: Pending, data: bytes, act: SignedAct | None) -> PdfSigne:
+def _archived(pending: ToSign, data: bytes, act: SignedAct | None) -> PdfSigne:
     """Return how the signed file is archived: its place under ``registre/<slug>/``, sha256, signatures."""
     signatures = () if act is None else tuple(_read(info) for info in act.signatures)
     name = f"{period_folder(pending.registre, pending.programme)}/{pending.job.stem}-signe.pdf"
@@ -340,7 +340,7 @@ def _read(info: SignatureInfo) -> SignatureLue:
 
 
 def _record_partial(
-    root: Path, pending: Pending, expected: str, archived: PdfSigne, data: bytes, act: SignedAct, echo: Echo
+    root: Path, pending: ToSign, expected: str, archived: PdfSigne, data: bytes, act: SignedAct, echo: Echo
 ) -> None:
     """Archive a file signed by one party only and record the signature in progress; the act is not signed."""
     partial = SignatureEnCours(
@@ -368,7 +368,7 @@ def _signature_lines(archived: PdfSigne | None) -> list[str]:
     ]
 
 
-def _keep_built(root: Path, pending: Pending, built: Path, expected: str) -> str:
+def _keep_built(root: Path, pending: ToSign, built: Path, expected: str) -> str:
     """Archive the PDF built, printed and signed on paper under ``registre/<slug>/``; return its place."""
     data = built.read_bytes()
     if sha256_bytes(data) != expected:  # build/ changed under the lock: never archive other bytes
@@ -379,7 +379,7 @@ def _keep_built(root: Path, pending: Pending, built: Path, expected: str) -> str
 
 
 def _long_term(
-    pending: Pending, data: bytes, archived: PdfSigne, trust: Sequence[Path], timestamp_url: str | None
+    pending: ToSign, data: bytes, archived: PdfSigne, trust: Sequence[Path], timestamp_url: str | None
 ) -> tuple[bytes, PdfSigne]:
     """Return the archived copy of a signed act (B-LT, B-LTA: ``acts/evidence.py``) and how the register says it."""
     anchors = load_anchors(trust)

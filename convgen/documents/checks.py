@@ -15,10 +15,11 @@ from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
-from convgen.documents.docxtext import W, read_parts
+from convgen.documents.docxtext import read_parts
 from convgen.documents.french import UNITS, WEB_ADDRESS
+from convgen.documents.ooxml import W, parser
 from convgen.documents.render import DO_NOT_SIGN, FORBIDDEN, STORY
-from convgen.documents.typeset import NO_BREAK_HYPHEN, PARSER, TITLE_STYLES, last_word_alone, typeset_text
+from convgen.documents.typeset import NO_BREAK_HYPHEN, TITLE_STYLES, last_word_alone, typeset_text
 
 FILL_IN = re.compile(r"\.{4,}|…[.…]+|\.…|_{4,}")
 _SIGNING_DATE = re.compile(r"^\s*Fait\b.{0,80},\s*le\s*(?:[.…_]\s*)+$")
@@ -92,7 +93,7 @@ def typography_problems(docx: bytes, context: Mapping[str, Any] | None = None) -
     problems: list[str] = []
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         stories = sorted(n for n in archive.namelist() if STORY.match(n))
-        roots = [(name, etree.fromstring(archive.read(name), PARSER)) for name in stories]
+        roots = [(name, etree.fromstring(archive.read(name), parser())) for name in stories]
     for name, root in roots:
         label = "corps" if name == "word/document.xml" else Path(name).stem
         for number, p in enumerate(root.iter(f"{{{W}}}p"), start=1):
@@ -170,7 +171,7 @@ def _check_xml(docx: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         for name in archive.namelist():
             if name.endswith((".xml", ".rels")):
-                etree.fromstring(archive.read(name), PARSER)
+                etree.fromstring(archive.read(name), parser())
 
 
 def _fill_in_problem(text: str, allow_fill_in: bool) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from lxml import etree  # type: ignore[import-untyped]
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from convgen.documents.ooxml import W, parser
+
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOCUMENT = "word/document.xml"
@@ -24,7 +25,6 @@ LIST_PREFIX = "– "
 _HEADER = "header"
 _FOOTER = "footer"
 _PART_LABELS = {_HEADER: "en-tête", "body": "corps", _FOOTER: "pied de page"}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _w(tag: str) -> str:
@@ -50,7 +50,7 @@ def read_parts(docx: bytes | Path) -> list[Part]:
     data = docx.read_bytes() if isinstance(docx, Path) else docx
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
-        document = etree.fromstring(archive.read(DOCUMENT), _PARSER)
+        document = etree.fromstring(archive.read(DOCUMENT), parser())
         list_styles = _list_styles(archive.read("word/styles.xml")) if "word/styles.xml" in names else set()
         targets = _relationship_targets(archive, names)
         order = {_HEADER: _referenced(document, "headerReference"), _FOOTER: _referenced(document, "footerReference")}
@@ -65,7 +65,7 @@ def read_parts(docx: bytes | Path) -> list[Part]:
                 name = targets.get(rid)
                 if name is None or name not in names:
                     continue
-                root = etree.fromstring(archive.read(name), _PARSER)
+                root = etree.fromstring(archive.read(name), parser())
                 parts.append(Part(_PART_LABELS[kind], name, tuple(_blocks(root, list_styles))))
     return parts
 
@@ -87,7 +87,7 @@ def _relationship_targets(archive: zipfile.ZipFile, names: set[str]) -> dict[str
     rels = "word/_rels/document.xml.rels"
     if rels not in names:
         return {}
-    root = etree.fromstring(archive.read(rels), _PARSER)
+    root = etree.fromstring(archive.read(rels), parser())
     targets: dict[str, str] = {}
     for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
         target = rel.get("Target", "")
@@ -109,7 +109,7 @@ def _referenced(document: etree._Element, tag: str) -> list[str]:
 
 def _list_styles(styles_xml: bytes) -> set[str]:
     """Return the ids of the paragraph styles that carry a numbering (bullets)."""
-    root = etree.fromstring(styles_xml, _PARSER)
+    root = etree.fromstring(styles_xml, parser())
     found: set[str] = set()
     for style in root.iter(_w("style")):
         ppr = style.find(_w("pPr"))

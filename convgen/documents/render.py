@@ -24,11 +24,11 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
-from convgen.documents.docxtext import W
 from convgen.documents.epoch import as_utc
 from convgen.documents.figures import inline_figures
-from convgen.documents.toc import drop_leftovers
-from convgen.documents.typeset import PARSER, french_spacing, superscript_ordinals, unbreakable
+from convgen.documents.ooxml import W, parser, part_bytes
+from convgen.documents.parts import drop_leftovers
+from convgen.documents.typeset import french_spacing, superscript_ordinals, unbreakable
 from convgen.errors import RenderError, TemplateError
 
 CONVENTION = "convention.docx"
@@ -242,9 +242,9 @@ def source_date(epoch: dt.datetime | None = None) -> dt.datetime:
 def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, names: Sequence[str] = ()) -> bytes:
     """Return the DOCX re-zipped deterministically: fixed dates, stable order, one entry per name.
 
-    Also sets core.xml's dates and revision (the title is the job's, set once by ``toc.finish_docx``),
+    Also sets core.xml's dates and revision (the title is the job's, set once by ``delivery.finish_docx``),
     drops the parts no document needs (thumbnail, ``stylesWithEffects.xml``, bibliography, ``w:updateFields``:
-    see :mod:`convgen.documents.toc`), sets the French non-breaking spaces in the templates' own text too
+    see :mod:`convgen.documents.parts`), sets the French non-breaking spaces in the templates' own text too
     (:func:`convgen.documents.typeset.french_spacing`), raises "1er" ordinals in superscript, and sets the typography no template can: the hyphens of the
     proper ``names`` and of web and e-mail addresses never break a line (``w:noBreakHyphen``), and the last
     word of a title never stands alone on its line.
@@ -281,7 +281,7 @@ def normalize_docx(data: bytes, *, epoch: dt.datetime | None = None, names: Sequ
 
 def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
     """Return core.xml with fixed creation and modification dates, revision 1, no print date."""
-    root = etree.fromstring(xml, PARSER)
+    root = etree.fromstring(xml, parser())
     text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     for tag in ("created", "modified"):
         element = root.find(f"dcterms:{tag}", NS)
@@ -294,7 +294,7 @@ def _fix_core(xml: bytes, when: dt.datetime) -> bytes:
     revision = root.find("cp:revision", NS)
     if revision is not None:
         revision.text = "1"
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return part_bytes(root)
 
 
 def _none_path(value: object, path: str = "") -> str:

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 
 from lxml import etree  # type: ignore[import-untyped]
 
-from convgen.documents.docxtext import W
 from convgen.documents.french import NBSP, WEB_ADDRESS, spacing
+from convgen.documents.ooxml import W, parser, part_bytes
 
 TITLE_STYLES = ("Title", "Subtitle")
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
 TITLE_ONE_LINE = 45
 NO_BREAK_HYPHEN = "\u2011"  # how the checks read ``w:noBreakHyphen``
 _ORDINAL = re.compile(r"(?<!\w)1(ers?|res?)(?!\w)")
@@ -28,7 +27,7 @@ def superscript_ordinals(xml: bytes) -> bytes:
     """Return the story with the "er" of "1er" (and "re", "ers", "res") set in superscript."""
     if not _ORDINAL.search(xml.decode("utf-8", "replace")):
         return xml
-    root = etree.fromstring(xml, PARSER)
+    root = etree.fromstring(xml, parser())
     w_r, w_t, w_rpr = f"{{{W}}}r", f"{{{W}}}t", f"{{{W}}}rPr"
     for t in list(root.iter(w_t)):
         run = t.getparent()
@@ -63,7 +62,7 @@ def superscript_ordinals(xml: bytes) -> bytes:
             piece.text = text
             parent.insert(index, new)
             index += 1
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return part_bytes(root)
 
 
 _SPACES = " \t\u00a0\u202f"
@@ -79,7 +78,7 @@ def french_spacing(xml: bytes) -> bytes:
     formatting. Every renderer calls it (``render.normalize_docx``): conventions, avenants, comparatifs,
     consolidated versions, a lone annex.
     """
-    root = etree.fromstring(xml, PARSER)
+    root = etree.fromstring(xml, parser())
     changed = False
     for p in root.iter(f"{{{W}}}p"):
         pieces = [
@@ -107,7 +106,7 @@ def french_spacing(xml: bytes) -> bytes:
             start = end
     if not changed:
         return xml
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return part_bytes(root)
 
 
 def _aligned(text: str, spaced: str) -> list[str] | None:
@@ -159,7 +158,7 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
     is printed or extracted from the PDF.
     """
     pattern = _unbreakable_pattern(tuple(names))
-    root = etree.fromstring(xml, PARSER)
+    root = etree.fromstring(xml, parser())
     changed = False
     for t in list(root.iter(f"{{{W}}}t")):
         text = t.text or ""
@@ -186,7 +185,7 @@ def unbreakable(xml: bytes, names: Sequence[str]) -> bytes:
             changed = _join_last_word(p) or changed
     if not changed:
         return xml
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return part_bytes(root)
 
 
 WORD_JOINER = "\u2060"

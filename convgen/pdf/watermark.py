@@ -13,8 +13,7 @@ from typing import Any
 
 import pikepdf
 
-OPACITY = 0.35
-"""The opacity of the watermark drawn over the page (the figures show through it, the text is read through it)."""
+from convgen.documents.faded import WATERMARK_OPACITY as OPACITY
 
 _GSTATE = pikepdf.Name("/GSconvgenFiligrane")
 _LARGE = 40.0  # points: the watermark's letters are 113 pt, the body's 11

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from convgen.documents.toc import finish_docx
+from convgen.documents.delivery import finish_docx
 from convgen.errors import ConvgenError, RenderError
 from convgen.files import STAGE_PREFIX, sha256_file
 from convgen.pdf.finish import finalize_pdf
@@ -229,10 +229,12 @@ class Runner:
             finalize_pdf(raw, final, metadata=job.metadata, signature_fields=fields, epoch=job.epoch)
             files.append((final.name, final))
         if "docx" in self.formats:
-            # The DOCX says what its PDF says: the job's properties, the table of contents LibreOffice laid out.
+            # The DOCX says what its PDF says: the job's properties, the table of contents LibreOffice laid out;
+            # a draft's figures let its watermark show through.
             assert self._renderers is not None
             label = f"{job.slug} ({job.label})"
-            docx_path.write_bytes(self._renderers.call(label, finish_docx, docx, dict(job.metadata), contents))
+            finished = self._renderers.call(label, finish_docx, docx, dict(job.metadata), contents, job.draft)
+            docx_path.write_bytes(finished)
         return files
 
 

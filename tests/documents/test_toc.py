@@ -10,8 +10,10 @@ import zipfile
 import docx
 from lxml import etree  # type: ignore[import-untyped]
 
+from convgen.documents.delivery import finish_docx
+from convgen.documents.parts import drop_leftovers
 from convgen.documents.render import normalize_docx, render_convention
-from convgen.documents.toc import drop_leftovers, finish_docx, stored_contents, write_contents
+from convgen.documents.toc import stored_contents, write_contents
 from tests.documents.test_render import TEMPLATES, make_context
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -138,7 +138,9 @@ def figure_pixels(converter: Converter, docx: bytes, folder: Path, name: str) ->
             drawn = bitmap.to_pil().convert("RGB")
             for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]):
                 left, bottom, right, top = image.get_bounds()
-                found.append(drawn.crop((round(left), round(height - top), round(right), round(height - bottom))).tobytes())
+                found.append(
+                    drawn.crop((round(left), round(height - top), round(right), round(height - bottom))).tobytes()
+                )
             bitmap.close()
             page.close()
         return found

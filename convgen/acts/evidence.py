@@ -25,7 +25,7 @@ from typing import Literal
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.validation import EmbeddedPdfSignature
@@ -47,6 +47,11 @@ PROVES: dict[str, str] = {  # what each level proves, in the words of sign's mes
 # The authority's validation data go in the time-stamp's own revision: pyHanko writes a later DSS update with a
 # writer of its own, which would rewrite the XMP (PDF/A-2b lost).
 _TSA_DSS = TimestampDSSContentSettings(update_before_ts=True, include_vri=False)
+# The time-stamp's field is invisible and untagged: PDF/A-2b wants its widget printable (never hidden), PDF/UA-1
+# wants an untagged widget hidden or outside the page. pyHanko's answer to both is a widget with the print flag,
+# zero-sized and out of the page (tagging it would change the structure tree after the signatures, a modification
+# no validator allows).
+_TIMESTAMP_WIDGET = fields.InvisSigSettings(set_print_flag=True, set_hidden_flag=False, box_out_of_bounds=True)
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,9 @@ async def _add_dss(data: bytes, context: ValidationContext) -> bytes:
 async def _add_timestamp(data: bytes, url: str, context: ValidationContext) -> bytes:
     """Return ``data`` with an RFC 3161 document time-stamp, and the authority's validation data, appended."""
     writer = KeepMetadataWriter(io.BytesIO(data))
-    stamper = signers.PdfTimeStamper(HTTPTimeStamper(url, timeout=REQUEST_TIMEOUT), field_name=TIMESTAMP_FIELD)
+    stamper = signers.PdfTimeStamper(
+        HTTPTimeStamper(url, timeout=REQUEST_TIMEOUT), field_name=TIMESTAMP_FIELD, invis_settings=_TIMESTAMP_WIDGET
+    )
     out = io.BytesIO()
     await stamper.async_timestamp_pdf(writer, "sha256", validation_context=context, output=out, dss_settings=_TSA_DSS)
     return out.getvalue()

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import page
+import pikepdf
 import pytest
 import yaml
 
+from convgen.acts.evidence import TIMESTAMP_FIELD
 from convgen.acts.signature import sign_field
 from tests.acts.authorities import Authorities, authorities
 from tests.acts.test_signature import DEPT_FIELD, EPCI_FIELD, PASSWORD
@@ -84,15 +86,17 @@ def test_the_archived_copy_stays_pdfa_2b(root: Path) -> None:
     assert {f.rule_id for f in pdfa.failures} <= {"PDFA2B-SIGNATURE-BYTERANGE-001"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="le widget invisible de l'horodatage de document (B-LTA) n'est pas encore dans l'arbre de structure "
-    "(PDFUA1-WIDGET-FORM-TAG-001) ; le niveau B-LT reste PDF/UA-1",
-)
 def test_the_archived_copy_stays_pdf_ua_1(root: Path) -> None:
     path = root / str(acte(root)["pdf_signe"]["fichier"])  # type: ignore[index]
     ua = page.validate_pdf(str(path), profile="ua1")
     assert ua.is_compliant, [(f.rule_id, f.message) for f in ua.failures]
+    with pikepdf.open(path) as pdf:  # the time-stamp's widget: printed (PDF/A), zero-sized and off the page (PDF/UA)
+        widgets = [a for p in pdf.pages for a in p.get("/Annots", []) if a.get("/T") == TIMESTAMP_FIELD]
+        assert len(widgets) == 1
+        left, bottom, right, top = (float(v) for v in widgets[0].Rect)
+        assert left == right and bottom == top and left < 0 and bottom < 0
+        assert int(widgets[0].F) & 4 and not int(widgets[0].F) & 2  # Print, not Hidden
+        assert "/StructParent" not in widgets[0]  # untagged: the structure tree is the one signed
 
 
 def test_verifier_passes_offline_and_writes_the_report(root: Path) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from convgen.documents.french import plural as french_plural
+
 FRENCH = {
     "Usage:": "Utilisation :",
     # click appends ":" to section titles; French wants a space before it.
@@ -69,8 +71,8 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     """Return the French singular or plural of one of click's messages."""
     if singular in FRENCH_PLURAL:
         one, many = FRENCH_PLURAL[singular]
-        return one if count == 1 else many
-    return singular if count == 1 else plural
+        return french_plural(count, one, many)
+    return french_plural(count, singular, plural)
 
 
 NBSP = "\u00a0"

@@ -248,6 +248,16 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """Return the singular for 0 and 1, as French counts (« 0 inchangé », « 1 acte »), else the plural."""
+    return one if count <= 1 else many
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """Return the number and its noun agreed with it: « 0 acte vérifié », « 3 actes vérifiés »."""
+    return f"{count} {plural(count, one, many)}"
+
+
 def period_label(debut: dt.date, fin: dt.date) -> str:
     """Return the years a period is named after: « 2024-2026 » (a December start counts as next year)."""
     return f"{debut.year + (1 if debut.month == 12 else 0)}-{fin.year}"

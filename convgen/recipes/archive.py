@@ -22,6 +22,7 @@ from convgen.acts.seda import CONTENT, PackedAct, PackedFile, Transfer, manifest
 from convgen.data.load import load_project
 from convgen.data.project import Archives, Project
 from convgen.documents.epoch import source_epoch
+from convgen.documents.french import counted
 from convgen.errors import AmendError, SignatureError
 from convgen.files import sha256_bytes, write_atomic
 from convgen.recipes.project import Echo
@@ -162,7 +163,7 @@ def archive(
         write_atomic(path, package.data)
         written.append(path)
         echo(
-            f"Paquet SEDA 2.3 écrit : {path} ({package.acts} acte(s), {len(package.data)} octets, "
+            f"Paquet SEDA 2.3 écrit : {path} ({counted(package.acts, 'acte', 'actes')}, {len(package.data)} octets, "
             f"sha256 {sha256_bytes(package.data)[:12]}…)."
         )
     return written

@@ -20,6 +20,7 @@ from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard
 from convgen.documents.docxtext import read_parts
+from convgen.documents.french import counted
 from convgen.documents.lint import lint_templates
 from convgen.errors import ConvgenError, DataError, Problem, TemplateError
 from convgen.files import tool_identity, write_atomic
@@ -122,7 +123,7 @@ def orphan_registers(root: Path, project: Project) -> list[Problem]:
                     1,
                     1,
                     "intercommunalite",
-                    f"registre sans intercommunalité : {acts} acte(s) signé(s) de « {slug} », mais epci/{slug}.yaml "
+                    f"registre sans intercommunalité : {counted(acts, 'acte signé', 'actes signés')} de « {slug} », mais epci/{slug}.yaml "
                     "n’existe plus",
                     f"rétablissez epci/{slug}.yaml sous ce nom (le registre suit le nom du fichier) ; une autre "
                     "personne morale se crée sous un nouveau nom, sans toucher à ce registre",
@@ -159,18 +160,13 @@ def agreed(label: str, status: str) -> str:
     return f"{label} {status}{'e' if feminine else ''}"
 
 
-def plural(count: int, one: str, many: str) -> str:
-    """Return the singular for 0 and 1, as French counts (« 0 inchangé »), else the plural."""
-    return one if count <= 1 else many
-
-
 def summarize(report: Report, echo: Echo) -> None:
     """Print the summary of a run: built, unchanged, drafts, failed."""
     seconds = f"{report.seconds:.1f}".replace(".", ",")
     built, unchanged = report.count("construit"), report.count("inchangé")
     echo(
-        f"Terminé en {seconds} s : {built} {plural(built, 'document construit', 'documents construits')}, "
-        f"{unchanged} {plural(unchanged, 'inchangé', 'inchangés')}, {len(report.failed)} en échec."
+        f"Terminé en {seconds} s : {counted(built, 'document construit', 'documents construits')}, "
+        f"{counted(unchanged, 'inchangé', 'inchangés')}, {len(report.failed)} en échec."
     )
     if report.peak_rss_mb:
         echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")

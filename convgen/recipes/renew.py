@@ -19,7 +19,7 @@ from convgen.acts.register import REGISTER_DIR, Registre, kept_file, write_regis
 from convgen.acts.state import ProjectActs
 from convgen.data.load import load_sources
 from convgen.data.project import Project
-from convgen.documents.french import date_in_words, period_label
+from convgen.documents.french import counted, date_in_words, period_label
 from convgen.errors import RenewError
 from convgen.files import write_atomic
 from convgen.recipes.project import Echo, check_project
@@ -233,7 +233,7 @@ def report_lines(renewal: Renewal, project: Project) -> list[str]:
     ]
     if renewal.registers:
         lines.append(
-            f"Actes de la période close conservés, avec leurs fichiers, dans {len(renewal.registers)} registre(s) : "
+            f"Actes de la période close conservés, avec leurs fichiers, dans {counted(len(renewal.registers), 'registre', 'registres')} : "
             + ", ".join(f"registre/{slug}.yaml" for slug in renewal.registers)
             + "."
         )

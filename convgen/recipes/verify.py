@@ -17,6 +17,7 @@ from pathlib import Path
 from convgen.acts.register import REGISTER_DIR, Acte, load_register
 from convgen.acts.signature import load_anchors
 from convgen.acts.validation import UNVERIFIABLE_BB, same_conclusions, validate_archived
+from convgen.documents.french import counted
 from convgen.errors import AmendError
 from convgen.files import sha256_bytes, write_atomic
 from convgen.recipes.project import Echo
@@ -114,7 +115,8 @@ def verify(
     failed = [v for v in verdicts if not v.ok]
     unverifiable = sum(v.status == UNVERIFIABLE_BB for v in verdicts)
     echo(
-        f"{len(verdicts)} acte(s) vérifié(s) : {len(verdicts) - len(failed)} conforme(s)"
+        f"{counted(len(verdicts), 'acte vérifié', 'actes vérifiés')} : "
+        f"{counted(len(verdicts) - len(failed), 'conforme', 'conformes')}"
         + (f" dont {unverifiable} au niveau B-B" if unverifiable else "")
         + f", {len(failed)} en échec."
     )

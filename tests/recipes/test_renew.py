@@ -192,7 +192,7 @@ def test_a_register_without_its_intercommunality_is_an_error(signed: Path) -> No
     result = cli(signed, "check")
     assert result.exit_code == 1
     assert (
-        f"registre/{SLUG}.yaml:1:1: intercommunalite : registre sans intercommunalité : 2 acte(s) signé(s) de "
+        f"registre/{SLUG}.yaml:1:1: intercommunalite : registre sans intercommunalité : 2 actes signés de "
         f"« {SLUG} », mais epci/{SLUG}.yaml n’existe plus"
     ) in result.output
     assert cli(signed, "build", "--format", "docx").exit_code == 1  # never a silent loss

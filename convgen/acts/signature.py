@@ -17,16 +17,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.keys import load_certs_from_pemder_data
-from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields as sig_fields
 from pyhanko.sign import signers
 from pyhanko.sign.ades.report import AdESIndeterminate
@@ -44,17 +40,17 @@ from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
 )
-from pyhanko.stamp import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from convgen.documents.epoch import FRANCE
 from convgen.errors import SignatureError
 from convgen.files import write_atomic
+from convgen.overrides.pyhanko import INK, SealStampStyle
+from convgen.overrides.pyhanko import KeepMetadataWriter as KeepMetadataWriter  # re-exported for acts/evidence.py
 
 PARIS = FRANCE
 TRAILER = re.compile(rb"startxref[\0\t\n\f\r ]+(\d{1,15})[\0\t\n\f\r ]+%%EOF(?:\r\n|\n|\r)?\Z")
 WEAK_ALGORITHM = {AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE, AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE}
-INK = (0.12, 0.23, 0.45)  # dark blue of the visible stamp
 
 # pyHanko's default policy, except that the first signature of an unsigned act may set /SigFlags in /AcroForm
 # (pyHanko's default assumes the base revision already carries a signature, whose revision set it).
@@ -89,61 +85,6 @@ class SignedAct:
     missing: tuple[str, ...]  # expected fields not signed yet, in the order given
     complete: bool  # every expected field is signed
     last_signing_date: date | None  # date, in Paris, of the latest signing time; None if no signature has one
-
-
-class _SealStamp(BaseStamp):
-    """Vector appearance of a signed field: a frame, a ticked circle and a pen stroke, with no text."""
-
-    def _render_inner_content(self) -> list[bytes]:
-        """Return the drawing operators, sized to the field's box."""
-        width, height = float(self.box.width), float(self.box.height)
-        radius = height * 0.28
-        cx, cy = height * 0.5, height * 0.5
-        k = radius * 0.5523  # control point offset of a quarter circle as a cubic Bézier
-        circle = (
-            f"{cx + radius:.2f} {cy:.2f} m "
-            f"{cx + radius:.2f} {cy + k:.2f} {cx + k:.2f} {cy + radius:.2f} {cx:.2f} {cy + radius:.2f} c "
-            f"{cx - k:.2f} {cy + radius:.2f} {cx - radius:.2f} {cy + k:.2f} {cx - radius:.2f} {cy:.2f} c "
-            f"{cx - radius:.2f} {cy - k:.2f} {cx - k:.2f} {cy - radius:.2f} {cx:.2f} {cy - radius:.2f} c "
-            f"{cx + k:.2f} {cy - radius:.2f} {cx + radius:.2f} {cy - k:.2f} {cx + radius:.2f} {cy:.2f} c S"
-        )
-        tick = (
-            f"{cx - radius * 0.5:.2f} {cy:.2f} m {cx - radius * 0.1:.2f} {cy - radius * 0.4:.2f} l "
-            f"{cx + radius * 0.55:.2f} {cy + radius * 0.45:.2f} l S"
-        )
-        left, right = height * 1.05, width - height * 0.3
-        base = height * 0.3
-        span = right - left
-        stroke = (
-            f"{left:.2f} {base + height * 0.15:.2f} m "
-            f"{left + span * 0.15:.2f} {base + height * 0.55:.2f} {left + span * 0.25:.2f} {base - height * 0.05:.2f} "
-            f"{left + span * 0.4:.2f} {base + height * 0.25:.2f} c "
-            f"{left + span * 0.55:.2f} {base + height * 0.5:.2f} {left + span * 0.65:.2f} {base:.2f} "
-            f"{left + span * 0.8:.2f} {base + height * 0.2:.2f} c "
-            f"{left + span * 0.9:.2f} {base + height * 0.35:.2f} {right:.2f} {base + height * 0.3:.2f} "
-            f"{right:.2f} {base + height * 0.3:.2f} c S"
-        )
-        baseline = f"{left:.2f} {base - height * 0.08:.2f} m {right:.2f} {base - height * 0.08:.2f} l S"
-        return [
-            b"q %g %g %g RG 1.2 w 1 J 1 j" % INK,
-            circle.encode("ascii"),
-            tick.encode("ascii"),
-            stroke.encode("ascii"),
-            b"0.6 w",
-            baseline.encode("ascii"),
-            b"Q",
-        ]
-
-
-@dataclass(frozen=True)
-class _SealStampStyle(BaseStampStyle):
-    """Stamp style of :class:`_SealStamp`: vector only, so the signed file stays PDF/A-2b (no font at all)."""
-
-    def create_stamp(
-        self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict[str, Any]
-    ) -> _SealStamp:
-        """Return the stamp for a field of size ``box``."""
-        return _SealStamp(writer, self, box)
 
 
 @contextlib.contextmanager
@@ -212,20 +153,6 @@ def _read_pdf(path: Path, hint: str) -> tuple[bytes, PdfFileReader]:
     return data, reader
 
 
-class KeepMetadataWriter(IncrementalPdfFileWriter):
-    """An incremental writer that leaves the document's XMP metadata as convgen wrote it.
-
-    pyHanko rewrites the XMP through its own model when it saves, and that rewrite loses what PDF/A and PDF/UA
-    need: the ``pdfuaid`` extension schema comes out with its namespace URI as a resource instead of text
-    (``PDFA2B-XMP-EXTENSION-SCHEMA-PREFIX-001``, measured with page-validation). The signed revision keeps the
-    metadata of the act, unchanged, which is also what a signature should do. (Overrides a private method of
-    pyHanko, whose version is pinned; the PDF/A test of a signed file fails if it stops working.)
-    """
-
-    def _update_meta(self) -> None:
-        """Leave /Metadata and /Info untouched."""
-
-
 def sign_field(
     source: Path,
     target: Path,
@@ -282,7 +209,7 @@ def _sign(
     try:
         writer = KeepMetadataWriter(io.BytesIO(data))
         pdf_signer = signers.PdfSigner(
-            meta, signer=signer, stamp_style=_SealStampStyle(border_width=1, border_color=INK)
+            meta, signer=signer, stamp_style=SealStampStyle(border_width=1, border_color=INK)
         )
         pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)
     except SignatureError:

@@ -1,0 +1,159 @@
+"""The overrides of pyHanko's private code: the signed revision keeps the act's metadata, the stamp is vector only.
+
+Written against pyHanko 0.38.0, pinned to that version in ``pyproject.toml``; see :mod:`convgen.overrides` for
+the rule and ``tests/overrides/test_pyhanko.py`` for what is checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.stamp import BaseStamp, BaseStampStyle
+
+from convgen.overrides import Upstream
+
+DISTRIBUTION: Final = "pyHanko"
+WRITTEN_AGAINST: Final = "0.38.0"
+INK = (0.12, 0.23, 0.45)  # dark blue of the visible stamp
+
+# The upstream code the overrides below depend on, as it is in WRITTEN_AGAINST: the symbol replaced and its callers,
+# with their signature and the SHA-256 of inspect.getsource() (convgen.overrides.current computes both).
+UPSTREAM: Final = (
+    Upstream(
+        symbol="pyhanko.pdf_utils.writer:BasePdfFileWriter._update_meta",
+        signature="(self)",
+        sha256="dfb235b7343ab001c97ac543e9e14a0a52a5cd002a97b14c5fae4fd8c68a4340",
+        recheck=(
+            "KeepMetadataWriter._update_meta : vérifiez que la méthode ne fait toujours que mettre à jour /Info et "
+            "réécrire le XMP, et qu'aucune autre étape de l'écriture ne s'en charge désormais"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.pdf_utils.writer:BasePdfFileWriter._prep_dom_for_writing",
+        signature="(self)",
+        sha256="3e74d1f6b225133b476346702a9a93e07c6f72a835188e95b612b47c15f3bb28",
+        recheck=(
+            "KeepMetadataWriter._update_meta : vérifiez que l'écriture appelle toujours _update_meta, et elle "
+            "seule, pour les métadonnées"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.stamp.base:BaseStamp._render_inner_content",
+        signature="(self)",
+        sha256="fb84483b9b14103f89ad6d5de2811208503080f87d5c4a0df0655deeb2caa9fc",
+        recheck="SealStamp._render_inner_content : vérifiez que c'est toujours le point d'extension du dessin",
+    ),
+    Upstream(
+        symbol="pyhanko.stamp.base:BaseStamp.render",
+        signature="(self)",
+        sha256="dd63bfaa49b2f2f5e7eadc72a0d1dfd6922ebcc9c030eab77e8f4ac59140300b",
+        recheck=(
+            "SealStamp._render_inner_content : vérifiez que render() attend toujours une liste d'opérateurs "
+            "(bytes), les encadre de q … Q et trace le cadre après eux, sans ajouter de police"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.stamp.base:BaseStamp.__init__",
+        signature=(
+            "(self, writer: pyhanko.pdf_utils.writer.BasePdfFileWriter, style, "
+            "box: pyhanko.pdf_utils.layout.BoxConstraints | None = None)"
+        ),
+        sha256="ad4b44f8030766a0f0cc88d4aba774ee4c0aa8f4bde9dcf6c1f9c2162e6a6e98",
+        recheck="SealStampStyle.create_stamp : vérifiez les arguments passés à SealStamp(writer, style, box)",
+    ),
+)
+
+
+class KeepMetadataWriter(IncrementalPdfFileWriter):
+    """An incremental writer that leaves the document's XMP metadata and /Info as convgen wrote them.
+
+    Overrides the private ``BasePdfFileWriter._update_meta`` of pyHanko 0.38.0, which every write calls (through
+    ``_prep_dom_for_writing``). pyHanko rewrites the XMP through its own model there, and that rewrite loses what
+    PDF/A and PDF/UA need: the ``pdfuaid`` extension schema comes out with its namespace URI as a resource instead
+    of text (``PDFA2B-XMP-EXTENSION-SCHEMA-PREFIX-001``, measured with page-validation). The public API has no
+    switch for it: the writer's ``DocumentMetadata`` (``xmp_unmanaged`` included) only chooses *what* is written;
+    when the document has /Metadata, ``_update_meta`` always reserialises it and sets the modification date and
+    producer. The signed revision keeps the metadata of the act, unchanged, which is also what a signature should
+    do.
+
+    On an upgrade: re-read ``_update_meta`` and its caller ``_prep_dom_for_writing`` (``UPSTREAM``); if a public
+    way to keep the metadata appeared, use it and remove this class. Tests: ``tests/overrides/test_pyhanko.py``,
+    and the PDF/A-2b and PDF/UA-1 tests of signed files in ``tests/acts/test_signature.py``.
+    """
+
+    def _update_meta(self) -> None:
+        """Leave /Metadata and /Info untouched."""
+
+
+class SealStamp(BaseStamp):
+    """Vector appearance of a signed field: a frame, a ticked circle and a pen stroke, with no text.
+
+    Implements the private hook ``BaseStamp._render_inner_content`` of pyHanko 0.38.0, which ``BaseStamp.render``
+    calls for the drawing inside the frame. pyHanko's public stamps (``TextStamp``, ``QRStamp``,
+    ``StaticStampStyle``) all draw text with a font, or import a PDF page or an image: none draws plain vector
+    operators, and a font in the appearance would have to be embedded for the signed file to stay PDF/A-2b.
+    Subclassing ``BaseStamp`` with this hook is how pyHanko's own stamps are made.
+
+    On an upgrade: re-read ``_render_inner_content`` and ``render`` (``UPSTREAM``): the hook must still return the
+    list of content stream operators that ``render`` wraps in ``q … Q`` before drawing the frame. Tests:
+    ``tests/overrides/test_pyhanko.py``, and ``test_the_stamp_is_visible_and_uses_no_font`` in
+    ``tests/acts/test_signature.py``.
+    """
+
+    def _render_inner_content(self) -> list[bytes]:
+        """Return the drawing operators, sized to the field's box."""
+        width, height = float(self.box.width), float(self.box.height)
+        radius = height * 0.28
+        cx, cy = height * 0.5, height * 0.5
+        k = radius * 0.5523  # control point offset of a quarter circle as a cubic Bézier
+        circle = (
+            f"{cx + radius:.2f} {cy:.2f} m "
+            f"{cx + radius:.2f} {cy + k:.2f} {cx + k:.2f} {cy + radius:.2f} {cx:.2f} {cy + radius:.2f} c "
+            f"{cx - k:.2f} {cy + radius:.2f} {cx - radius:.2f} {cy + k:.2f} {cx - radius:.2f} {cy:.2f} c "
+            f"{cx - radius:.2f} {cy - k:.2f} {cx - k:.2f} {cy - radius:.2f} {cx:.2f} {cy - radius:.2f} c "
+            f"{cx + k:.2f} {cy - radius:.2f} {cx + radius:.2f} {cy - k:.2f} {cx + radius:.2f} {cy:.2f} c S"
+        )
+        tick = (
+            f"{cx - radius * 0.5:.2f} {cy:.2f} m {cx - radius * 0.1:.2f} {cy - radius * 0.4:.2f} l "
+            f"{cx + radius * 0.55:.2f} {cy + radius * 0.45:.2f} l S"
+        )
+        left, right = height * 1.05, width - height * 0.3
+        base = height * 0.3
+        span = right - left
+        stroke = (
+            f"{left:.2f} {base + height * 0.15:.2f} m "
+            f"{left + span * 0.15:.2f} {base + height * 0.55:.2f} {left + span * 0.25:.2f} {base - height * 0.05:.2f} "
+            f"{left + span * 0.4:.2f} {base + height * 0.25:.2f} c "
+            f"{left + span * 0.55:.2f} {base + height * 0.5:.2f} {left + span * 0.65:.2f} {base:.2f} "
+            f"{left + span * 0.8:.2f} {base + height * 0.2:.2f} c "
+            f"{left + span * 0.9:.2f} {base + height * 0.35:.2f} {right:.2f} {base + height * 0.3:.2f} "
+            f"{right:.2f} {base + height * 0.3:.2f} c S"
+        )
+        baseline = f"{left:.2f} {base - height * 0.08:.2f} m {right:.2f} {base - height * 0.08:.2f} l S"
+        return [
+            b"q %g %g %g RG 1.2 w 1 J 1 j" % INK,
+            circle.encode("ascii"),
+            tick.encode("ascii"),
+            stroke.encode("ascii"),
+            b"0.6 w",
+            baseline.encode("ascii"),
+            b"Q",
+        ]
+
+
+@dataclass(frozen=True)
+class SealStampStyle(BaseStampStyle):
+    """Stamp style of :class:`SealStamp`: vector only, so the signed file stays PDF/A-2b (no font at all).
+
+    ``create_stamp`` is public pyHanko API; it is here because it makes the stamp above.
+    """
+
+    def create_stamp(
+        self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict[str, Any]
+    ) -> SealStamp:
+        """Return the stamp for a field of size ``box``."""
+        return SealStamp(writer, self, box)

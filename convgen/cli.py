@@ -10,13 +10,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from convgen import clifr
 from convgen.clifr import install as install_french
 from convgen.errors import ConvgenError, DataError, Interrupted
+from convgen.runner.options import FORMATS, BuildOptions, canonical_formats
+
+if TYPE_CHECKING:
+    from convgen.runner.job import Report
 
 install_french()
 
@@ -86,7 +90,8 @@ def check(ctx: click.Context) -> None:
     """Vérifie les données et les modèles, sans rien écrire."""
     with handled():
         from convgen.acts.state import ProjectActs
-        from convgen.recipes.project import check_project, closed_period_years, readiness_lines
+        from convgen.recipes.checking import check_project, closed_period_years
+        from convgen.recipes.console import readiness_lines
 
         acts = ProjectActs(check_project(project_root(ctx)), project_root(ctx))
         click.echo(f"Données valides : {len(acts.project.epcis)} intercommunalités, modèles conformes.")
@@ -110,7 +115,7 @@ SLUGS_ARGUMENT = click.argument("slugs", nargs=-1, metavar="[INTERCOMMUNALITÉ].
 FORMAT_OPTION = click.option(
     "--format",
     "formats",
-    type=click.Choice(["docx", "pdf"]),
+    type=click.Choice(list(FORMATS)),
     multiple=True,
     metavar="docx|pdf",
     help="Format(s) à produire (répétable) ; par défaut DOCX et PDF.",
@@ -159,27 +164,13 @@ def build_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def run_recipe(
-    recipe: Callable[..., Any],
-    ctx: click.Context,
-    slugs: tuple[str, ...],
-    formats: tuple[str, ...],
-    jobs: int | None,
-    force: bool,
-    attente: float,
-    **extra: Any,
-) -> None:
-    """Run a build recipe with the options of ``build_options``; exit 1 when a document failed."""
-    report = recipe(
-        project_root(ctx),
-        slugs=slugs,
-        formats=formats or ("docx", "pdf"),
-        jobs=jobs,
-        force=force,
-        wait=attente,
-        echo=click.echo,
-        **extra,
-    )
+def options_of(formats: tuple[str, ...], jobs: int | None, force: bool = False, attente: float = 600) -> BuildOptions:
+    """Return the build options the command line asked: made here once, read by every layer below."""
+    return BuildOptions(formats=canonical_formats(formats), jobs=jobs, force=force, wait=attente, echo=click.echo)
+
+
+def exit_on_failure(report: Report) -> None:
+    """Exit 1 when a document of the run failed (each failure was printed with its reason)."""
     if report.failed:
         sys.exit(1)
 
@@ -202,16 +193,16 @@ def build(
     with handled():
         from convgen.recipes.stamp import replay_noop
 
-        asked = formats or ("docx", "pdf")
-        if not force and replay_noop(project_root(ctx), slugs, asked, click.echo):
+        options = options_of(formats, jobs, force, attente)
+        if not force and replay_noop(project_root(ctx), slugs, options.formats, click.echo):
             return  # nothing changed since the last full build: its stamp proves it (no data read, no import)
         from convgen.recipes.early import early_converter
 
-        converter = early_converter(project_root(ctx), asked, jobs)
+        converter = early_converter(project_root(ctx), options)
         try:
-            from convgen.recipes.project import build_conventions
+            from convgen.recipes.build import build_conventions
 
-            run_recipe(build_conventions, ctx, slugs, formats, jobs, force, attente, converter=converter)
+            exit_on_failure(build_conventions(project_root(ctx), slugs, options, converter=converter))
         finally:
             if converter is not None:
                 converter.close()
@@ -234,14 +225,7 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
     with handled():
         from convgen.recipes.watch import watch
 
-        watch(
-            project_root(ctx),
-            slugs=slugs,
-            formats=formats or ("docx", "pdf"),
-            jobs=jobs,
-            echo=click.echo,
-            echo_error=lambda text: click.echo(text, err=True),
-        )
+        watch(project_root(ctx), slugs, options_of(formats, jobs), echo_error=lambda text: click.echo(text, err=True))
 
 
 @main.command("text", context_settings=CONTEXT)
@@ -466,6 +450,6 @@ def amend_command(
     Exemple : convgen amend cc-maine-saosnois --format docx
     """
     with handled():
-        from convgen.recipes.amend import build_avenants
+        from convgen.recipes.build import build_avenants
 
-        run_recipe(build_avenants, ctx, slugs, formats, jobs, force, attente)
+        exit_on_failure(build_avenants(project_root(ctx), slugs, options_of(formats, jobs, force, attente)))

@@ -10,8 +10,6 @@ from typing import Any
 
 import click
 
-from convgen.documents.french import plural as french_plural
-
 FRENCH = {
     "Usage:": "Utilisation :",
     # click appends ":" to section titles; French wants a space before it.
@@ -68,7 +66,9 @@ def gettext(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    """Return the French singular or plural of one of click's messages."""
+    """Return the French singular or plural of one of click's messages (the rule of ``documents/french.plural``)."""
+    from convgen.documents.french import plural as french_plural  # imported late: the no-op build reads no data
+
     if singular in FRENCH_PLURAL:
         one, many = FRENCH_PLURAL[singular]
         return french_plural(count, one, many)

@@ -46,6 +46,10 @@ class RenderError(ConvgenError):
     """Raised when a document cannot be rendered or a rendered document fails its checks."""
 
 
+class BrokenOutputError(RenderError):
+    """Raised when LibreOffice's output is not a readable PDF; a fresh worker may do better (the pool retries)."""
+
+
 class ConversionError(ConvgenError):
     """Raised when LibreOffice fails to convert a document, even after a retry on a fresh worker."""
 
@@ -59,7 +63,23 @@ class LockError(ConvgenError):
 
 
 class AmendError(ConvgenError):
-    """Raised when a change cannot be made by avenant, or a signature cannot be recorded."""
+    """Raised when a change of the data cannot be made by avenant (a SIREN changed: a new convention)."""
+
+
+class RegisterError(ConvgenError):
+    """Raised when the register of signed acts cannot do what was asked.
+
+    No act waiting for signature, a draft, a date or a number out of turn, a signed file that cannot be read,
+    found or archived, an act that fails its verification.
+    """
+
+
+class ArchiveError(ConvgenError):
+    """Raised when a transfer package for the archives cannot be made (``archives`` key missing, a package there)."""
+
+
+class GitError(ConvgenError):
+    """Raised when the project is not in a git repository, or a revision cannot be found or read."""
 
 
 class RenewError(ConvgenError):

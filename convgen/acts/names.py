@@ -1,4 +1,8 @@
-"""The names of the documents of one intercommunality, in ``build/<slug>/``: one place decides them."""
+"""The names of the documents of one intercommunality: one place decides them.
+
+In ``build/<slug>/``, the stems of the acts and of their companions (a job's files are ``Job.outputs``: the stem
+and ``.docx``, ``.pdf``); in ``registre/<slug>/``, the names of the files archived beside the register.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,16 @@ def comparatif_stem(slug: str, numero: int) -> str:
 def consolidated_stem(slug: str) -> str:
     """Return ``convention-<slug>-consolidee``."""
     return f"{convention_stem(slug)}-consolidee"
+
+
+def signed_copy_name(stem: str) -> str:
+    """Return the name of an act's signed file archived in ``registre/<slug>/``: ``convention-<slug>-signe.pdf``."""
+    return f"{stem}-signe.pdf"
+
+
+def report_name(archived: str) -> str:
+    """Return the validation report's name beside an archived act: ``convention-<slug>-rapport-validation.xml``."""
+    return archived.removesuffix(".pdf").removesuffix("-signe") + "-rapport-validation.xml"
 
 
 EPCI_SIGNATURE = "signature_intercommunalite"  # the PDF field where the intercommunality signs

@@ -25,7 +25,7 @@ from convgen.data.model import Departement, Epci, Programme, StrictModel
 from convgen.data.validate import validate_document
 from convgen.data.yamlread import parse_document
 from convgen.documents.french import date_in_words, period_label
-from convgen.errors import AmendError, DataError, Problem
+from convgen.errors import DataError, Problem, RegisterError
 from convgen.files import sha256_file, write_atomic
 
 REGISTER_DIR = "registre"
@@ -434,12 +434,12 @@ def built_copy_name(folder: str, pdf: str) -> str:
 
 
 def keep_file(root: Path, rel: str, data: bytes) -> None:
-    """Archive ``data`` at ``root/rel``, never replacing other bytes; AmendError in French if they differ."""
+    """Archive ``data`` at ``root/rel``, never replacing other bytes; RegisterError in French if they differ."""
     path = root / rel
     if path.exists():
         if path.read_bytes() == data:
             return
-        raise AmendError(
+        raise RegisterError(
             f"{rel} existe déjà avec d’autres octets (sha256 {sha256_file(path)[:12]}…) — un fichier archivé n’est "
             "jamais remplacé ; restaurez-le depuis git ou faites examiner la différence."
         )

@@ -29,7 +29,7 @@ from convgen.data.model import Personne, Programme
 from convgen.data.project import Archives
 from convgen.documents.context import millesime, with_article_de
 from convgen.documents.french import date_in_words, typography
-from convgen.errors import AmendError
+from convgen.errors import ArchiveError
 
 SEDA_NS = "fr:gouv:culture:archivesdefrance:seda:v2.3"
 XSD = Path(__file__).resolve().parents[2] / "schema" / "seda-2.3" / "seda-2.3-main.xsd"
@@ -359,7 +359,7 @@ def _agency(root: etree._Element, tag: str, identifier: str) -> None:
 def _schema() -> etree.XMLSchema:
     """Return the SEDA 2.3 schema (vendored in ``schema/seda-2.3/``)."""
     if not XSD.is_file():
-        raise AmendError(
+        raise ArchiveError(
             f"schéma SEDA 2.3 introuvable ({XSD}) — convgen archiver s’exécute depuis le dépôt de convgen, "
             "qui le contient dans schema/seda-2.3/."
         )
@@ -367,11 +367,11 @@ def _schema() -> etree.XMLSchema:
 
 
 def check(data: bytes) -> None:
-    """Raise AmendError in French when ``data`` is not a valid SEDA 2.3 message."""
+    """Raise ArchiveError in French when ``data`` is not a valid SEDA 2.3 message."""
     schema = _schema()
     if not schema.validate(etree.fromstring(data)):
         first = schema.error_log.last_error
-        raise AmendError(
+        raise ArchiveError(
             f"bordereau SEDA invalide (ligne {first.line} : {first.message}) — rien n’a été écrit ; "
             "signalez-le avec le registre en cause."
         )

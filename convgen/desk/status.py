@@ -125,16 +125,16 @@ def documents(acts: ProjectActs, slug: str, pending: Pending | None) -> tuple[Li
     registre = acts.register(slug)
     convention = acts.convention(slug)
     candidates: list[tuple[str, str, Kind]] = [
-        (f"{convention.stem}.docx", "Convention (DOCX)", "acte"),
+        (convention.docx_name, "Convention (DOCX)", "acte"),
         (convention.pdf_name, "Convention (PDF)", "acte"),
     ]
     candidates += [(a.pdf, f"{a.name.capitalize()} (PDF)", "acte") for a in registre.actes[1:]]
     if pending is not None:
         name, job = act_name(pending.numero, pending.update), pending.job
         candidates += [
-            (f"{job.stem}.docx", f"{name.capitalize()} (DOCX)", "acte"),
+            (job.docx_name, f"{name.capitalize()} (DOCX)", "acte"),
             (job.pdf_name, f"{name.capitalize()} (PDF)", "acte"),
-            *[(f"{extra}.docx", f"Comparatif de l’{name} (DOCX)", "comparatif") for extra in job.extras],
+            *[(extra, f"Comparatif de l’{name} (DOCX)", "comparatif") for extra in job.extra_names.values()],
         ]
     consolidated = acts.consolidated(slug)
     if consolidated is not None:

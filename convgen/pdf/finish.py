@@ -18,7 +18,7 @@ import pikepdf
 from pypdf import PdfReader
 
 from convgen import __version__
-from convgen.errors import RenderError
+from convgen.errors import BrokenOutputError, RenderError
 from convgen.files import replacing
 from convgen.pdf.accessibility import declare_pdfua, mark_accessible, tag_widget
 from convgen.pdf.layout import Box, page_boxes
@@ -57,10 +57,6 @@ def _normalize(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-class _BrokenOutput(RenderError):
-    """Raised when LibreOffice's output is not a readable PDF; a fresh worker may do better."""
 
 
 def _contains_text(path: Path, expected: str) -> bool:
@@ -104,11 +100,11 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
         with open(path, "rb") as handle:
             head = handle.read(5)
     except OSError:
-        raise _BrokenOutput(f"{label} : aucun PDF n'a été produit") from None
+        raise BrokenOutputError(f"{label} : aucun PDF n'a été produit") from None
     if not head:  # the converter wrote nothing into the file prepared for it
-        raise _BrokenOutput(f"{label} : aucun PDF n'a été produit")
+        raise BrokenOutputError(f"{label} : aucun PDF n'a été produit")
     if head != b"%PDF-":
-        raise _BrokenOutput(f"{label} : le fichier produit n'est pas un PDF")
+        raise BrokenOutputError(f"{label} : le fichier produit n'est pas un PDF")
     try:
         with pikepdf.open(path) as document:
             count = len(document.pages)
@@ -117,9 +113,9 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
                 for page in document.pages
             ]
     except (pikepdf.PdfError, OSError, ValueError) as error:
-        raise _BrokenOutput(f"{label} : le PDF produit est illisible ({error})") from None
+        raise BrokenOutputError(f"{label} : le PDF produit est illisible ({error})") from None
     if count < 1:
-        raise _BrokenOutput(f"{label} : le PDF produit n'a aucune page")
+        raise BrokenOutputError(f"{label} : le PDF produit n'a aucune page")
     if pages is not None and count != pages:
         raise RenderError(f"{label} : {count} pages au lieu des {pages} attendues")
     for number, (width, height) in enumerate(sizes, start=1):

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pikepdf
 
+from convgen.errors import BrokenOutputError
 from convgen.files import STAGE_PREFIX, replacing
-from convgen.pdf.finish import _BrokenOutput
 
 MEDIA = "word/media/"
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -152,7 +152,7 @@ def _number_of(image: pikepdf.Stream) -> int | None:
 def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> int:
     """Put each picture back in place of its stand-in in ``pdf`` (rewritten atomically); return how many.
 
-    Raises the checks' ``_BrokenOutput`` when the PDF cannot be read (a fresh worker may do better), and
+    Raises the checks' ``BrokenOutputError`` when the PDF cannot be read (a fresh worker may do better), and
     ``StandInLeft`` when it holds a one-pixel image that is no known stand-in: no PDF ever shows a stand-in.
     A picture whose stand-in is not drawn (its paragraph left out by the template) is simply not put back.
     """
@@ -162,7 +162,7 @@ def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> i
     try:
         document = pikepdf.open(pdf)
     except (pikepdf.PdfError, OSError):
-        raise _BrokenOutput(f"{name} : le fichier produit n'est pas un PDF lisible") from None
+        raise BrokenOutputError(f"{name} : le fichier produit n'est pas un PDF lisible") from None
     with document:
         for image in document.objects:
             if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:

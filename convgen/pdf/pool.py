@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
-from convgen.errors import ConversionError, SetupError
+from convgen.errors import BrokenOutputError, ConversionError, SetupError
 from convgen.files import replacing
 from convgen.pdf.worker import (
     IMPORT_FILTERS,
@@ -89,7 +89,7 @@ class Converter:
 
     def __init__(
         self,
-        workers: int | None = None,
+        workers: int = 1,
         timeout: float = 60.0,
         recycle_after: int = 150,
         *,
@@ -103,7 +103,7 @@ class Converter:
             raise SetupError(f"LibreOffice (soffice) est introuvable — {INSTALL_HINT}")
         if not os.access(uno_python, os.X_OK):
             raise SetupError(f"{uno_python} est introuvable (il porte le module uno) — {INSTALL_HINT}")
-        count = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        count = max(1, workers)  # how many a build wants is decided once, by ``runner/options.worker_count``
         self.timeout = timeout
         self.recycle_after = max(1, recycle_after)
         self._settings = Settings(found, uno_python, start_timeout, work_dir)
@@ -183,7 +183,7 @@ class Converter:
         """Convert ``docx`` to a checked PDF/A-2b at ``pdf`` (atomic; one retry on a fresh worker)."""
         # Imported here: pikepdf and PDFium take a third of a second to import, and a build imports this
         # module first thing, to start LibreOffice while it reads the data.
-        from convgen.pdf.finish import _BrokenOutput, check_pdf
+        from convgen.pdf.finish import check_pdf
         from convgen.pdf.pictures import StandInLeft, prepare_pictures, restore_pictures
 
         began = time.monotonic()
@@ -230,7 +230,7 @@ class Converter:
                     problems.append(str(left))
                     entry, pictures = source, {}  # the retry converts the document itself, pictures and all
                     continue
-                except _BrokenOutput as broken:
+                except BrokenOutputError as broken:
                     problems.append(str(broken))
                     continue
                 self._count("conversions")

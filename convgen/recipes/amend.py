@@ -1,24 +1,24 @@
-"""The recipe of ``convgen amend``: plan the avenants and consolidated versions, then build them."""
+"""What ``convgen amend`` plans: the avenants, annex updates and consolidated versions, and what it records after.
+
+The build itself is ``build.build_avenants``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 from convgen.acts.convention import select
 from convgen.acts.diff import amended
 from convgen.acts.plan import AvenantPlan, reportable
 from convgen.acts.register import act_label, signed_word, write_register
 from convgen.acts.state import ProjectActs
-from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
-from convgen.recipes.project import Echo, check_project, run_jobs
 from convgen.runner.job import Job, Report
+from convgen.runner.options import Echo
 
 
 @dataclass
@@ -102,46 +102,6 @@ def plan_amendments(acts: ProjectActs, slugs: Sequence[str] = ()) -> AmendPlan:
     if refused:
         raise AmendError("\n".join(refused))
     return AmendPlan(jobs, notes, avenants, signed, plans, updates)
-
-
-def build_avenants(
-    root: Path,
-    *,
-    slugs: Sequence[str] = (),
-    formats: Sequence[str] = ("docx", "pdf"),
-    jobs: int | None = None,
-    force: bool = False,
-    wait: float = 600,
-    echo: Echo = print,
-    converter_factory: Callable[[int], Any] | None = None,
-    today: dt.date | None = None,
-) -> Report:
-    """Validate everything, then draft the avenants the changes require; return the report."""
-
-    acts = ProjectActs(check_project(root, cached=True), root, today or today_in_france())
-    plan = plan_amendments(acts, slugs)
-    for note in plan.notes:
-        echo(note)
-    if not plan.avenants and not plan.updates:
-        echo(
-            "Aucun avenant à rédiger : aucune modification à faire par avenant ni par mise à jour de l’annexe 3 "
-            "depuis les derniers actes signés."
-            if plan.signed
-            else "Aucun avenant à rédiger : aucun acte n’est encore enregistré comme signé (dossier registre/)."
-        )
-    if not plan.jobs:
-        return Report()
-    return run_jobs(
-        acts,
-        plan.jobs,
-        formats=formats,
-        jobs=jobs,
-        force=force,
-        wait=wait,
-        echo=echo,
-        converter_factory=converter_factory,
-        after=partial(record_approvals, root, plan, echo),
-    )
 
 
 def record_approvals(root: Path, plan: AmendPlan, echo: Echo, report: Report) -> None:

@@ -16,17 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from convgen.acts.names import act_stem
+from convgen.acts.names import act_stem, report_name
 from convgen.acts.register import Acte, Registre, load_register
 from convgen.acts.seda import CONTENT, PackedAct, PackedFile, Transfer, manifest, package_acts
 from convgen.data.load import load_project
 from convgen.data.project import Archives, Project
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import counted
-from convgen.errors import AmendError, SignatureError
+from convgen.errors import ArchiveError, RegisterError
 from convgen.files import sha256_bytes, write_atomic
-from convgen.recipes.project import Echo
-from convgen.recipes.verify import failures, registered_slugs, report_name, verify
+from convgen.recipes.verify import failures, registered_slugs, verify
+from convgen.runner.options import Echo
 
 ARCHIVES_HINT = (
     "departement.yaml : clé « archives » absente — ajoutez-la avec les identifiants que donne le service "
@@ -105,9 +105,9 @@ def _zip(transfer: Transfer, xml: bytes) -> bytes:
 
 
 def _archives(project: Project) -> Archives:
-    """Return who receives and who sends the transfers; AmendError naming the key to add when absent."""
+    """Return who receives and who sends the transfers; ArchiveError naming the key to add when absent."""
     if project.archives is None:
-        raise AmendError(ARCHIVES_HINT)
+        raise ArchiveError(ARCHIVES_HINT)
     return project.archives
 
 
@@ -148,12 +148,12 @@ def archive(
     found = registered_slugs(root, slugs)
     message = failures(verify(root, found, trust=trust, echo=echo))
     if message:
-        raise SignatureError(f"{message} Aucun paquet n’a été écrit dans {dest}.")
+        raise RegisterError(f"{message} Aucun paquet n’a été écrit dans {dest}.")
     packages = make_packages(root, project, found, echo)
     for package in packages:
         path = dest / package.name
         if path.exists() and path.read_bytes() != package.data:
-            raise AmendError(
+            raise ArchiveError(
                 f"{path} existe déjà avec un autre contenu (un versement antérieur ?) — un paquet n’est jamais "
                 "remplacé : choisissez un autre dossier ou retirez l’ancien ; rien n’a été écrit."
             )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from convgen.acts.register import built_copy_name, keep_file, load_register, period_folder, write_register
-from convgen.errors import AmendError
+from convgen.errors import RegisterError
 from convgen.files import sha256_bytes
-from convgen.recipes.project import Echo
+from convgen.runner.options import Echo
 
 
 def archive_built_acts(root: Path, slug: str, *, echo: Echo = print) -> int:
@@ -25,13 +25,13 @@ def archive_built_acts(root: Path, slug: str, *, echo: Echo = print) -> int:
             continue  # archived already, or electronic (the signed file begins with the PDF built)
         built = root / "build" / slug / acte.pdf
         if not built.is_file():
-            raise AmendError(
+            raise RegisterError(
                 f"{slug} : {acte.label} n’a pas de PDF archivé et build/{slug}/{acte.pdf} n’existe plus — les "
                 "octets signés ne peuvent être retrouvés que depuis une sauvegarde de build/."
             )
         data = built.read_bytes()
         if sha256_bytes(data) != acte.pdf_sha256:
-            raise AmendError(
+            raise RegisterError(
                 f"{slug} : build/{slug}/{acte.pdf} n’est pas le PDF signé de {acte.label} (sha256 "
                 f"{sha256_bytes(data)[:12]}… au lieu de {acte.pdf_sha256[:12]}…) — il a été reconstruit depuis ; "
                 "rien n’a été archivé."

@@ -7,25 +7,24 @@ meanwhile. Nothing here waits: the runner waits for the worker when it first con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from convgen.errors import SetupError
 from convgen.pdf.pool import Converter
 from convgen.runner.folder import lock_is_free
-from convgen.runner.job import worker_count
+from convgen.runner.options import BuildOptions
 
 
-def early_converter(root: Path, formats: Sequence[str], jobs: int | None) -> Converter | None:
+def early_converter(root: Path, options: BuildOptions) -> Converter | None:
     """Return a converter whose first LibreOffice is starting, or None when a build should not start one now.
 
     None when no PDF is asked, when LibreOffice is missing (the build then reports it at its usual place,
     after the data errors) or when another build holds the lock (this one would only wait beside it).
     """
-    if "pdf" not in formats or not lock_is_free(root / "build"):
+    if "pdf" not in options.formats or not lock_is_free(root / "build"):
         return None
     try:
-        converter = Converter(workers=worker_count(jobs))
+        converter = Converter(workers=options.workers)
     except SetupError:
         return None
     try:

@@ -22,8 +22,9 @@ from convgen.data.project import Project
 from convgen.documents.french import counted, date_in_words, period_label
 from convgen.errors import RenewError
 from convgen.files import write_atomic
-from convgen.recipes.project import Echo, check_project
+from convgen.recipes.checking import check_project
 from convgen.runner.folder import project_lock
+from convgen.runner.options import Echo
 
 DEPARTEMENT = "departement.yaml"
 EMPTIED_DEPARTEMENT = {

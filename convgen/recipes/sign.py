@@ -22,6 +22,7 @@ from typing import Any
 
 from convgen.acts.convention import select
 from convgen.acts.evidence import PROVES, extend, fingerprint
+from convgen.acts.names import signed_copy_name
 from convgen.acts.plan import reportable
 from convgen.acts.register import (
     Acte,
@@ -43,21 +44,23 @@ from convgen.acts.state import ProjectActs
 from convgen.data.model import Epci, Programme
 from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
-from convgen.errors import AmendError, SignatureError
+from convgen.errors import RegisterError, SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
-from convgen.recipes.project import Echo, check_project, locked_runner
+from convgen.recipes.build import locked_runner
+from convgen.recipes.checking import check_project
 from convgen.runner.engine import Runner
 from convgen.runner.job import Job
+from convgen.runner.options import BuildOptions, Echo
 
 
 def parse_date(text: str) -> dt.date:
-    """Return the date of ``--date``; AmendError in French when it is not AAAA-MM-JJ."""
+    """Return the date of ``--date``; RegisterError in French when it is not AAAA-MM-JJ."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
             raise ValueError
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise AmendError(
+        raise RegisterError(
             f"date de signature « {text} » invalide — format attendu AAAA-MM-JJ, par exemple 2024-04-02"
         ) from None
 
@@ -103,7 +106,7 @@ class ToSign:
 
 
 def pending_act(acts: ProjectActs, slug: str) -> ToSign:
-    """Return the act of ``slug`` waiting for signature; AmendError in French when there is none to sign.
+    """Return the act of ``slug`` waiting for signature; RegisterError in French when there is none to sign.
 
     A PROJET is never signed: its verdict's reasons are the refusal.
     """
@@ -114,7 +117,7 @@ def pending_act(acts: ProjectActs, slug: str) -> ToSign:
         plan = acts.plan(slug)
         assert plan is not None
         extra = "".join(f"\n  - {c.describe()}" for c in reportable(plan.informative))
-        raise AmendError(
+        raise RegisterError(
             f"{slug} : rien à signer — aucune modification à faire par avenant ni par mise à jour de l’annexe 3 "
             f"depuis {plan.last.signed}." + (f" Modifications sans avenant :{extra}" if extra else "")
         )
@@ -129,7 +132,7 @@ def pending_act(acts: ProjectActs, slug: str) -> ToSign:
     job = pending.job
     label = act_label(pending.numero, pending.update)
     if job.draft:
-        raise AmendError(f"{slug} : {label} est un projet — {job.verdict.describe()}.")
+        raise RegisterError(f"{slug} : {label} est un projet — {job.verdict.describe()}.")
     dates = [d for d in authorised if d is not None]
     return ToSign(slug, pending.numero, pending.update, epci, acts.project.programme, job, registre, max(dates))
 
@@ -138,22 +141,24 @@ def check_date(pending: ToSign, date_signature: dt.date, today: dt.date) -> None
     """Refuse a signing date in the future, before the last act or before the deliberation that authorises it."""
     slug, what = pending.slug, pending.what
     if date_signature > today:
-        raise AmendError(
+        raise RegisterError(
             f"{slug} : date de signature {date_in_words(date_signature)} dans le futur (nous sommes le "
             f"{date_in_words(today)}) — enregistrez la signature le jour où elle a eu lieu."
         )
     last = pending.registre.last
     if last is not None and date_signature < last.date_signature:
-        raise AmendError(f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date.")
+        raise RegisterError(
+            f"{slug} : {what} le {date_in_words(date_signature)}, avant {last.signed} — vérifiez la date."
+        )
     end = pending.end
     if date_signature > end:
-        raise AmendError(
+        raise RegisterError(
             f"{slug} : {what} le {date_in_words(date_signature)}, après la fin de la convention "
             f"({date_in_words(end)}, article 7 – Durée) — une convention expirée ne peut être ni prolongée ni "
             "modifiée : il faut une nouvelle convention."
         )
     if date_signature < pending.authorised_on:
-        raise AmendError(
+        raise RegisterError(
             f"{slug} : {what} le {date_in_words(date_signature)}, avant la délibération "
             f"qui l’autorise ({date_in_words(pending.authorised_on)}) — vérifiez la date."
         )
@@ -183,21 +188,21 @@ def sign(
     pending = pending_act(acts, slug)
     if pending.mode == "electronique":
         if pdf is None:
-            raise AmendError(
+            raise RegisterError(
                 f"{slug} : {pending.label} se signe électroniquement — donnez le PDF signé : "
                 f"convgen sign {slug} --pdf FICHIER.pdf (ou signez un champ : --certificat FICHIER.p12 --champ NOM)."
             )
         if date_signature is not None:
-            raise AmendError(
+            raise RegisterError(
                 f"{slug} : en signature électronique, la date de l’acte est celle de la dernière signature du "
                 "PDF — retirez --date."
             )
     elif date_signature is None:
-        raise AmendError(f"{slug} : {pending.label} se signe sur papier — donnez --date AAAA-MM-JJ.")
+        raise RegisterError(f"{slug} : {pending.label} se signe sur papier — donnez --date AAAA-MM-JJ.")
     if date_signature is not None:
         check_date(pending, date_signature, today)  # on paper, the date is refused before anything is built
     data = _read_file(slug, pdf) if pdf is not None else None  # read once: what is checked is what is archived
-    with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
+    with locked_runner(acts, BuildOptions(jobs=1, wait=wait, echo=echo, converter_factory=converter_factory)) as runner:
         built = _built_act(runner, pending)
         expected = sha256_file(built)
         archived: PdfSigne | None = None
@@ -274,11 +279,11 @@ def sign_with_certificate(
     acts = ProjectActs(check_project(root, cached=True), root, today or today_in_france())
     pending = pending_act(acts, slug)
     if pending.mode != "electronique":
-        raise AmendError(f"{slug} : {pending.label} se signe sur papier — --certificat ne s’applique pas.")
+        raise RegisterError(f"{slug} : {pending.label} se signe sur papier — --certificat ne s’applique pas.")
     if field not in pending.fields:
-        raise AmendError(f"{slug} : champ « {field} » inconnu — champs de l’acte : {', '.join(pending.fields)}.")
+        raise RegisterError(f"{slug} : champ « {field} » inconnu — champs de l’acte : {', '.join(pending.fields)}.")
     partial = pending.registre.signature_en_cours
-    with locked_runner(acts, jobs=1, wait=wait, echo=echo, converter_factory=converter_factory) as runner:
+    with locked_runner(acts, BuildOptions(jobs=1, wait=wait, echo=echo, converter_factory=converter_factory)) as runner:
         source = root / partial.pdf_signe.fichier if partial is not None else _built_act(runner, pending)
     with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX) as work:
         signed = Path(work) / pending.job.pdf_name
@@ -300,18 +305,18 @@ def _built_act(runner: Runner, pending: ToSign) -> Path:
     """Build the act's PDF if it is missing or stale; return its path in ``build/``."""
     report = runner.run([pending.job])
     if report.failed:
-        raise AmendError(
+        raise RegisterError(
             f"{pending.slug} : le PDF de l’acte à signer n’a pas pu être produit — {report.failed[0].error}"
         )
     return runner.build_dir / pending.slug / pending.job.pdf_name
 
 
 def _read_file(slug: str, pdf: Path) -> bytes:
-    """Return the bytes of the file given with --pdf; AmendError in French when it cannot be read."""
+    """Return the bytes of the file given with --pdf; RegisterError in French when it cannot be read."""
     try:
         return pdf.read_bytes()
     except OSError as error:
-        raise AmendError(f"{slug} : {pdf} illisible ({error.strerror}) — vérifiez le chemin du PDF signé.") from None
+        raise RegisterError(f"{slug} : {pdf} illisible ({error.strerror}) — vérifiez le chemin du PDF signé.") from None
 
 
 def _inspect(data: bytes, given: Path, expected: str, pending: ToSign, trust: Sequence[Path]) -> SignedAct:
@@ -328,7 +333,7 @@ def _inspect(data: bytes, given: Path, expected: str, pending: ToSign, trust: Se
 def _archived(pending: ToSign, data: bytes, act: SignedAct | None) -> PdfSigne:
     """Return how the signed file is archived: its place under ``registre/<slug>/``, sha256, signatures."""
     signatures = () if act is None else tuple(_read(info) for info in act.signatures)
-    name = f"{period_folder(pending.registre, pending.programme)}/{pending.job.stem}-signe.pdf"
+    name = f"{period_folder(pending.registre, pending.programme)}/{signed_copy_name(pending.job.stem)}"
     return PdfSigne(fichier=name, sha256=sha256_bytes(data), signatures=signatures)
 
 
@@ -372,7 +377,7 @@ def _keep_built(root: Path, pending: ToSign, built: Path, expected: str) -> str:
     """Archive the PDF built, printed and signed on paper under ``registre/<slug>/``; return its place."""
     data = built.read_bytes()
     if sha256_bytes(data) != expected:  # build/ changed under the lock: never archive other bytes
-        raise AmendError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez convgen sign.")
+        raise RegisterError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez convgen sign.")
     name = built_copy_name(period_folder(pending.registre, pending.programme), pending.job.pdf_name)
     keep_file(root, name, data)
     return name

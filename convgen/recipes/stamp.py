@@ -5,7 +5,7 @@ templates and figures, convgen's own code and version, the selection and formats
 the identity of every output (size, modification time, inode) and the lines a no-op build prints. When all of
 it matches, those lines are printed without reading the data or importing pydantic, docxtpl or LibreOffice's
 bridge. Any doubt (a file added, removed or changed, an output touched, an unreadable stamp) takes the normal path.
-This module imports only the standard library.
+This module imports only the standard library (and ``runner/options.py``, which does too).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from convgen import __version__
+from convgen.runner.options import canonical_formats
 
 Echo = Callable[[str], None]
 STAMP = Path("build") / ".cache" / "construction.json"
@@ -38,7 +39,7 @@ def _files(root: Path) -> Iterable[Path]:
 def input_key(root: Path, slugs: Sequence[str], formats: Sequence[str], *, package: Path | None = None) -> str:
     """Return the sha256 of everything a convention build depends on (``package``: convgen's code, for tests)."""
     digest = hashlib.sha256()
-    canonical = [f for f in ("docx", "pdf") if f in formats]
+    canonical = canonical_formats(formats)
     for part in (__version__, "\0".join(slugs), "\0".join(canonical), os.environ.get("SOURCE_DATE_EPOCH", "-")):
         digest.update(part.encode() + b"\1")
     for path in _files(root):

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from convgen.acts.names import report_name
 from convgen.acts.register import REGISTER_DIR, Acte, load_register
 from convgen.acts.signature import load_anchors
 from convgen.acts.validation import UNVERIFIABLE_BB, same_conclusions, validate_archived
 from convgen.documents.french import counted
-from convgen.errors import AmendError
+from convgen.errors import RegisterError
 from convgen.files import sha256_bytes, write_atomic
-from convgen.recipes.project import Echo
+from convgen.runner.options import Echo
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def registered_slugs(root: Path, slugs: Sequence[str] = ()) -> list[str]:
     found = sorted(path.stem for path in (root / REGISTER_DIR).glob("*.yaml"))
     missing = [slug for slug in slugs if slug not in found]
     if missing:
-        raise AmendError(
+        raise RegisterError(
             f"pas de registre pour {', '.join(missing)} (registre/<intercommunalité>.yaml) — rien n’a été signé, "
             "ou le nom est mal écrit."
         )
@@ -57,11 +58,6 @@ def _file(root: Path, rel: str, sha256: str) -> str | None:
     if sha256_bytes(path.read_bytes()) != sha256:
         return f"altéré : {rel} n’a plus l’empreinte sha256 du registre"
     return None
-
-
-def report_name(rel: str) -> str:
-    """Return the report's place beside the archived act: ``…-rapport-validation.xml``."""
-    return rel.removesuffix(".pdf").removesuffix("-signe") + "-rapport-validation.xml"
 
 
 def _write_report(root: Path, rel: str, report: str) -> None:

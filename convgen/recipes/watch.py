@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
+import dataclasses
 import signal
 import sys
 import threading
@@ -16,9 +16,9 @@ from typing import Any
 from convgen.errors import ConvgenError, DataError, Interrupted
 from convgen.pdf.pool import Converter
 from convgen.runner.job import Report
+from convgen.runner.options import BuildOptions, Echo
 from convgen.runner.renderers import Renderers
 
-Echo = Callable[[str], None]
 DEPARTEMENT = "departement.yaml"
 DEBOUNCE_MS = 400  # longest wait to group the writes of one save
 STEP_MS = 30  # a save is taken as finished after this much quiet
@@ -107,39 +107,27 @@ class Watch:
         self,
         root: Path,
         converter: Converter,
+        options: BuildOptions,
         *,
-        renderers: Renderers | None = None,
         slugs: Sequence[str] = (),
-        formats: Sequence[str] = ("docx", "pdf"),
-        jobs: int | None = None,
-        echo: Echo = print,
         echo_error: Echo | None = None,
     ) -> None:
         self.root = root
         self.slugs = tuple(slugs)
-        self.formats = tuple(formats)
-        self.jobs = jobs
-        self.echo = echo
-        self.echo_error = echo_error or (lambda text: print(text, file=sys.stderr, flush=True))
         self.kept = KeptConverter(converter)
-        self.renderers = renderers
+        self.options = dataclasses.replace(options, converter_factory=lambda _workers: self.kept)
+        self.echo = options.echo
+        self.echo_error = echo_error or (lambda text: print(text, file=sys.stderr, flush=True))
 
     def rebuild(self, slugs: Sequence[str]) -> Report | None:
         """Validate everything, then build the stale conventions among ``slugs``; None when the data is invalid."""
         from convgen.acts.state import ProjectActs
-        from convgen.recipes.project import check_project, run_jobs
+        from convgen.recipes.build import run_jobs
+        from convgen.recipes.checking import check_project
 
         try:
             acts = ProjectActs(check_project(self.root, cached=True), self.root)
-            return run_jobs(
-                acts,
-                acts.conventions(slugs),
-                formats=self.formats,
-                jobs=self.jobs,
-                echo=self.echo,
-                converter_factory=lambda _workers: self.kept,
-                renderers=self.renderers,
-            )
+            return run_jobs(acts, acts.conventions(slugs), self.options)
         except Interrupted:
             raise
         except ConvgenError as error:
@@ -228,30 +216,18 @@ def _terminated_as_interrupted() -> Iterator[None]:
 
 
 def watch(
-    root: Path,
-    *,
-    slugs: Sequence[str] = (),
-    formats: Sequence[str] = ("docx", "pdf"),
-    jobs: int | None = None,
-    echo: Echo = print,
-    echo_error: Echo | None = None,
+    root: Path, slugs: Sequence[str] = (), options: BuildOptions | None = None, *, echo_error: Echo | None = None
 ) -> None:
     """Build once, then rebuild on every save until Ctrl-C; LibreOffice stays warm and is closed at the end."""
-    workers = max(1, jobs or os.cpu_count() or 1)
-    renderers = Renderers(workers)  # forked now, while this process has one thread; warm caches across rebuilds
+    options = options or BuildOptions()
+    echo = options.echo
+    renderers = Renderers(options.workers)  # forked now, while this process has one thread; warm across rebuilds
     try:
-        with Converter(workers=workers) as converter:
+        with Converter(workers=options.workers) as converter:
             session = Watch(
-                root,
-                converter,
-                renderers=renderers,
-                slugs=slugs,
-                formats=formats,
-                jobs=jobs,
-                echo=echo,
-                echo_error=echo_error,
+                root, converter, dataclasses.replace(options, renderers=renderers), slugs=slugs, echo_error=echo_error
             )
-            if "pdf" in formats:
+            if "pdf" in options.formats:
                 converter.start()
             ready = False
             for paths in changes(root):

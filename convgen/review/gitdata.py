@@ -14,15 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from convgen.errors import ConvgenError, SetupError
+from convgen.errors import GitError, SetupError
 
 DEFAULT_BRANCH = "main"
 TOP_LEVEL = ("departement.yaml", "epci", "registre", "templates")
 GIT_TIMEOUT = 60
-
-
-class GitError(ConvgenError):
-    """Raised when the project is not in a git repository, or a revision cannot be found or read."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from convgen.documents.docxtext import read_parts
 from convgen.documents.french import NBSP, date_in_words, typography
 from convgen.documents.render import render_annexe, render_convention
 from convgen.errors import AmendError, ConvgenError, DataError, Problem, TemplateError
-from convgen.recipes.project import check_project
+from convgen.recipes.checking import check_project
 from convgen.review.gitdata import read_revision, read_working_tree, resolve_base, select
 from convgen.review.markdown import base_line, cell, fenced, inline, join, slug_list, trim
 from convgen.review.pages import TEMPLATES_DIR, annex_pages_section

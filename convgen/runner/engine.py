@@ -1,7 +1,8 @@
 """Run a build: decide which documents are stale, render and convert them in parallel, write atomically.
 
-The plan (which documents, from which inputs) is made by the callers (``conventions.py``, ``amend.py``) as a
-list of :class:`Job`; this module knows nothing of the legal text.
+The plan (which documents, from which inputs) is made by the callers (``recipes/build.py``: the conventions, the
+avenants) as a list of :class:`Job`; how to build is their :class:`~convgen.runner.options.BuildOptions`. This
+module knows nothing of the legal text.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from convgen.files import STAGE_PREFIX, sha256_file
 from convgen.pdf.finish import finalize_pdf
 from convgen.pdf.pool import Converter
 from convgen.runner.folder import Manifest, check_writable, safe_output_dir
-from convgen.runner.job import Format, Job, Outcome, Progress, Report, worker_count
+from convgen.runner.job import Job, Outcome, Progress, Report
+from convgen.runner.options import FORMATS, BuildOptions
 from convgen.runner.renderers import RENDER_TIMEOUT, Renderers, render_checked
 
 
@@ -34,23 +36,21 @@ class Runner:
     def __init__(
         self,
         build_dir: Path,
+        options: BuildOptions | None = None,
         *,
-        formats: Sequence[Format] = ("docx", "pdf"),
-        jobs: int | None = None,
         progress: Progress | None = None,
-        converter_factory: Callable[[int], Any] | None = None,
         render_timeout: float = RENDER_TIMEOUT,
-        renderers: Renderers | None = None,
     ) -> None:
+        options = options or BuildOptions()
         self.build_dir = build_dir
         self.render_timeout = render_timeout
-        self.formats = tuple(formats)
-        self.jobs = worker_count(jobs)
+        self.formats = options.formats
+        self.jobs = options.workers
         self.progress = progress
-        self.converter_factory = converter_factory
+        self.converter_factory = options.converter_factory
         self._stop = threading.Event()
         self._renderers: Renderers | None = None
-        self._kept_renderers = renderers  # the caller's, kept warm across runs (``convgen watch``); not closed here
+        self._kept_renderers = options.renderers  # the caller's, kept warm (``convgen watch``); not closed here
 
     def run(self, jobs: Sequence[Job], *, force: bool = False) -> Report:
         """Build every stale job; return the report. Other runs are kept out by the caller's lock."""
@@ -183,7 +183,7 @@ class Runner:
         self, job: Job, target_dir: Path, manifest: Manifest, lock: threading.Lock
     ) -> tuple[str, ...]:
         """Remove this job's outputs of the formats not built now that came from other inputs (never stale beside new)."""
-        others = set(job.outputs(("docx", "pdf"))) - set(job.outputs(self.formats))
+        others = set(job.outputs(FORMATS)) - set(job.outputs(self.formats))
         removed = []
         for name in sorted(others):
             rel = f"{job.slug}/{name}"
@@ -208,19 +208,19 @@ class Runner:
         docx, problems = self._render(job)
         if problems:
             raise RenderError(f"{job.slug} ({job.label}) : " + " ; ".join(problems))
-        docx_path = work / f"{job.stem}.docx"
+        docx_path = work / job.docx_name
         docx_path.write_bytes(docx)
         files: list[tuple[str, Path]] = []
         if "docx" in self.formats:
-            files.append((f"{job.stem}.docx", docx_path))
-            for suffix, render_extra in sorted(job.extras.items()):
-                extra = work / f"{suffix}.docx"
+            files.append((job.docx_name, docx_path))
+            for suffix, name in job.extra_names.items():
+                extra = work / name
                 assert self._renderers is not None
-                extra.write_bytes(self._renderers.call(f"{job.slug} ({suffix})", render_extra))
-                files.append((f"{suffix}.docx", extra))
+                extra.write_bytes(self._renderers.call(f"{job.slug} ({suffix})", job.extras[suffix]))
+                files.append((name, extra))
         contents = None
         if "pdf" in self.formats:
-            raw = work / f"{job.stem}.brut.pdf"
+            raw = work / f"{job.stem}.brut.pdf"  # LibreOffice's own output, in the stage only
             contents = converter.convert(docx_path, raw, expect_text=job.expect_text).contents
             if self._stop.is_set():
                 return files

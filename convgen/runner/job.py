@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from convgen.documents.verdict import Verdict
 from convgen.files import sha256_text
+from convgen.runner.options import Format
 
 if TYPE_CHECKING:  # pikepdf and PDFium are not imported for a type (a build imports this module early)
     from convgen.pdf.finish import SignatureField
-
-Format = Literal["docx", "pdf"]
-
-
-def worker_count(jobs: int | None) -> int:
-    """Return how many documents a run builds at once: ``jobs``, else one per core."""
-    return max(1, jobs or os.cpu_count() or 1)
 
 
 Status = Literal["construit", "inchangé", "échec"]
@@ -67,9 +60,19 @@ class Job:
         return str(epci["nom"]) if isinstance(epci, Mapping) and "nom" in epci else None
 
     @property
+    def docx_name(self) -> str:
+        """Return the name of the DOCX: ``<stem>.docx``."""
+        return f"{self.stem}.docx"
+
+    @property
     def pdf_name(self) -> str:
         """Return the name of the PDF: ``<stem>.pdf``."""
         return f"{self.stem}.pdf"
+
+    @property
+    def extra_names(self) -> dict[str, str]:
+        """Return the DOCX name of each companion document (a comparatif), by its suffix, in order."""
+        return {suffix: f"{suffix}.docx" for suffix in sorted(self.extras)}
 
     @property
     def digest(self) -> str:
@@ -78,8 +81,7 @@ class Job:
 
     def outputs(self, formats: Sequence[Format]) -> list[str]:
         """Return the output file names (relative to ``build/<slug>/``) for the formats asked."""
-        names = [f"{self.stem}.docx"] if "docx" in formats else []
-        names += [f"{suffix}.docx" for suffix in sorted(self.extras)] if "docx" in formats else []
+        names = [self.docx_name, *self.extra_names.values()] if "docx" in formats else []
         if "pdf" in formats:
             names.append(self.pdf_name)
         return names

@@ -16,6 +16,7 @@ from convgen.pdf.pool import Converter
 from convgen.pdf.worker import WorkerFailure
 from convgen.recipes.early import early_converter
 from convgen.runner.folder import lock_is_free, project_lock
+from convgen.runner.options import BuildOptions
 from tests.processes import MARKER, marked, marked_env, new_tag
 from tests.projects import convgen, copy_project
 
@@ -96,7 +97,7 @@ def test_a_ready_worker_serves_while_the_other_is_still_starting(monkeypatch: py
 
 def test_no_early_converter_without_pdf_or_while_another_build_runs(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "projet")
-    assert early_converter(project, ("docx",), None) is None
+    assert early_converter(project, BuildOptions(formats=("docx",))) is None
     (project / "build").mkdir()
     held, release = threading.Event(), threading.Event()
 
@@ -110,7 +111,7 @@ def test_no_early_converter_without_pdf_or_while_another_build_runs(tmp_path: Pa
     try:
         assert held.wait(10)
         assert not lock_is_free(project / "build")
-        assert early_converter(project, ("docx", "pdf"), None) is None
+        assert early_converter(project, BuildOptions()) is None
     finally:
         release.set()
         holder.join(30)

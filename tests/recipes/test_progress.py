@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from convgen.documents.verdict import Verdict
-from convgen.recipes.project import agreed, progress_printer, summarize
+from convgen.recipes.console import agreed, progress_printer, summarize
 from convgen.runner.job import Job, Outcome, Report, Status
 
 

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from convgen.acts.register import dump_register, empty_register, new_act
 from convgen.cli import main
 from convgen.data.load import load_project
-from convgen.errors import SetupError
+from convgen.errors import GitError, SetupError
 from convgen.recipes.amend import plan_amendments
-from convgen.review.gitdata import GitError, read_revision, resolve_base
+from convgen.review.gitdata import read_revision, resolve_base
 from convgen.review.markdown import cell
 from convgen.review.summary import NO_CHANGE, review
 from tests.projects import acts_of

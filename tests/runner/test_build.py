@@ -27,6 +27,7 @@ from convgen.files import STAGE_PREFIX, write_atomic
 from convgen.runner.engine import Runner
 from convgen.runner.folder import Manifest, project_lock
 from convgen.runner.job import Job
+from convgen.runner.options import BuildOptions
 
 EPOCH = dt.datetime(2024, 2, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -79,7 +80,7 @@ def job(slug: str, text: str = "Communauté de communes Exemple", *, render: Cal
 
 def run(build_dir: Path, jobs: list[Job]) -> list[tuple[str, str]]:
     """Run DOCX-only jobs; return (slug, status) pairs."""
-    report = Runner(build_dir, formats=("docx",), jobs=2).run(jobs)
+    report = Runner(build_dir, BuildOptions(formats=("docx",), jobs=2)).run(jobs)
     return [(o.job.slug, o.status) for o in report.outcomes]
 
 
@@ -116,7 +117,9 @@ def test_one_failure_does_not_stop_the_others_and_keeps_the_old_output(tmp_path:
     build_dir = tmp_path / "build"
     run(build_dir, [job("cc-a"), job("cc-b")])
     old = (build_dir / "cc-b" / "convention-cc-b.docx").read_bytes()
-    report = Runner(build_dir, formats=("docx",), jobs=2).run([job("cc-a", "Nouveau"), job("cc-b", "x", render=broken)])
+    report = Runner(build_dir, BuildOptions(formats=("docx",), jobs=2)).run(
+        [job("cc-a", "Nouveau"), job("cc-b", "x", render=broken)]
+    )
     statuses = [(o.job.slug, o.status) for o in report.outcomes]
     assert statuses == [("cc-a", "construit"), ("cc-b", "échec")]
     assert "panne simulée" in report.failed[0].error
@@ -131,7 +134,7 @@ def test_a_stuck_or_dead_rendering_process_is_killed_retried_once_then_reported(
     tmp_path: Path, render: Callable[[], bytes], reason: str
 ) -> None:
     build_dir = tmp_path / "build"
-    runner = Runner(build_dir, formats=("docx",), jobs=2, render_timeout=5.0)
+    runner = Runner(build_dir, BuildOptions(formats=("docx",), jobs=2), render_timeout=5.0)
     started = time.monotonic()
     report = runner.run([job("cc-a"), job("cc-b", render=render), job("cc-c")])
     assert time.monotonic() - started < 30
@@ -149,14 +152,14 @@ def test_a_stuck_or_dead_rendering_process_is_killed_retried_once_then_reported(
 
 def test_a_render_function_that_cannot_reach_a_rendering_process_is_refused(tmp_path: Path) -> None:
     data = make_docx("x")
-    report = Runner(tmp_path / "build", formats=("docx",), jobs=1).run([job("cc-a", render=lambda: data)])
+    report = Runner(tmp_path / "build", BuildOptions(formats=("docx",), jobs=1)).run([job("cc-a", render=lambda: data)])
     assert report.outcomes[0].status == "échec"
     assert "le rendu ne peut pas être confié à un processus" in report.outcomes[0].error
 
 
 def test_a_rendered_document_with_a_leftover_tag_is_refused(tmp_path: Path) -> None:
     build_dir = tmp_path / "build"
-    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("cc-a", "représentée par None")])
+    report = Runner(build_dir, BuildOptions(formats=("docx",), jobs=1)).run([job("cc-a", "représentée par None")])
     assert report.outcomes[0].status == "échec"
     assert "None" in report.outcomes[0].error
     assert not (build_dir / "cc-a" / "convention-cc-a.docx").exists()
@@ -223,7 +226,7 @@ def test_second_run_waits_for_the_lock_then_gives_up_clearly(tmp_path: Path) -> 
 
 def test_outputs_never_leave_build(tmp_path: Path) -> None:
     build_dir = tmp_path / "build"
-    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("../evasion"), job("cc-a")])
+    report = Runner(build_dir, BuildOptions(formats=("docx",), jobs=1)).run([job("../evasion"), job("cc-a")])
     assert [(o.job.slug, o.status) for o in report.outcomes] == [("../evasion", "échec"), ("cc-a", "construit")]
     assert "nom de fichier de sortie refusé : ../evasion" in report.outcomes[0].error
     assert not (tmp_path / "evasion").exists()
@@ -238,7 +241,7 @@ def test_a_format_not_rebuilt_is_removed_when_it_came_from_other_inputs(tmp_path
     manifest = Manifest(build_dir)
     manifest.record("cc-a/convention-cc-a.pdf", "0" * 64, job("cc-a"))
     manifest.save(build_dir)
-    report = Runner(build_dir, formats=("docx",), jobs=1).run([job("cc-a", "Nouveau texte")])
+    report = Runner(build_dir, BuildOptions(formats=("docx",), jobs=1)).run([job("cc-a", "Nouveau texte")])
     assert report.outcomes[0].removed == ("cc-a/convention-cc-a.pdf",)
     assert not stale.exists()
     assert (build_dir / "cc-a" / "convention-cc-a.docx").is_file()

@@ -122,7 +122,7 @@ def judged_context(
 ) -> dict[str, Any]:
     """Return the context of a convention with its verdict, as a build makes it (``judged_convention``)."""
     from convgen.acts.convention import judged_convention
-    from convgen.documents.epoch import today_in_france
+    from convgen.today import today_in_france
 
     return judged_convention(departement, programme, epci, templates_dir, today=today or today_in_france())[1]
 

@@ -15,13 +15,14 @@ from convgen.acts.register import Acte, Registre, load_register
 from convgen.data.model import Departement, Epci, Programme
 from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states
-from convgen.documents.epoch import source_epoch, today_in_france
+from convgen.documents.epoch import source_epoch
 from convgen.documents.render import render_convention
 from convgen.documents.verdict import Verdict
 from convgen.errors import DataError, Problem
 from convgen.files import sha256_file, sha256_text, tool_identity
 from convgen.pdf.finish import SignatureField
 from convgen.runner.job import Job
+from convgen.today import today_in_france
 
 TEMPLATES = ("convention.docx", "annexe.docx")
 

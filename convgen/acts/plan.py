@@ -22,10 +22,10 @@ from convgen.acts.register import (
     Registre,
 )
 from convgen.data.model import Epci, Programme
-from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import AmendError
 from convgen.files import sha256_text
+from convgen.today import today_in_france
 
 
 @dataclass(frozen=True)

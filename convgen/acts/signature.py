@@ -42,11 +42,11 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
-from convgen.documents.epoch import FRANCE
 from convgen.errors import SignatureError
 from convgen.files import write_atomic
 from convgen.overrides.pyhanko import INK, SealStampStyle
 from convgen.overrides.pyhanko import KeepMetadataWriter as KeepMetadataWriter  # re-exported for acts/evidence.py
+from convgen.today import FRANCE
 
 PARIS = FRANCE
 TRAILER = re.compile(rb"startxref[\0\t\n\f\r ]+(\d{1,15})[\0\t\n\f\r ]+%%EOF(?:\r\n|\n|\r)?\Z")

@@ -18,9 +18,9 @@ from convgen.acts.convention import convention_jobs, select
 from convgen.acts.plan import AvenantPlan, plan_avenant
 from convgen.acts.register import ANNEX_UPDATE, ActType, Registre, load_register
 from convgen.data.project import Project
-from convgen.documents.epoch import today_in_france
 from convgen.errors import DataError, Problem
 from convgen.runner.job import Job
+from convgen.today import today_in_france
 
 
 @dataclass(frozen=True)

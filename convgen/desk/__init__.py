@@ -1,1 +1,1 @@
-"""The desk: what the legal service sees and uses every day (dashboard, live preview)."""
+"""Stage 6 — the desk: what the legal service reads after every run (the dashboard ``build/index.html``, ``suivi.csv``)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 DEFAULT_DATE = dt.date(2024, 1, 1)
 
@@ -24,11 +23,3 @@ def as_utc(epoch: dt.datetime | None) -> dt.datetime:
     if epoch is None:
         return source_epoch(())
     return epoch.astimezone(dt.UTC) if epoch.tzinfo else epoch.replace(tzinfo=dt.UTC)
-
-
-FRANCE = ZoneInfo("Europe/Paris")  # the acts are dated in France: a signature at 00:30 in Paris is of that day
-
-
-def today_in_france() -> dt.date:
-    """Return today's date in France (not the machine's time zone, which may be UTC)."""
-    return dt.datetime.now(FRANCE).date()

@@ -20,7 +20,6 @@ from convgen.acts.state import ProjectActs
 from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
 from convgen.desk.dashboard import write_dashboard
-from convgen.documents.epoch import today_in_france
 from convgen.recipes.amend import plan_amendments, record_approvals
 from convgen.recipes.checking import check_project
 from convgen.recipes.console import noop_lines, progress_printer, summarize
@@ -29,6 +28,7 @@ from convgen.runner.engine import Runner
 from convgen.runner.folder import MANIFEST, check_writable, project_lock
 from convgen.runner.job import Job, Report
 from convgen.runner.options import BuildOptions
+from convgen.today import today_in_france
 
 __all__ = ["WAITING", "build_avenants", "build_conventions", "locked_runner", "run_jobs"]
 

@@ -42,7 +42,6 @@ from convgen.acts.register import (
 from convgen.acts.signature import SignatureInfo, SignedAct, inspect_signed, load_anchors, sign_field
 from convgen.acts.state import ProjectActs
 from convgen.data.model import Epci, Programme
-from convgen.documents.epoch import today_in_france
 from convgen.documents.french import date_in_words
 from convgen.errors import RegisterError, SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
@@ -51,6 +50,7 @@ from convgen.recipes.checking import check_project
 from convgen.runner.engine import Runner
 from convgen.runner.job import Job
 from convgen.runner.options import BuildOptions, Echo
+from convgen.today import today_in_france
 
 
 def parse_date(text: str) -> dt.date:

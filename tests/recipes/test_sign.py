@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from convgen.acts.signature import sign_field
 from convgen.cli import main
-from convgen.documents.epoch import FRANCE
+from convgen.today import FRANCE
 from tests.acts.test_signature import DEPT_FIELD, EPCI_FIELD, PASSWORD, PRESIDENT, PRESIDENTE, Pki, make_pki
 from tests.projects import copy_project, set_programme_end
 

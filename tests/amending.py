@@ -10,13 +10,12 @@ from typing import Any
 
 import pikepdf
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from convgen.acts.register import load_register, new_act, write_register
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
-from tests.projects import acts_of
+from tests.projects import acts_of, cli
 
 SLUG = "cc-maine-saosnois"
 OTHER = "cc-du-pays-flechois"
@@ -24,11 +23,6 @@ DRAFT = "cc-sud-sarthe"  # no deliberation in the shipped data: its convention i
 SHA = "ab" * 32
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 EPOCH = dt.datetime(2025, 3, 11, 12, 0, tzinfo=dt.UTC)
-
-
-def cli(root: Path, *args: str) -> Result:
-    """Run ``convgen -C root …`` in-process."""
-    return CliRunner().invoke(main, ["-C", str(root), *args])
 
 
 def read_epci(root: Path, slug: str = SLUG) -> dict[str, Any]:

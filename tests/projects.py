@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from click.testing import Result
+
     from convgen.acts.state import ProjectActs
     from convgen.data.model import Departement, Epci, Programme
 
@@ -54,6 +56,20 @@ def without_sample_mark(png: bytes) -> bytes:
     return b"".join(out)
 
 
+def convgen_argv(project: Path, *args: str) -> list[str]:
+    """Return the real command line ``python -m convgen -C project ARGS`` (for a process a test starts itself)."""
+    return [sys.executable, "-m", "convgen", "-C", str(project), *args]
+
+
+def cli(root: Path, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
+    """Run ``convgen -C root ARGS`` in-process (click's runner); return its result (exit code, output)."""
+    from click.testing import CliRunner
+
+    from convgen.cli import main
+
+    return CliRunner().invoke(main, ["-C", str(root), *args], env=env)
+
+
 def convgen(
     project: Path,
     *args: str,
@@ -67,7 +83,7 @@ def convgen(
     is set in the child before it starts.
     """
     return subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), *args],
+        convgen_argv(project, *args),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from convgen.acts.avenant import amended_by, purpose
 from convgen.acts.plan import plan_avenant
 from convgen.acts.readiness import avenant_verdict
 from convgen.acts.register import empty_register, load_register, new_act, write_register
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
-from tests.projects import copy_project
+from tests.projects import cli, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -43,7 +41,7 @@ def drafted(tmp_path: Path, prolongation: str = "") -> str:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["referent"]["courriel"] = "a.prototype@exemple.fr"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    result = CliRunner().invoke(main, ["-C", str(tmp_path), "amend", "--format", "docx"])
+    result = cli(tmp_path, "amend", "--format", "docx")
     assert result.exit_code == 0, result.output
     return docx_text(tmp_path / "build" / SLUG / f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
 

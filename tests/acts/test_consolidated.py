@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from convgen.acts.consolidated import consolidated_notice
 from convgen.acts.register import load_register, new_act, write_register
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
-from tests.projects import copy_project
+from tests.projects import cli, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -40,7 +38,7 @@ def consolidated(tmp_path: Path) -> Path:
         departement.read_text(encoding="utf-8").replace("fin: 2026-11-30", "fin: 2027-11-30"), encoding="utf-8"
     )
     _record(tmp_path, "2025-03-20")
-    result = CliRunner().invoke(main, ["-C", str(tmp_path), "amend", "--format", "docx"])
+    result = cli(tmp_path, "amend", "--format", "docx")
     assert result.exit_code == 0, result.output
     built = tmp_path / "build" / SLUG / f"convention-{SLUG}-consolidee.docx"
     assert built.is_file()

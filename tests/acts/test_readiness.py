@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convgen.acts.readiness import status
 from convgen.acts.register import load_register
 from convgen.acts.state import ProjectActs
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.verdict import DRAFT_TITLE_PREFIX
 from tests.amending import (
@@ -36,16 +34,16 @@ from tests.amending import (
     set_departement_deliberation,
     write_epci,
 )
-from tests.projects import acts_of, copy_project
+from tests.projects import acts_of, cli, copy_project
 
 SLUG = "cc-maine-saosnois"
 NB = "\u00a0"
 TODAY = dt.date(2026, 12, 6)  # the programme 2024–2026 ended on 2026-11-30
 
 
-def cli(root: Path, *args: str) -> tuple[int, str]:
+def run(root: Path, *args: str) -> tuple[int, str]:
     """Run ``convgen -C root …`` in-process; return its exit code and its whole output."""
-    result = CliRunner().invoke(main, ["-C", str(root), *args])
+    result = cli(root, *args)
     return result.exit_code, result.output
 
 
@@ -222,14 +220,14 @@ def test_every_surface_gives_the_same_verdict(tmp_path: Path, case: Case) -> Non
 
     register = root / "registre" / f"{SLUG}.yaml"
     before = register.read_bytes() if register.exists() else None
-    code, built = cli(root, "amend" if amending else "build", "--format", "docx", SLUG)
+    code, built = run(root, "amend" if amending else "build", "--format", "docx", SLUG)
     assert code == 0, built
     label = "avenant n° 1" if case.avenant else "mise à jour n° 1 de l’annexe 3" if case.update else "convention"
     assert f"  - {SLUG} ({label}) : {reasons}" in built  # the summary of the run
     if amending:
         assert f"(projet — {reasons}){'.' if case.avenant else ' ;'}" in built  # amend's plan line
         assert (register.read_bytes() if register.exists() else None) == before  # no approval recorded
-    code, checked = cli(root, "check")
+    code, checked = run(root, "check")
     assert code == 0, checked
     assert f"  - {SLUG} ({label}) : {reasons}" in checked
     statut = suivi_status(root)
@@ -239,13 +237,13 @@ def test_every_surface_gives_the_same_verdict(tmp_path: Path, case: Case) -> Non
     assert same(reasons) in same(page.replace("&#x27;", "'").replace("’", "’"))
 
     date = "2025-06-01" if amending else "2024-05-02"
-    code, signed = cli(root, "sign", SLUG, "--date", date)
+    code, signed = run(root, "sign", SLUG, "--date", date)
     assert code == 1
     article = "l’avenant n° 1" if case.avenant else f"la {label}"
     assert f"{SLUG} : {article} est un projet — {reasons}." in signed
     assert (register.read_bytes() if register.exists() else None) == before
 
-    code, review = cli(root, "review", "--base", "main")
+    code, review = run(root, "review", "--base", "main")
     assert code == 0, review
     if amending:
         name = "avenant n° 1" if case.avenant else "mise à jour n° 1 de l’annexe 3"
@@ -275,15 +273,15 @@ def test_a_final_convention_after_the_end_of_its_period_is_not_to_sign(tmp_path:
     ended = status(job.verdict, dt.date(2026, 11, 30), TODAY, feminine=True)
     assert ended.state == "terminee"
     assert same(ended.text) == "période terminée le 30 novembre 2026 — non signée ; il faut une nouvelle convention"
-    code, _ = cli(root, "build", "--format", "docx")
+    code, _ = run(root, "build", "--format", "docx")
     assert code == 0
     statut = suivi_status(root)
     assert same(statut) == same(ended.text)
-    _, checked = cli(root, "check")
+    _, checked = run(root, "check")
     assert same(f"  - {SLUG} (convention) : {ended.text}") in same(checked)
     assert "Prêts à signer" not in checked
     # A signature made during the period is still recorded (a late registration); after it, refused.
-    code, after = cli(root, "sign", SLUG, "--date", "2026-12-01", "--attente", "0")
+    code, after = run(root, "sign", SLUG, "--date", "2026-12-01", "--attente", "0")
     assert code == 1 and "après la fin de la convention" in after
 
 
@@ -293,7 +291,7 @@ def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_p
     record(root, SLUG, "2024-05-02")
     edit_epci(root, referent__courriel="a.prototype@exemple.fr", deliberation_avenant="2024-09-24")
     set_departement_deliberation(root, "2024-10-14")
-    code, first = cli(root, "amend", "--format", "docx", SLUG)
+    code, first = run(root, "amend", "--format", "docx", SLUG)
     assert code == 0, first
     assert load_register(root, SLUG).avenant_approuve is not None
     text = (root / "build" / SLUG / f"avenant-01-{SLUG}.docx").read_bytes()
@@ -301,7 +299,7 @@ def test_a_draft_avenant_prints_no_deliberation_that_approved_another_text(tmp_p
 
     assert "24 septembre 2024" in same(docx_text(text))
     edit_epci(root, referent__telephone="02 61 91 00 09")  # another text under the same deliberations
-    code, second = cli(root, "amend", "--format", "docx", SLUG)
+    code, second = run(root, "amend", "--format", "docx", SLUG)
     assert code == 0, second
     job = acts_of(root).avenant(SLUG)
     assert job is not None and job.draft
@@ -343,7 +341,7 @@ def test_a_one_slug_build_reads_each_register_once(tmp_path: Path, monkeypatch: 
         return real(folder, slug)
 
     monkeypatch.setattr(state, "load_register", counted)
-    code, output = cli(root, "build", "--format", "docx", SLUG)
+    code, output = run(root, "build", "--format", "docx", SLUG)
     assert code == 0, output
     assert sorted(calls) == sorted(p.stem for p in (root / "epci").glob("*.yaml"))  # the dashboard's 15 rows
 

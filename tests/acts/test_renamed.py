@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from lxml import etree
 
 from convgen.acts.register import load_register, new_act, write_register
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
 from convgen.errors import DataError
-from tests.projects import copy_project
+from tests.projects import cli, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "cc-maine-saosnois"
@@ -43,7 +41,7 @@ def _edit(root: Path, **values: Any) -> None:
 
 
 def _avenant(root: Path) -> str:
-    result = CliRunner().invoke(main, ["-C", str(root), "amend", "--format", "docx"])
+    result = cli(root, "amend", "--format", "docx")
     assert result.exit_code == 0, result.output
     return docx_text(root / "build" / SLUG / f"avenant-01-{SLUG}.docx").replace("\u00a0", " ")
 
@@ -87,7 +85,7 @@ def test_the_consolidated_footer_has_the_current_name(root: Path) -> None:
     registre = load_register(root, SLUG)
     act = new_act(SLUG, 1, dt.date(2025, 3, 20), "cd" * 32, project.epcis[SLUG], project.programme)
     write_register(root, registre.with_act(act))
-    result = CliRunner().invoke(main, ["-C", str(root), "amend", "--format", "docx"])
+    result = cli(root, "amend", "--format", "docx")
     assert result.exit_code == 0, result.output
     text = docx_text(root / "build" / SLUG / f"convention-{SLUG}-consolidee.docx")
     assert f"— {NEW} — page" in text

@@ -18,15 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from lxml import etree
 
 from convgen.acts.register import load_register, new_act, write_register
-from convgen.cli import main
 from convgen.data.load import load_project
 from convgen.documents.docxtext import docx_text
 from convgen.documents.french import MONTHS, spacing
-from tests.projects import copy_project
+from tests.projects import cli, copy_project
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(400)]
 
@@ -63,7 +61,7 @@ def _signed(root: Path, slug: str, avenants: int) -> None:
 
 
 def _run(root: Path, *args: str) -> None:
-    result = CliRunner().invoke(main, ["-C", str(root), *args])
+    result = cli(root, *args)
     assert result.exit_code == 0, result.output
 
 

@@ -21,7 +21,7 @@ from convgen.documents.figures import FIGURE_BOX_EMU
 from convgen.documents.render import render_convention
 from convgen.errors import DataError
 from tests.documents.test_render import TEMPLATES, header_text, make_context
-from tests.projects import judged_context, without_sample_mark
+from tests.projects import cli, copy_project, judged_context, without_sample_mark
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 ROOT = TEMPLATES.parent
@@ -183,14 +183,9 @@ def test_a_figure_outside_the_figures_folder_is_refused_with_its_line(fichier: s
 
 
 def test_convgen_check_warns_of_a_missing_figure_and_of_values_to_confirm(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from convgen.cli import main
-
-    shutil.copy2(ROOT / "departement.yaml", tmp_path / "departement.yaml")
-    shutil.copytree(ROOT / "epci", tmp_path / "epci")
+    copy_project(tmp_path, templates=False)  # templates_without copies the shipped templates (sample figures)
     templates_without(tmp_path, "carte-offres.png")
-    result = CliRunner().invoke(main, ["-C", str(tmp_path), "check"])
+    result = cli(tmp_path, "check")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "En projet (15) — ces documents ne sont pas à signer :" in lines

@@ -26,7 +26,6 @@ from tests import projects
 from tests.amending import (
     OTHER,
     SLUG,
-    cli,
     edit_epci,
     read_epci,
     record,
@@ -34,7 +33,7 @@ from tests.amending import (
     set_departement_deliberation,
     write_epci,
 )
-from tests.projects import convgen, drafts
+from tests.projects import cli, convgen, drafts
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(400)

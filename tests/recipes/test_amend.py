@@ -23,7 +23,6 @@ from tests.amending import (
     SHA,
     SLUG,
     amend,
-    cli,
     edit_epci,
     read_epci,
     record,
@@ -33,7 +32,7 @@ from tests.amending import (
     text_of,
     write_epci,
 )
-from tests.projects import acts_of, set_programme_end
+from tests.projects import acts_of, cli, set_programme_end
 
 # LibreOffice runs in one test: the limit per test, in seconds.
 pytestmark = pytest.mark.timeout(300)

@@ -18,7 +18,6 @@ from convgen.acts.register import load_register
 from convgen.errors import DataError
 from tests.amending import (
     SLUG,
-    cli,
     edit_epci,
     read_epci,
     record,
@@ -29,7 +28,7 @@ from tests.amending import (
     text_of,
     write_epci,
 )
-from tests.projects import copy_project
+from tests.projects import cli, copy_project
 
 pytestmark = pytest.mark.timeout(300)
 

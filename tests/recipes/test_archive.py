@@ -18,8 +18,8 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from tests.acts.authorities import Authorities
-from tests.projects import copy_project
-from tests.recipes.test_sign import SLUG, cli
+from tests.projects import cli, copy_project
+from tests.recipes.test_sign import SLUG
 from tests.recipes.test_verify import registered  # noqa: F401 (the module's fixture, built once here too)
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.projects import copy_project
-from tests.recipes.test_sign import SLUG, act_pdf, cli
+from tests.projects import cli, copy_project
+from tests.recipes.test_sign import SLUG, act_pdf
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(240)]
 

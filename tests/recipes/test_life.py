@@ -15,7 +15,6 @@ from convgen.documents.french import spacing
 from convgen.files import output_mode
 from tests.amending import (
     SLUG,
-    cli,
     edit_epci,
     read_epci,
     referents_by_avenant,
@@ -27,7 +26,7 @@ from tests.amending import (
     text_of,
     write_epci,
 )
-from tests.projects import set_programme_end
+from tests.projects import cli, set_programme_end
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from convgen.acts.register import load_register
-from tests.amending import SHA, SLUG, cli, edit_epci, record, referents_by_avenant, set_departement_deliberation
-from tests.projects import acts_of, copy_project
+from tests.amending import SHA, SLUG, edit_epci, record, referents_by_avenant, set_departement_deliberation
+from tests.projects import acts_of, cli, copy_project
 
 TODAY = dt.date(2026, 12, 6)
 NEW = ("--debut", "2026-12-01", "--fin", "2029-11-30")

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
 from convgen.acts.signature import sign_field
-from convgen.cli import main
 from convgen.today import FRANCE
 from tests.acts.test_signature import DEPT_FIELD, EPCI_FIELD, PASSWORD, PRESIDENT, PRESIDENTE, Pki, make_pki
-from tests.projects import copy_project, set_programme_end
+from tests.projects import cli, copy_project, set_programme_end
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(240)]
 
@@ -56,11 +54,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def root(built: Path, tmp_path: Path) -> Path:
     """Return a private copy of the built project."""
     return Path(shutil.copytree(built, tmp_path / "projet"))
-
-
-def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    """Run convgen in ``root``."""
-    return CliRunner().invoke(main, ["-C", str(root), *args], env=env)
 
 
 def act_pdf(root: Path) -> Path:

@@ -9,16 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.amending import (
-    DRAFT,
-    SLUG,
-    cli,
-    edit_epci,
-    record,
-    referents_by_avenant,
-    refused,
-    set_departement_deliberation,
-)
+from tests.amending import DRAFT, SLUG, edit_epci, record, referents_by_avenant, refused, set_departement_deliberation
+from tests.projects import cli
 
 # LibreOffice runs in some: the limit per test, in seconds.
 pytestmark = pytest.mark.timeout(300)

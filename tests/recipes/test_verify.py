@@ -20,8 +20,8 @@ from convgen.acts.evidence import TIMESTAMP_FIELD
 from convgen.acts.signature import sign_field
 from tests.acts.authorities import Authorities, authorities
 from tests.acts.test_signature import DEPT_FIELD, EPCI_FIELD, PASSWORD
-from tests.projects import copy_project, set_programme_end
-from tests.recipes.test_sign import act_pdf, cli
+from tests.projects import cli, copy_project, set_programme_end
+from tests.recipes.test_sign import act_pdf
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from convgen.errors import DataError, Problem
 from convgen.recipes.watch import READY, changed_inputs, is_input, problem_text, slugs_to_rebuild
 from tests.processes import marked, marked_env, new_tag
-from tests.projects import copy_project
+from tests.projects import convgen_argv, copy_project
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
@@ -107,7 +106,7 @@ def test_watch_rebuilds_on_save_refuses_invalid_data_and_stops_on_ctrl_c(tmp_pat
     project = copy_project(tmp_path / "projet")
     tag = new_tag()
     process = subprocess.Popen(
-        [sys.executable, "-m", "convgen", "-C", str(project), "watch", SLUG],
+        convgen_argv(project, "watch", SLUG),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -141,7 +140,7 @@ def test_watch_rebuilds_on_save_refuses_invalid_data_and_stops_on_ctrl_c(tmp_pat
         data.write_text(original.replace("@", "@@", 1), encoding="utf-8")
         refused = output.wait_for("rien n'a été écrit", after=rebuilt)
         check = subprocess.run(
-            [sys.executable, "-m", "convgen", "-C", str(project), "check"],
+            convgen_argv(project, "check"),
             capture_output=True,
             text=True,
             timeout=120,
@@ -173,7 +172,7 @@ def test_sigterm_while_waiting_exits_143(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "projet")
     tag = new_tag()
     process = subprocess.Popen(
-        [sys.executable, "-m", "convgen", "-C", str(project), "watch", SLUG, "--format", "docx"],
+        convgen_argv(project, "watch", SLUG, "--format", "docx"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -19,7 +19,7 @@ from convgen.recipes.amend import plan_amendments
 from convgen.review.gitdata import read_revision, resolve_base
 from convgen.review.markdown import cell
 from convgen.review.summary import NO_CHANGE, review
-from tests.projects import acts_of
+from tests.projects import acts_of, cli
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(180)
@@ -253,7 +253,7 @@ def test_invalid_change_prints_the_errors_of_check(repo: Path) -> None:
         f"{EPCI_FILE}:16:13: referent.courriel : adresse invalide « antoine.prototype@ » "
         "— exemple : prenom.nom@cc-exemple.fr"
     )
-    check = CliRunner().invoke(main, ["-C", str(repo), "check"])
+    check = cli(repo, "check")
     assert code == 1
     assert check.exit_code == 1
     assert check.output.splitlines()[0] == expected
@@ -421,7 +421,7 @@ def test_cli_review(repo: Path) -> None:
 
 def test_cli_review_exit_code_on_invalid_data(repo: Path) -> None:
     edit(repo, EPCI_FILE, 'siren: "200072676"', 'siren: "20007267"')
-    result = CliRunner().invoke(main, ["-C", str(repo), "review"])
+    result = cli(repo, "review")
     assert result.exit_code == 1
     assert f"{EPCI_FILE}:4:8: siren : SIREN « 20007267 » invalide" in result.output
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from convgen.files import STAGE_PREFIX
 from tests.processes import marked, marked_env
-from tests.projects import copy_project
+from tests.projects import convgen_argv, copy_project
 
 # LibreOffice runs here: the module's first test also pays for its builds (limit per test, in seconds).
 pytestmark = pytest.mark.timeout(300)
@@ -25,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
     """Start ``convgen build`` in the background."""
     return subprocess.Popen(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build", *args],
+        convgen_argv(project, "build", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -84,7 +83,7 @@ def test_a_build_killed_by_sigkill_leaves_no_process_behind(tmp_path: Path) -> N
     assert process.returncode == -signal.SIGKILL
     assert not soffice_running(project)  # waits up to 5 s for the parent watchers
     rebuilt = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build", "--format", "pdf"],
+        convgen_argv(project, "build", "--format", "pdf"),
         capture_output=True,
         text=True,
         timeout=300,
@@ -117,7 +116,7 @@ def test_unwritable_build_folder_gives_a_french_message(tmp_path: Path) -> None:
     project = copy_project(tmp_path)
     (project / "build").write_text("un fichier à la place du dossier", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "convgen", "-C", str(project), "build", "--format", "docx"],
+        convgen_argv(project, "build", "--format", "docx"),
         capture_output=True,
         text=True,
         check=False,

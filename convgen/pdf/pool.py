@@ -41,7 +41,8 @@ class ContentsEntry(NamedTuple):
 class ConversionResult:
     """What one successful conversion produced.
 
-    ``contents`` is the document's table of contents as the PDF prints it, or None when it has none.
+    ``contents`` is the document's table of contents as the PDF prints it (read from its outline,
+    ``pdf/outline.py``), or None when it has none.
     """
 
     source: Path
@@ -64,21 +65,6 @@ class ConverterStats:
     recycled: int
     peak_rss_kb: int
     start_seconds: float
-
-
-def _contents(value: object) -> tuple[ContentsEntry, ...] | None:
-    """Return the table of contents of a worker's reply, or None when it has none or it is malformed."""
-    if not isinstance(value, list):
-        return None
-    entries = []
-    for item in value:
-        if not isinstance(item, dict):
-            return None
-        level, text, page = item.get("level"), item.get("text"), item.get("page")
-        if not isinstance(level, int) or not isinstance(text, str) or not isinstance(page, str):
-            return None
-        entries.append(ContentsEntry(level, text, page))
-    return tuple(entries)
 
 
 # --------------------------------------------------------------------------- the pool
@@ -184,6 +170,7 @@ class Converter:
         # Imported here: pikepdf and PDFium take a third of a second to import, and a build imports this
         # module first thing, to start LibreOffice while it reads the data.
         from convgen.pdf.finish import check_pdf
+        from convgen.pdf.outline import outline_contents
         from convgen.pdf.pictures import StandInLeft, prepare_pictures, restore_pictures
 
         began = time.monotonic()
@@ -234,7 +221,7 @@ class Converter:
                     problems.append(str(broken))
                     continue
                 self._count("conversions")
-                contents = _contents(reply.get("contents"))
+                contents = outline_contents(temporary)  # the table of contents the PDF prints
                 return ConversionResult(source, target, pages, time.monotonic() - began, attempt, rss, contents)
             self._count("failures")
             raise ConversionError(

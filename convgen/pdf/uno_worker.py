@@ -175,44 +175,11 @@ def page_count(document: Any) -> int | None:
         return None
 
 
-def contents_entries(document: Any) -> list[dict[str, Any]] | None:
-    """Return the entries of the first table of contents as laid out now (level, text, page), or None without one.
+def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> None:
+    """Load one document hidden, update its indexes and fields, export it as PDF/A-2b.
 
-    Read after the indexes were updated: they are the lines the PDF prints, each « text <tab> page ».
+    The table of contents the PDF prints is read afterwards from its outline, by the pool (``pdf/outline.py``).
     """
-    if not hasattr(document, "getDocumentIndexes"):
-        return None
-    indexes = document.getDocumentIndexes()
-    for position in range(indexes.getCount()):
-        index = indexes.getByIndex(position)
-        if not index.supportsService("com.sun.star.text.ContentIndex"):
-            continue
-        levels: dict[str, int] = {}
-        for level in range(1, 11):
-            with contextlib.suppress(Exception):
-                levels[str(index.getPropertyValue(f"ParaStyleLevel{level}"))] = level
-        anchor = index.getAnchor()
-        cursor = anchor.getText().createTextCursorByRange(anchor)
-        paragraphs = cursor.createEnumeration()
-        entries: list[dict[str, Any]] = []
-        while paragraphs.hasMoreElements():
-            paragraph = paragraphs.nextElement()
-            if not paragraph.supportsService("com.sun.star.text.Paragraph"):
-                continue
-            found = levels.get(str(paragraph.getPropertyValue("ParaStyleName")))
-            text = paragraph.getString()
-            if found is None or not text.strip():
-                continue  # the index's own title, an empty line
-            title, tab, page = text.rpartition("\t")
-            if not tab:
-                title, page = text, ""
-            entries.append({"level": found, "text": title, "page": page.strip()})
-        return entries
-    return None
-
-
-def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """Load one document hidden, update its indexes and fields, export it as PDF/A-2b; return its contents."""
     load_props = (
         prop(uno, "Hidden", True),
         prop(uno, "ReadOnly", False),
@@ -264,12 +231,6 @@ def convert(uno: Any, desktop: Any, request: dict[str, Any]) -> list[dict[str, A
             prop(uno, "Overwrite", True),
         )
         uno.invoke(document, "storeToURL", (uno.systemPathToFileUrl(request["output"]), store_props))
-        try:
-            return contents_entries(document)
-        except Exception as error:
-            if is_bridge_failure(error) or not alive(desktop):
-                raise
-            return None  # the PDF is made: a document whose contents cannot be read keeps its stored table
     finally:
         try:
             document.close(True)
@@ -380,7 +341,7 @@ def serve(uno: Any, args: argparse.Namespace, office: subprocess.Popen[bytes], p
             time.sleep(pause)
         started = time.monotonic()
         try:
-            contents = convert(uno, desktop, request)
+            convert(uno, desktop, request)
         except LoadError as error:
             send({"id": request["id"], "ok": False, "kind": "load", "message": str(error)})
             continue
@@ -396,7 +357,6 @@ def serve(uno: Any, args: argparse.Namespace, office: subprocess.Popen[bytes], p
                 "ok": True,
                 "seconds": time.monotonic() - started,
                 "rss_kb": group_rss_kb(pgid),
-                "contents": contents,
             }
         )
     return 0

@@ -17,6 +17,7 @@ from convgen.documents.faded import WATERMARK_OPACITY, fade_figures, fade_pictur
 from convgen.documents.render import render_convention
 from convgen.pdf.pool import Converter
 from tests.documents.test_render import TEMPLATES, make_context
+from tests.drawing import drawn_pages
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -128,24 +129,13 @@ def figure_pixels(converter: Converter, docx: bytes, folder: Path, name: str) ->
     source.write_bytes(docx)
     pdf = folder / f"{name}.pdf"
     converter.convert(source, pdf)
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        found = []
-        for index in range(len(document)):
-            page = document[index]
-            height = page.get_height()
-            bitmap = page.render(scale=1)
-            drawn = bitmap.to_pil().convert("RGB")
-            for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]):
-                left, bottom, right, top = image.get_bounds()
-                found.append(
-                    drawn.crop((round(left), round(height - top), round(right), round(height - bottom))).tobytes()
-                )
-            bitmap.close()
-            page.close()
-        return found
-    finally:
-        document.close()
+    found = []
+    for page, drawn in drawn_pages(pdf):
+        height = page.get_height()
+        for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]):
+            left, bottom, right, top = image.get_bounds()
+            found.append(drawn.crop((round(left), round(height - top), round(right), round(height - bottom))).tobytes())
+    return found
 
 
 @pytest.mark.libreoffice

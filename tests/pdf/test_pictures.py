@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
-import pypdfium2
 import pytest
 from docx import Document
 from docx.shared import Mm
@@ -19,6 +18,7 @@ from PIL import Image
 from convgen.pdf import pictures
 from convgen.pdf.pictures import parse_png, prepare_pictures
 from convgen.pdf.pool import Converter
+from tests.drawing import drawn_pages
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = sorted((REPO / "templates" / "figures").glob("*.png"))
@@ -119,18 +119,7 @@ def converter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converter]:
 
 def pages(pdf: Path) -> list[bytes]:
     """Return every page of ``pdf`` drawn at 100 dpi (raw RGB bytes)."""
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        drawn = []
-        for index in range(len(document)):
-            page = document[index]
-            bitmap = page.render(scale=100 / 72)
-            drawn.append(bitmap.to_pil().convert("RGB").tobytes())
-            bitmap.close()
-            page.close()
-        return drawn
-    finally:
-        document.close()
+    return [drawn.tobytes() for _page, drawn in drawn_pages(pdf, dpi=100)]
 
 
 @pytest.mark.libreoffice

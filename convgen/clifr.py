@@ -1,14 +1,21 @@
-"""French messages for click's own texts (usage, help, usage errors), which click only ships in English."""
+"""French messages for click's own texts (usage, help, usage errors), which click only ships in English.
+
+The replacements of click's private code that bring them in (``_``, ``click._textwrap.TextWrapper``,
+``_describe_range``) are in ``convgen/overrides/click.py``: ``install`` applies them, :class:`IntRange` and
+:class:`FloatRange` come from there.
+"""
 
 from __future__ import annotations
 
 import inspect
 import re
-import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
+
+from convgen.overrides import click as overrides
+from convgen.overrides.click import FloatRange as FloatRange  # click's ranges, described in French
+from convgen.overrides.click import IntRange as IntRange
 
 FRENCH = {
     "Usage:": "Utilisation :",
@@ -40,7 +47,6 @@ FRENCH = {
     "directory": "Dossier",
     "path": "Chemin",
     "Option {name!r} does not take a value.": "L'option {name!r} ne prend pas de valeur.",
-    "Option {name!r} requires an argument.": "L'option {name!r} demande une valeur.",
 }
 
 FRENCH_PLURAL = {
@@ -53,8 +59,9 @@ FRENCH_PLURAL = {
         "Argument en trop ({args})",
         "Arguments en trop ({args})",
     ),
-    "Option {name!r} requires {nargs} arguments.": (
-        "L'option {name!r} demande {nargs} valeurs.",
+    # keyed by the singular click passes to ngettext, as every entry here
+    "Option {name!r} requires an argument.": (
+        "L'option {name!r} demande une valeur.",
         "L'option {name!r} demande {nargs} valeurs.",
     ),
 }
@@ -83,51 +90,10 @@ def no_break(text: str) -> str:
     return re.sub(r" ([;:?!»])", NBSP + r"\1", text).replace("« ", "«" + NBSP)
 
 
-def _wrapping_in_french(wrap: Callable[..., str]) -> Callable[..., str]:
-    """Return click's ``wrap_text`` made to keep French punctuation with the word before it."""
-
-    def wrap_text(text: str, *args: Any, **kwargs: Any) -> str:
-        return wrap(no_break(text), *args, **kwargs)
-
-    return wrap_text
-
-
-def _never_break_on_hyphens() -> None:
-    """Make click's help wrapper keep hyphenated words whole (« en-têtes », « Sablé-sur-Sarthe »).
-
-    Private click symbol: ``click._textwrap.TextWrapper``, which ``click.formatting.wrap_text`` imports at each
-    call; the subclass only changes ``break_on_hyphens``' default. ``tests/test_cli.py`` fails if click changes.
-    """
-    import click._textwrap as click_textwrap
-
-    base = click_textwrap.TextWrapper
-    if getattr(base, "french", False):
-        return
-
-    class FrenchWrapper(base):  # type: ignore[misc,valid-type]
-        french = True
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("break_on_hyphens", False)
-            super().__init__(*args, **kwargs)
-
-    click_textwrap.TextWrapper = FrenchWrapper  # type: ignore[misc]
-
-
 def install() -> None:
-    """Make click print its own messages in French, help texts wrapped as French is."""
-    formatting = sys.modules["click.formatting"]
-    _never_break_on_hyphens()
-    if formatting.wrap_text.__name__ == "wrap_text" and formatting.wrap_text.__module__ == "click.formatting":
-        formatting.wrap_text = _wrapping_in_french(formatting.wrap_text)  # type: ignore[attr-defined]
-    for name in ("core", "exceptions", "formatting", "decorators", "types", "parser", "termui"):
-        module = sys.modules.get(f"click.{name}")
-        if module is None:
-            continue
-        if hasattr(module, "_"):
-            module._ = gettext  # type: ignore[attr-defined]
-        if hasattr(module, "ngettext"):
-            module.ngettext = ngettext  # type: ignore[attr-defined]
+    """Make click print its own messages in French, help texts wrapped as French is (``overrides/click.py``)."""
+    overrides.wrap_help(no_break)
+    overrides.translate_messages(gettext, ngettext)
 
 
 class Command(click.Command):
@@ -154,24 +120,3 @@ class Option(click.Option):
         extra = super().get_help_extra(ctx)
         extra.pop("range", None)
         return extra
-
-
-def _bounds(low: float | None, high: float | None) -> str:
-    """Return bounds in French: « de 1 à 64 », « au moins 0 », « au plus 10 »."""
-    if low is not None and high is not None:
-        return f"de {low:g} à {high:g}"
-    return f"au moins {low:g}" if low is not None else f"au plus {high:g}"
-
-
-class IntRange(click.IntRange):
-    """click's integer range, described in French in its error message."""
-
-    def _describe_range(self) -> str:
-        return _bounds(self.min, self.max)
-
-
-class FloatRange(click.FloatRange):
-    """click's number range, described in French in its error message."""
-
-    def _describe_range(self) -> str:
-        return _bounds(self.min, self.max)

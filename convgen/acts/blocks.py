@@ -94,7 +94,7 @@ def footer_blocks(data: bytes) -> list[Block]:
 
     document = docx.Document(io.BytesIO(data))
     footers = {id(s.footer.part): s.footer for s in document.sections}.values()
-    return [_block(p) for footer in footers for p in footer._element.iter(wtag("p"))]
+    return [_block(p) for footer in footers for p in footer.part.element.iter(wtag("p"))]
 
 
 def _flatten(item: Item) -> Iterator[Block]:

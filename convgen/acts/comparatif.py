@@ -320,7 +320,7 @@ WORKING_NOTICE = "Comparatif – document de travail, sans valeur contractuelle"
 
 def _footer_notice(footer: Any) -> None:
     """Put the working-document notice first in ``footer``, so that every page carries it."""
-    element = footer._element
+    element = footer.part.element
     paragraph = element.makeelement(wtag("p"), {})
     properties = paragraph.makeelement(wtag("pPr"), {})
     properties.append(properties.makeelement(wtag("jc"), {wtag("val"): "center"}))

@@ -224,7 +224,7 @@ def render_consolidated(
     if acts:
         body.insert(1, _paragraph(body, acts, bold=False))
     for footer in {id(s.footer.part): s.footer for s in document.sections}.values():
-        footer._element.insert(0, _paragraph(footer._element, typography(AUTHENTIC_NOTICE), size=16))
+        footer.part.element.insert(0, _paragraph(footer.part.element, typography(AUTHENTIC_NOTICE), size=16))
     return save_docx(document, epoch)
 
 

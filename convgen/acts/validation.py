@@ -30,7 +30,7 @@ from pyhanko.sign.validation.policy_decl import (
     RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
-from pyhanko.sign.validation.report.tools import NAMESPACES, _generate_report, _package_validation_object
+from pyhanko.sign.validation.report.tools import NAMESPACES
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
@@ -46,6 +46,7 @@ from convgen.acts.register import PdfSigne
 from convgen.acts.signature import inspect_signed, quiet_pyhanko
 from convgen.errors import SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes
+from convgen.overrides.pyhanko import signature_report, validation_object
 
 UNVERIFIABLE_BB = "niveau B-B : non vérifiable sans données de révocation"
 _VALIDATION_TIME = re.compile(r"<(\w+:)?(ValidationTime|POETime)>[^<]*</(\w+:)?(ValidationTime|POETime)>")
@@ -153,11 +154,11 @@ def _report(embedded: Sequence[object], results: Sequence[object]) -> str:
     objects: dict[str, Any] = {}
     for result in results:
         for vo in result.validation_objects:  # type: ignore[attr-defined]
-            packaged = _package_validation_object(vo)
+            packaged = validation_object(vo)
             objects.setdefault(packaged.id, packaged)
     report = ts_11910202.ValidationReport(
         signature_validation_report=tuple(
-            _generate_report(sig, result)  # type: ignore[arg-type]
+            signature_report(sig, result)  # type: ignore[arg-type]
             for sig, result in zip(embedded, results, strict=True)
         ),
         signature_validation_objects=ts_11910202.ValidationObjectListType(tuple(objects[k] for k in sorted(objects))),

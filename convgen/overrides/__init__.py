@@ -1,10 +1,10 @@
-"""Where convgen replaces private code of a third-party library: one module per library, nothing else.
+"""Where convgen replaces or calls private code of a third-party library: one module per library, nothing else.
 
 A private symbol (a name starting with ``_``) can change in any release without notice, so every override of one
 follows the same rule:
 
-- it lives here, in the module named after its library (``pyhanko.py``, ``docxtpl.py``), and the rest of convgen
-  imports it from there;
+- it lives here, in the module named after its library (``click.py``, ``docxtpl.py``, ``pyhanko.py``), and the
+  rest of convgen imports it from there (a private function merely called is reached through this module too);
 - at the override, a comment or docstring names the private symbol, the library version it was written against,
   why the public API does not suffice, and what to check on an upgrade;
 - the library is pinned to that exact version in ``pyproject.toml`` (``==``);

@@ -3,6 +3,10 @@
 Written against docxtpl 0.20.2, pinned to that version in ``pyproject.toml``; see :mod:`convgen.overrides` for
 the rule and ``tests/overrides/test_docxtpl.py`` for what is checked. Imported only where a document is rendered
 (docxtpl is a heavy import that a build without changes never pays for).
+
+``UPSTREAM`` also records ``DocxTemplate.patch_xml``, public but used beyond its contract: ``_patched_xml`` in
+``convgen/documents/render.py`` calls it with ``self=None`` and caches its result by the XML alone, which holds
+only as long as the method reads nothing but its argument.
 """
 
 from __future__ import annotations
@@ -53,6 +57,16 @@ UPSTREAM: Final = (
         signature="(self)",
         sha256="5a6ca9cc294e1923e6471dc8ffd5bd661a76c08885767b11d05a0d3137e84df7",
         recheck="DescribedImage._insert_image : vérifiez que str(image) passe toujours par _insert_image",
+    ),
+    # Called, not overridden: see the module's docstring.
+    Upstream(
+        symbol="docxtpl.template:DocxTemplate.patch_xml",
+        signature="(self, src_xml)",
+        sha256="59341311e906ccb2677eed6f7877253333edcb57a86129f0040340c565895dd6",
+        recheck=(
+            "_patched_xml (convgen/documents/render.py) : à revérifier — appelée avec self=None et mise en cache "
+            "selon le seul XML, patch_xml ne doit toujours lire ni self ni rien d'autre que son argument"
+        ),
     ),
 )
 

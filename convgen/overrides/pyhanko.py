@@ -1,13 +1,14 @@
 """The overrides of pyHanko's private code: the signed revision keeps the act's metadata, the stamp is vector only.
 
-Written against pyHanko 0.38.0, pinned to that version in ``pyproject.toml``; see :mod:`convgen.overrides` for
-the rule and ``tests/overrides/test_pyhanko.py`` for what is checked.
+Also the private functions of pyHanko that convgen calls without overriding them (the validation report, see
+:func:`signature_report`). Written against pyHanko 0.38.0, pinned to that version in ``pyproject.toml``; see
+:mod:`convgen.overrides` for the rule and ``tests/overrides/test_pyhanko.py`` for what is checked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -15,6 +16,12 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
 from convgen.overrides import Upstream
+
+if TYPE_CHECKING:
+    from pyhanko.generated.etsi import ts_11910202
+    from pyhanko.sign.validation.ades import AdESBasicValidationResult
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+    from pyhanko_certvalidator.ltv.poe import ValidationObject
 
 DISTRIBUTION: Final = "pyHanko"
 WRITTEN_AGAINST: Final = "0.38.0"
@@ -64,6 +71,44 @@ UPSTREAM: Final = (
         ),
         sha256="ad4b44f8030766a0f0cc88d4aba774ee4c0aa8f4bde9dcf6c1f9c2162e6a6e98",
         recheck="SealStampStyle.create_stamp : vérifiez les arguments passés à SealStamp(writer, style, box)",
+    ),
+    # Private functions called, not overridden (signature_report, validation_object below).
+    Upstream(
+        symbol="pyhanko.sign.validation.report.tools:_generate_report",
+        signature=(
+            "(embedded_sig: pyhanko.sign.validation.pdf_embedded.EmbeddedPdfSignature, "
+            "status: pyhanko.sign.validation.ades.AdESBasicValidationResult) -> "
+            "pyhanko.generated.etsi.ts_11910202.SignatureValidationReportType"
+        ),
+        sha256="1575449b3ef0fe20506938d3b3abad74129b8681626681a7a4cff6de0f20b2b7",
+        recheck=(
+            "signature_report, appelé par _report (convgen/acts/validation.py) : à revérifier — la fonction rend-elle "
+            "toujours le rapport ETSI TS 119 102-2 d'une seule signature, sans ses objets de validation, à partir "
+            "du résultat d'ades_lta_validation ?"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.sign.validation.report.tools:_package_validation_object",
+        signature="(vo: pyhanko_certvalidator.ltv.poe.ValidationObject)",
+        sha256="bbb275de3a842e215e3b08ac75be74073d52ab0fdfc01227b79712745e2aa0db",
+        recheck=(
+            "validation_object, appelé par _report (convgen/acts/validation.py) : à revérifier — la fonction "
+            "rend-elle toujours un ValidationObjectType dont l'attribut id sert à dédoublonner les objets des "
+            "signatures ?"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.sign.validation.report.tools:generate_report",
+        signature=(
+            "(embedded_sig: pyhanko.sign.validation.pdf_embedded.EmbeddedPdfSignature, "
+            "status: pyhanko.sign.validation.ades.AdESBasicValidationResult) -> str"
+        ),
+        sha256="37815c36bc714faf490245e8159d2718ed37b7a6266addbb5910711ec67d4cfe",
+        recheck=(
+            "_report (convgen/acts/validation.py) : à revérifier — _report refait ce que fait generate_report "
+            "(public, une signature) pour toutes les signatures d'un acte ; reprenez ce qui a changé "
+            "(assemblage du ValidationReport, espaces de noms NAMESPACES, mise en forme de XmlSerializer)"
+        ),
     ),
 )
 
@@ -157,3 +202,35 @@ class SealStampStyle(BaseStampStyle):
     ) -> SealStamp:
         """Return the stamp for a field of size ``box``."""
         return SealStamp(writer, self, box)
+
+
+def signature_report(
+    embedded_sig: EmbeddedPdfSignature, status: AdESBasicValidationResult[Any]
+) -> ts_11910202.SignatureValidationReportType:
+    """Return the ETSI TS 119 102-2 report of one signature, from its AdES validation result.
+
+    Calls the private ``pyhanko.sign.validation.report.tools._generate_report`` of pyHanko 0.38.0. The public
+    ``generate_report`` makes a whole XML report for one signature; an act signed twice needs one report covering
+    both, with each validation object once, and pyHanko has no public function for it: ``_report`` in
+    ``convgen/acts/validation.py`` assembles it the way ``generate_report`` does, from this function and
+    :func:`validation_object`. Imported at the call: the module costs a fifth of a second, which signing does not
+    need.
+
+    On an upgrade: re-read ``_generate_report``, ``_package_validation_object`` and ``generate_report``
+    (``UPSTREAM``); if a public way to report on several signatures appeared, use it. Tests (with LibreOffice):
+    ``test_verifier_passes_offline_and_writes_the_report`` in ``tests/recipes/test_verify.py``, an act signed twice.
+    """
+    from pyhanko.sign.validation.report.tools import _generate_report
+
+    return _generate_report(embedded_sig, status)
+
+
+def validation_object(vo: ValidationObject) -> Any:
+    """Return the report entry (a ``ts_11910202.ValidationObjectType``) of one validation object.
+
+    Calls the private ``pyhanko.sign.validation.report.tools._package_validation_object`` of pyHanko 0.38.0
+    (unannotated, hence ``Any``), for the same reason and with the same checks as :func:`signature_report`.
+    """
+    from pyhanko.sign.validation.report.tools import _package_validation_object
+
+    return _package_validation_object(vo)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from convgen.acts.names import DEPARTEMENT_SIGNATURE, EPCI_SIGNATURE
 from convgen.acts.readiness import status
 from convgen.acts.register import Acte, SignatureEnCours, act_name, kept_file
 from convgen.acts.state import Pending, ProjectActs
 from convgen.documents.french import date_in_words, period_label, typography, upper_name
+from convgen.documents.printed import PARTIES, Party, Printed
 from convgen.errors import AmendError
 
 State = Literal[
@@ -33,7 +33,7 @@ State = Literal[
     "a-revoir",
 ]
 Kind = Literal["acte", "comparatif", "consolidee"]
-FIELD_PARTIES = {EPCI_SIGNATURE: "epci", DEPARTEMENT_SIGNATURE: "departement"}
+FIELD_PARTIES: dict[str, Party] = {EPCI_SIGNATURE: "epci", DEPARTEMENT_SIGNATURE: "departement"}
 FIELD_LABELS = {EPCI_SIGNATURE: "l’intercommunalité", DEPARTEMENT_SIGNATURE: "le Département"}
 
 
@@ -66,13 +66,14 @@ def act_line(acte: Acte) -> str:
     return f"{acte.name} {acte.signed_word} le {date_in_words(acte.date_signature)}"
 
 
-def missing_line(partial: SignatureEnCours, context: Mapping[str, Any]) -> str:
+def missing_line(partial: SignatureEnCours, shown: Printed) -> str:
     """Return « signature incomplète — à signer encore : Prénom NOM (le Département) »."""
     missing = []
     for field in partial.manquantes:
         party = FIELD_PARTIES.get(field)
         who = FIELD_LABELS.get(field, field)
-        missing.append(f"{context[party]['president']['signature']} ({who})" if party else who)
+        signatory = shown.signatories.get(party) if party else None
+        missing.append(f"{signatory.signature} ({who})" if signatory is not None else who)
     return f"signature incomplète — à signer encore : {', '.join(missing)}"
 
 
@@ -93,15 +94,17 @@ def certificate_name(subject: str) -> str:
     return ",".join(parts)
 
 
-def presidents(context: Mapping[str, Any], *, departement: bool = True) -> tuple[str, ...]:
-    """Return the signatories of an act from its context: the intercommunality's, then the Département's.
+def presidents(shown: Printed, *, departement: bool = True) -> tuple[str, ...]:
+    """Return the signatories an act prints: the intercommunality's, then the Département's.
 
     An update of annex 3 is signed by the intercommunality's executive alone (``departement=False``).
     """
+    parties = [p for p in PARTIES if departement or p == "epci"]
     return tuple(
-        f"{context[party]['president']['nom_complet']}, {context[party]['president']['titre']}"
-        + (" de l’intercommunalité" if party == "epci" else " du Département")
-        for party in (("epci", "departement") if departement else ("epci",))
+        f"{shown.signatories[p].nom_complet}, {shown.signatories[p].titre}"
+        + (" de l’intercommunalité" if p == "epci" else " du Département")
+        for p in parties
+        if p in shown.signatories
     )
 
 
@@ -150,14 +153,14 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
     partial = registre.signature_en_cours
     last = registre.last
     actes = [act_line(a) for a in registre.actes]
-    signataires = presidents(job.context)
+    signataires = presidents(job.printed)
     pending: Pending | None = None
     state: State
     if last is None:
-        deliberation = job.context["epci"]["deliberation"]
+        deliberation = job.printed.epci_deliberation
         actes = [f"délibération de l’intercommunalité du {deliberation}"] if deliberation else []
         if partial is not None:
-            state, statut = "incomplete", missing_line(partial, job.context)
+            state, statut = "incomplete", missing_line(partial, job.printed)
         else:
             readiness = status(job.verdict, acts.project.programme.fin, acts.today, feminine=True)
             state, statut = readiness.state, readiness.text
@@ -172,11 +175,11 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
         pending = acts.pending(slug) if plan is not None else None
         if plan is not None and pending is not None:
             job = pending.job
-            signataires = presidents(job.context, departement=not pending.update)
+            signataires = presidents(job.printed, departement=not pending.update)
             numero = act_name(pending.numero, pending.update)
             readiness = status(job.verdict, plan.end, acts.today, feminine=pending.feminine)
             if partial is not None:
-                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, job.context)}"
+                state, statut = "incomplete", f"{statut} ; {numero} : {missing_line(partial, job.printed)}"
             elif readiness.state == "projet":
                 state, statut = "avenant-projet", f"{statut} ; {numero} en projet — {job.verdict.describe()}"
             elif readiness.state == "terminee":
@@ -187,7 +190,7 @@ def row_of(acts: ProjectActs, slug: str) -> Row:
     shown = [link.href for link in links if link.href.endswith(".pdf") and link.kind == "acte"]
     return Row(
         slug=slug,
-        nom=str(job.context["epci"]["nom"]),
+        nom=job.printed.epci_nom or slug,
         state=state,
         statut=french(statut),
         signataires=tuple(french(s) for s in (*signataires, *certificates(partial, last))),
@@ -216,7 +219,7 @@ def closed_rows(acts: ProjectActs) -> list[Row]:
             rows.append(
                 Row(
                     slug=slug,
-                    nom=str(acts.convention(slug).context["epci"]["nom"]),
+                    nom=acts.convention(slug).printed.epci_nom or slug,
                     state="close",
                     statut=french(f"période close le {date_in_words(periode.fin)}"),
                     signataires=presidents_of(last) if last is not None else (),

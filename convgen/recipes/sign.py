@@ -97,7 +97,7 @@ class ToSign:
     @property
     def mode(self) -> str:
         """Return how this act is signed: ``electronique`` or ``manuscrite``."""
-        return str(self.job.context["signature"]["mode"])  # documents/context.py:signature_mode
+        return self.job.printed.signature_mode
 
     @property
     def fields(self) -> list[str]:

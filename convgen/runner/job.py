@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from convgen.documents.printed import Printed, printed
 from convgen.documents.verdict import Verdict
 from convgen.files import sha256_text
 from convgen.runner.options import Format
@@ -54,10 +55,14 @@ class Job:
         return self.metadata.get("Title", "")
 
     @property
+    def printed(self) -> Printed:
+        """Return what the document prints of its parties (names, signatories, how it is signed), typed."""
+        return printed(self.context)
+
+    @property
     def expect_text(self) -> str | None:
-        """Return the text the PDF must contain: the intercommunality's name, when the context has one."""
-        epci = self.context.get("epci")
-        return str(epci["nom"]) if isinstance(epci, Mapping) and "nom" in epci else None
+        """Return the text the PDF must contain: the intercommunality's name, when the document names it."""
+        return self.printed.epci_nom
 
     @property
     def docx_name(self) -> str:

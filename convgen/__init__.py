@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-__version__ = "0.3.0"  # the same as pyproject.toml (tests/test_cli.py checks it)
+__version__ = "0.4.0"  # the same as pyproject.toml (tests/test_cli.py checks it)

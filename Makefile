@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installe
 CONVGEN := $(VENV)/bin/convgen
 JOBS ?=
 
-.PHONY: help system conventions avenants renouveler check verifier archiver test test-fast lint golden bench stress clean all
+.PHONY: help system system-tests conventions avenants renouveler check verifier archiver test test-fast lint golden bench stress clean all
 
 help: ## Affiche cette aide
 	@echo "convgen — cibles disponibles :"
@@ -19,6 +19,9 @@ help: ## Affiche cette aide
 
 system: ## Vérifie (et installe si besoin, en root) LibreOffice, les polices et poppler
 	@scripts/setup.sh system
+
+system-tests: ## Les mêmes paquets système, et Chromium pour les tests du tableau de bord
+	@scripts/setup.sh system-tests
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	@scripts/setup.sh venv
@@ -42,7 +45,7 @@ verifier: $(STAMP) ## Revérifie hors ligne chaque acte des registres (fichiers,
 archiver: $(STAMP) ## Paquets de versement SEDA 2.3 des actes signés dans VERS=DOSSIER (revérifiés d'abord)
 	@$(CONVGEN) archiver --vers $(or $(VERS),$(error donnez le dossier : make archiver VERS=versements))
 
-test: system $(STAMP) ## Lance toute la suite de tests (LibreOffice réel compris)
+test: system-tests $(STAMP) ## Lance toute la suite de tests (LibreOffice et Chromium réels compris)
 	@$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## Les tests sans LibreOffice, sur deux processus (pytest -m "not libreoffice")

@@ -17,14 +17,20 @@ from convgen.documents.faded import WATERMARK_OPACITY as OPACITY
 
 _GSTATE = pikepdf.Name("/GSconvgenFiligrane")
 _LARGE = 40.0  # points: the watermark's letters are 113 pt, the body's 11
+_PREFIXES = (8_192, 65_536, 1 << 62)  # bytes of a page's content read before its watermark is looked for
 
 
 def raise_watermark(pdf: pikepdf.Pdf) -> int:
-    """Draw the watermark of each page over it again, half transparent; return how many pages have one."""
+    """Draw the watermark of each page over it again, half transparent; return how many pages have one.
+
+    The page's own content is left as LibreOffice wrote it (neither re-serialized nor compressed again): the
+    drawing goes in a stream of its own appended to the page's ``/Contents``, one stream shared by every page
+    whose drawing is the same bytes (the header's watermark: usually all of them).
+    """
     raised = 0
+    shared: dict[bytes, pikepdf.Stream] = {}
     for page in pdf.pages:
-        instructions = pikepdf.parse_content_stream(page)
-        drawing = _watermark(instructions)
+        drawing = _first_watermark(pdf, page)
         if drawing is None:
             continue
         resources = page.obj.get("/Resources")
@@ -42,9 +48,39 @@ def raise_watermark(pdf: pikepdf.Pdf) -> int:
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")),
         ]
-        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream([*instructions, *over]))
+        data = pikepdf.unparse_content_stream(over)
+        stream = shared.get(data)
+        if stream is None:
+            stream = shared[data] = pdf.make_stream(data)
+        contents = page.obj.get("/Contents")
+        before = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        page.obj.Contents = pikepdf.Array([*before, stream])
         raised += 1
     return raised
+
+
+def _first_watermark(pdf: pikepdf.Pdf, page: pikepdf.Page) -> list[Any] | None:
+    """Return the watermark's drawing on ``page``, reading its content only as far as needed.
+
+    LibreOffice draws the header first: the watermark lies in the first kilobytes. The content is read from its
+    start in growing prefixes cut at a line end (LibreOffice writes one operator per line), the whole last.
+    """
+    data = _content_bytes(page)
+    for size in _PREFIXES:
+        cut = data.rfind(b"\n", 0, size) + 1 if size < len(data) else len(data)
+        if cut <= 0:
+            continue
+        drawing = _watermark(pikepdf.parse_content_stream(pikepdf.Stream(pdf, data[:cut])))
+        if drawing is not None or cut == len(data):
+            return drawing
+    return _watermark(pikepdf.parse_content_stream(page))
+
+
+def _content_bytes(page: pikepdf.Page) -> bytes:
+    """Return the page's content, its streams decoded and joined as a reader joins them."""
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return b"\n".join(stream.read_bytes() for stream in streams if isinstance(stream, pikepdf.Stream))
 
 
 def _watermark(instructions: list[Any]) -> list[Any] | None:
@@ -67,9 +103,9 @@ def _watermark(instructions: list[Any]) -> list[Any] | None:
             opened.pop()
         elif artifact and name == "Tm" and _rotated(operands) and opened:
             start = opened[-1]
-            end = next(
-                (i for i in range(index, len(instructions)) if str(instructions[i][1]) == "Q"), len(instructions) - 1
-            )
+            end = next((i for i in range(index, len(instructions)) if str(instructions[i][1]) == "Q"), None)
+            if end is None:
+                return None  # not closed in what was read: a longer prefix will hold it
             if not _large(instructions[start:end]):
                 continue
             clip = start

@@ -6,6 +6,7 @@ Pure functions on strings and dates; nothing here knows of DOCX or PDF, and noth
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -99,6 +100,7 @@ def upper_name(nom: str) -> str:
     return upper_text(" ".join(nom.split()))
 
 
+@functools.lru_cache(maxsize=8192)  # pure; every document of a build sets the same template sentences
 def typography(s: str) -> str:
     """Return the text with French typography: ’, « », non-breaking spaces before ; : ? !, in « 30 000 € ».
 
@@ -114,6 +116,7 @@ def typography(s: str) -> str:
     return _outside_addresses(unicodedata.normalize("NFC", s), typeset)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; every document of a build sets the same template sentences
 def spacing(s: str) -> str:
     """Return the text with its French non-breaking spaces, and no other change: the spaces of
     :func:`typography` (before ; : ? !, inside « », in amounts), and a number held to what it numbers (after

@@ -10,7 +10,7 @@ incremental updates may follow it:
 Every wait is bounded (``REQUEST_TIMEOUT`` per request, ``TOTAL_TIMEOUT`` for the whole). When a step fails,
 the act keeps the level reached and the reason is returned for the register: nothing is ever refused here.
 Both updates keep the act's XMP metadata (PDF/A-2b, PDF/UA-1) as convgen wrote it
-(:class:`~convgen.acts.signature.KeepMetadataWriter`).
+(:class:`~convgen.acts.signature.RevisionWriter`), and none of their streams ends with CR (PDF/A-2b).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validatio
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from convgen.acts.signature import KeepMetadataWriter, quiet_pyhanko
+from convgen.acts.signature import RevisionWriter, quiet_pyhanko
 
 Level = Literal["B-B", "B-LT", "B-LTA"]
 REQUEST_TIMEOUT = 10  # seconds, each CRL, OCSP or time-stamp request
@@ -88,7 +88,7 @@ async def _add_dss(data: bytes, context: ValidationContext) -> bytes:
     paths = [await collect_validation_info(sig, context) for sig in embedded]
     if not (context.crls or context.ocsps):  # hard-fail accepts certificates that name no revocation service
         raise ValueError("les certificats n’indiquent ni liste de révocation (CRL) ni service OCSP")
-    writer = KeepMetadataWriter.from_reader(reader)
+    writer = RevisionWriter.from_reader(reader)
     for sig, sig_paths in zip(embedded, paths, strict=True):
         DocumentSecurityStore.supply_dss_in_writer(
             writer,
@@ -104,7 +104,7 @@ async def _add_dss(data: bytes, context: ValidationContext) -> bytes:
 
 async def _add_timestamp(data: bytes, url: str, context: ValidationContext) -> bytes:
     """Return ``data`` with an RFC 3161 document time-stamp, and the authority's validation data, appended."""
-    writer = KeepMetadataWriter(io.BytesIO(data))
+    writer = RevisionWriter(io.BytesIO(data))
     stamper = signers.PdfTimeStamper(
         HTTPTimeStamper(url, timeout=REQUEST_TIMEOUT), field_name=TIMESTAMP_FIELD, invis_settings=_TIMESTAMP_WIDGET
     )
@@ -163,9 +163,10 @@ def extend(
             return Evidence(with_dss, "B-LT", None, None)
         try:
             stamped = await asyncio.wait_for(_add_timestamp(with_dss, timestamp_url, context), timeout)
+            when = timestamp_time(stamped)  # read back: a copy that cannot be read is not kept
         except Exception as exc:  # the time-stamp authority did not answer, or its answer is not trusted
             return Evidence(with_dss, "B-LT", _why(f"horodatage refusé ou injoignable ({timestamp_url})", exc), None)
-        return Evidence(stamped, "B-LTA", None, timestamp_time(stamped))
+        return Evidence(stamped, "B-LTA", None, when)
 
     with quiet_pyhanko():
         return asyncio.run(run())

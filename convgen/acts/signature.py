@@ -45,7 +45,7 @@ from pyhanko_certvalidator import ValidationContext
 from convgen.errors import SignatureError
 from convgen.files import write_atomic
 from convgen.overrides.pyhanko import INK, SealStampStyle
-from convgen.overrides.pyhanko import KeepMetadataWriter as KeepMetadataWriter  # re-exported for acts/evidence.py
+from convgen.overrides.pyhanko import RevisionWriter as RevisionWriter  # re-exported for acts/evidence.py
 from convgen.today import FRANCE
 
 PARIS = FRANCE
@@ -207,7 +207,7 @@ def _sign(
     )
     out = io.BytesIO()
     try:
-        writer = KeepMetadataWriter(io.BytesIO(data))
+        writer = RevisionWriter(io.BytesIO(data))
         pdf_signer = signers.PdfSigner(
             meta, signer=signer, stamp_style=SealStampStyle(border_width=1, border_color=INK)
         )

@@ -8,11 +8,13 @@ Also the private functions of pyHanko that convgen calls without overriding them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.pdf_utils.xref import XRefStream
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
 from convgen.overrides import Upstream
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 DISTRIBUTION: Final = "pyHanko"
 WRITTEN_AGAINST: Final = "0.38.0"
 INK = (0.12, 0.23, 0.45)  # dark blue of the visible stamp
+CR: Final = b"\r"
 
 # The upstream code the overrides below depend on, as it is in WRITTEN_AGAINST: the symbol replaced and its callers,
 # with their signature and the SHA-256 of inspect.getsource() (convgen.overrides.current computes both).
@@ -35,7 +38,7 @@ UPSTREAM: Final = (
         signature="(self)",
         sha256="dfb235b7343ab001c97ac543e9e14a0a52a5cd002a97b14c5fae4fd8c68a4340",
         recheck=(
-            "KeepMetadataWriter._update_meta : vérifiez que la méthode ne fait toujours que mettre à jour /Info et "
+            "RevisionWriter._update_meta : vérifiez que la méthode ne fait toujours que mettre à jour /Info et "
             "réécrire le XMP, et qu'aucune autre étape de l'écriture ne s'en charge désormais"
         ),
     ),
@@ -44,8 +47,35 @@ UPSTREAM: Final = (
         signature="(self)",
         sha256="3e74d1f6b225133b476346702a9a93e07c6f72a835188e95b612b47c15f3bb28",
         recheck=(
-            "KeepMetadataWriter._update_meta : vérifiez que l'écriture appelle toujours _update_meta, et elle "
+            "RevisionWriter._update_meta : vérifiez que l'écriture appelle toujours _update_meta, et elle "
             "seule, pour les métadonnées"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.pdf_utils.incremental_writer:IncrementalPdfFileWriter._populate_trailer",
+        signature="(self, trailer)",
+        sha256="bce367fe546dff1e81965f493fdce1ad7ecea5fe0a0737bacd34f2900bd3a265",
+        recheck=(
+            "RevisionWriter._populate_trailer : vérifiez que la méthode remplit toujours le dictionnaire de fin "
+            "(ou le flux de références croisées) reçu, sans le remplacer"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.pdf_utils.writer:BasePdfFileWriter._write",
+        signature="(self, stream, skip_header: bool = False)",
+        sha256="b76551747f2b730f1efd48d5a16bee8933f0c15722bd11f4fcac2fd02b03b54f",
+        recheck=(
+            "RevisionWriter._populate_trailer : vérifiez que _write compresse toujours le XRefStream avant "
+            "d'appeler _populate_trailer, et l'écrit après les objets, avec le numéro d'objet le plus grand"
+        ),
+    ),
+    Upstream(
+        symbol="pyhanko.pdf_utils.xref:XRefStream.write_to_stream",
+        signature="(self, stream, handler=None, container_ref=None)",
+        sha256="30b17a630ec8a953106fe72b5464e033565f14f15ac9b0eacfa26ae5f39a2118",
+        recheck=(
+            "RevisionWriter._populate_trailer : vérifiez que les entrées sont toujours écrites par numéro "
+            "d'objet croissant, la génération (2 octets) en dernier"
         ),
     ),
     Upstream(
@@ -113,25 +143,58 @@ UPSTREAM: Final = (
 )
 
 
-class KeepMetadataWriter(IncrementalPdfFileWriter):
-    """An incremental writer that leaves the document's XMP metadata and /Info as convgen wrote them.
+class RevisionWriter(IncrementalPdfFileWriter):
+    """The incremental writer of every revision convgen adds to an act: metadata kept, no stream ending in CR.
 
-    Overrides the private ``BasePdfFileWriter._update_meta`` of pyHanko 0.38.0, which every write calls (through
-    ``_prep_dom_for_writing``). pyHanko rewrites the XMP through its own model there, and that rewrite loses what
-    PDF/A and PDF/UA need: the ``pdfuaid`` extension schema comes out with its namespace URI as a resource instead
-    of text (``PDFA2B-XMP-EXTENSION-SCHEMA-PREFIX-001``, measured with page-validation). The public API has no
-    switch for it: the writer's ``DocumentMetadata`` (``xmp_unmanaged`` included) only chooses *what* is written;
-    when the document has /Metadata, ``_update_meta`` always reserialises it and sets the modification date and
-    producer. The signed revision keeps the metadata of the act, unchanged, which is also what a signature should
-    do.
+    **Metadata.** Overrides the private ``BasePdfFileWriter._update_meta`` of pyHanko 0.38.0, which every write
+    calls (through ``_prep_dom_for_writing``). pyHanko rewrites the XMP through its own model there, and that
+    rewrite loses what PDF/A and PDF/UA need: the ``pdfuaid`` extension schema comes out with its namespace URI as
+    a resource instead of text (``PDFA2B-XMP-EXTENSION-SCHEMA-PREFIX-001``, measured with page-validation). The
+    public API has no switch for it: the writer's ``DocumentMetadata`` (``xmp_unmanaged`` included) only chooses
+    *what* is written; when the document has /Metadata, ``_update_meta`` always reserialises it and sets the
+    modification date and producer. The signed revision keeps the metadata of the act, unchanged, which is also
+    what a signature should do.
 
-    On an upgrade: re-read ``_update_meta`` and its caller ``_prep_dom_for_writing`` (``UPSTREAM``); if a public
-    way to keep the metadata appeared, use it and remove this class. Tests: ``tests/overrides/test_pyhanko.py``,
-    and the PDF/A-2b and PDF/UA-1 tests of signed files in ``tests/acts/test_signature.py``.
+    **Streams.** pyHanko writes a stream as ``stream LF data LF endstream``; data ending with CR then reads as
+    data ending with a CRLF end-of-line, one byte shorter than /Length (``PDFA2B-STREAM-LENGTH-001``, ISO 19005-2
+    § 6.1.7.1; see :mod:`convgen.pdf.streams` for the built PDF). Two kinds of stream of a revision could end so,
+    by chance (one in 256 each):
+
+    - a DER object of the DSS (certificate, CRL, OCSP response), written raw: ``write`` gives each new stream
+      ending with CR an ASCIIHexDecode filter, whose encoding ends with ``>`` (public API: ``objects``,
+      ``apply_filter``);
+    - the revision's cross-reference stream, which pyHanko compresses: the last byte of Flate data is that of the
+      Adler-32 of the object offsets. ``_populate_trailer``, which the private ``BasePdfFileWriter._write`` calls
+      with the ``XRefStream`` it has just given a FlateDecode filter, takes that filter off again. Uncompressed,
+      the stream's last entry is its own (it has the highest object number, ``XRefStream.write_to_stream`` writes
+      the entries in order), and ends with its generation, two zero bytes. It costs about ten bytes per object of
+      the revision. The public API has no setting for it, and the other ways out are worse: a table of
+      cross-references in place of the stream (an update must not go back from streams to tables, PDF
+      Association, ``pdf-issues`` #523), or writing the revision twice to try another layout (pyHanko's signature
+      placeholders record their offsets at the first write only).
+
+    On an upgrade: re-read ``_update_meta`` and its caller ``_prep_dom_for_writing``, ``_populate_trailer`` and
+    its caller ``_write``, and ``XRefStream.write_to_stream`` (``UPSTREAM``); if a public way appeared, use it
+    and remove the override. Tests: ``tests/overrides/test_pyhanko.py``,
+    the PDF/A-2b and PDF/UA-1 tests of signed files in ``tests/acts/test_signature.py`` and of the archived copy
+    in ``tests/recipes/test_verify.py``.
     """
 
     def _update_meta(self) -> None:
         """Leave /Metadata and /Info untouched."""
+
+    def _populate_trailer(self, trailer: generic.DictionaryObject) -> None:
+        """Fill the trailer as pyHanko does; a cross-reference stream is left uncompressed (ends with 00 00)."""
+        super()._populate_trailer(trailer)  # type: ignore[no-untyped-call]
+        if isinstance(trailer, XRefStream):
+            del trailer[pdf_name("/Filter")]
+
+    def write(self, stream: BinaryIO) -> None:
+        """Write the document and this revision to ``stream``, no new stream ending with CR."""
+        for obj in self.objects.values():
+            if isinstance(obj, generic.StreamObject) and obj.encoded_data.endswith(CR):
+                obj.apply_filter(pdf_name("/ASCIIHexDecode"))
+        super().write(stream)  # type: ignore[no-untyped-call]
 
 
 class SealStamp(BaseStamp):

@@ -9,10 +9,8 @@ are made this way is ``AvenantPlan.by_annex_update``; whether its text can be si
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from convgen.acts.avenant import amended_by, lint_context, precedents, signed_names
 from convgen.acts.comparatif import ANNEX_TITLE
@@ -26,6 +24,7 @@ from convgen.documents.context import convention_context, document_metadata, fig
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import gendered, typography, with_place_preposition
 from convgen.documents.render import ANNEXE, ANNEXE_FIELD, UPDATE, render_annexe, render_document
+from convgen.documents.shape import AvenantText, TemplateContext, UpdateText
 from convgen.documents.verdict import Verdict
 from convgen.files import tool_identity
 from convgen.runner.job import Job
@@ -57,7 +56,7 @@ def purpose(changes: list[Change], epci: Epci) -> str:
 
 def update_context(
     departement: Departement, plan: AvenantPlan, verdict: Verdict, *, templates_dir: Path | None = None
-) -> dict[str, Any]:
+) -> TemplateContext:
     """Return the context of the pending update of annex 3: the convention's (current data) plus ``mise_a_jour``."""
     figures = figure_states(plan.programme, templates_dir)
     context = convention_context(departement, plan.programme, plan.epci, verdict=verdict, figures=figures)
@@ -73,18 +72,21 @@ def update_context(
     return context
 
 
-def template_context(project: Project) -> dict[str, Any]:
+def template_context(project: Project) -> TemplateContext:
     """Return the context ``check`` lints every template against: the avenant's (``lint_context``), ``mise_a_jour``."""
     context = lint_context(project)
     context["mise_a_jour"] = _lint_fields(context["avenant"])
     return context
 
 
-def _lint_fields(avenant: Mapping[str, Any]) -> dict[str, Any]:
+def _lint_fields(avenant: AvenantText) -> UpdateText:
     """Return ``mise_a_jour`` as the template check knows it, from the avenant's fields."""
     return {
         "numero": 1,
-        **{key: avenant[key] for key in ("convention_signee_le", "de_nom_signe", "nom_signe", "nom_signe_majuscules")},
+        "convention_signee_le": avenant["convention_signee_le"],
+        "de_nom_signe": avenant["de_nom_signe"],
+        "nom_signe": avenant["nom_signe"],
+        "nom_signe_majuscules": avenant["nom_signe_majuscules"],
         "precedents": [{"acte": "l’avenant n° 1", "signe": "signé", "date": avenant["convention_signee_le"]}],
         "modifiee_par": avenant["modifiee_par"],
         "objet": "la désignation d’un nouveau référent",
@@ -93,7 +95,7 @@ def _lint_fields(avenant: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_update(templates_dir: Path, context: dict[str, Any], epoch: dt.datetime | None = None) -> bytes:
+def render_update(templates_dir: Path, context: TemplateContext, epoch: dt.datetime | None = None) -> bytes:
     """Return the DOCX of the update: the notification, then annex 3 as it now reads."""
     annex = render_annexe(templates_dir, context, epoch=epoch)
     return render_document(templates_dir / UPDATE, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)

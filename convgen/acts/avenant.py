@@ -27,6 +27,7 @@ from convgen.documents.context import convention_context, document_metadata, fig
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_document
+from convgen.documents.shape import CitedAct, Precedent, SignedNames, TemplateContext
 from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
 from convgen.files import tool_identity
@@ -37,7 +38,7 @@ AVENANT_TEMPLATES = ("convention.docx", "annexe.docx", "avenant.docx")
 
 def avenant_context(
     departement: Departement, plan: AvenantPlan, verdict: Verdict, *, templates_dir: Path | None = None
-) -> dict[str, Any]:
+) -> TemplateContext:
     """Return the context of the avenant: the convention's (current data) plus ``avenant``, printing ``verdict``.
 
     The deliberations it cites are those that approve it (``AvenantPlan.printed_deliberations``): any other
@@ -73,7 +74,7 @@ def avenant_context(
     return context
 
 
-def signed_names(plan: AvenantPlan) -> dict[str, str]:
+def signed_names(plan: AvenantPlan) -> SignedNames:
     """Return how an act amending the convention names it: its date of signature and the name it was signed under."""
     convention = plan.registre.convention
     assert convention is not None
@@ -86,7 +87,7 @@ def signed_names(plan: AvenantPlan) -> dict[str, str]:
     }
 
 
-def precedents(plan: AvenantPlan) -> list[dict[str, str]]:
+def precedents(plan: AvenantPlan) -> list[Precedent]:
     """Return the acts signed since the convention, as a « Vu » line cites them (« l’avenant n° 1 », « signé »)."""
     return [
         {"acte": acte.label, "signe": acte.signed_word, "date": date_in_words(acte.date_signature)}
@@ -94,7 +95,7 @@ def precedents(plan: AvenantPlan) -> list[dict[str, str]]:
     ]
 
 
-def cited(act: ArretePrefectoral | ProlongationEtat | None) -> dict[str, str]:
+def cited(act: ArretePrefectoral | ProlongationEtat | None) -> CitedAct:
     """Return how a visa cites an act: its date in words and its number, both empty without the act."""
     if act is None:
         return {"date": "", "reference": ""}
@@ -138,7 +139,7 @@ def amended_by(numbers: list[int]) -> str:
     return f", modifiée par les avenants {', '.join(named[:-1])} et {named[-1]},"
 
 
-def lint_context(project: Project) -> dict[str, Any]:
+def lint_context(project: Project) -> TemplateContext:
     """Return a context naming every field a template may use: the convention's, ``avenant`` and ``annexe``.
 
     ``lint_templates`` checks every template against one known context; the avenant template needs
@@ -183,7 +184,7 @@ def article_7_replacement(templates_dir: Path, context: Mapping[str, Any]) -> li
     return body
 
 
-def render_avenant(templates_dir: Path, context: dict[str, Any], epoch: dt.datetime | None = None) -> bytes:
+def render_avenant(templates_dir: Path, context: TemplateContext, epoch: dt.datetime | None = None) -> bytes:
     """Return the DOCX of the avenant, with the new annex attached when the annex is replaced."""
 
     template = templates_dir / "avenant.docx"

@@ -31,6 +31,7 @@ from convgen.acts.blocks import (
 )
 from convgen.documents.french import typography
 from convgen.documents.render import ANNEXE_FIELD, render_annexe, render_convention, render_document
+from convgen.documents.shape import TemplateContext
 
 AUTHOR = "convgen"
 ANNEX_TITLE = "Ressources mises à disposition et référents désignés"
@@ -337,7 +338,9 @@ def _footer_notice(footer: Any) -> None:
     element.insert(0, paragraph)
 
 
-def comparatif_sections(templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any]) -> list[Section]:
+def comparatif_sections(
+    templates_dir: Path, old_context: TemplateContext, new_context: TemplateContext
+) -> list[Section]:
     """Return what the comparatif shows: the replaced annex, Article 7, the paragraphs naming the party."""
 
     articles = new_context["avenant"]["articles"]
@@ -416,7 +419,7 @@ def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2011", "-")
 
 
-def with_current_name(old_context: dict[str, Any], new_context: dict[str, Any]) -> dict[str, Any]:
+def with_current_name(old_context: TemplateContext, new_context: TemplateContext) -> TemplateContext:
     """Return the new context whose short name is the new name when the short name still says the former one.
 
     The footer names the intercommunality by its short name: after a change of name, the convention as amended
@@ -452,7 +455,7 @@ def article_7_blocks(blocks: Sequence[Block]) -> list[Block]:
 
 
 def render_comparatif(
-    templates_dir: Path, old_context: dict[str, Any], new_context: dict[str, Any], epoch: dt.datetime
+    templates_dir: Path, old_context: TemplateContext, new_context: TemplateContext, epoch: dt.datetime
 ) -> bytes:
     """Return the comparatif of an avenant: the amended parts, signed text → new text, in tracked changes.
 

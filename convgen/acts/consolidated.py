@@ -23,6 +23,7 @@ from convgen.documents.context import convention_context, document_metadata, fig
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, period_label, typography
 from convgen.documents.render import render_convention
+from convgen.documents.shape import TemplateContext
 from convgen.files import tool_identity
 from convgen.runner.job import Job
 
@@ -205,7 +206,7 @@ def _replace_article_7(body: Any, replacement: Sequence[str]) -> None:
 
 def render_consolidated(
     templates_dir: Path,
-    context: dict[str, Any],
+    context: TemplateContext,
     notice: str,
     epoch: dt.datetime | None = None,
     acts: str = "",

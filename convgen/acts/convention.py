@@ -17,6 +17,7 @@ from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states
 from convgen.documents.epoch import source_epoch
 from convgen.documents.render import render_convention
+from convgen.documents.shape import TemplateContext
 from convgen.documents.verdict import Verdict
 from convgen.errors import DataError, Problem
 from convgen.files import sha256_file, sha256_text, tool_identity
@@ -72,7 +73,7 @@ def signed_data(signed: Acte | None, project: Project, slug: str) -> tuple[Depar
     return departement, programme, signed.donnees.epci
 
 
-def signature_fields(context: Mapping[str, Any], *, departement: bool = True) -> tuple[SignatureField, ...]:
+def signature_fields(context: TemplateContext, *, departement: bool = True) -> tuple[SignatureField, ...]:
     """Return the signature fields of an act, each placed by the bookmark on its signatory's name.
 
     Both parties sign, unless ``departement`` is False (an update of annex 3: the intercommunality alone). An act
@@ -96,7 +97,7 @@ def judged_convention(
     today: dt.date,
     signed: bool = False,
     closed_end: dt.date | None = None,
-) -> tuple[Verdict, dict[str, Any]]:
+) -> tuple[Verdict, TemplateContext]:
     """Return the verdict of a convention and its template context, which prints it.
 
     The figures are checked in ``templates_dir`` (not read without it). A ``signed`` convention is the text

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 
@@ -32,6 +32,17 @@ from convgen.documents.french import (
     upper_text,
     with_place_preposition,
 )
+from convgen.documents.shape import (
+    ContactText,
+    DepartementText,
+    EpciText,
+    FigureText,
+    PersonText,
+    PresidentText,
+    ProgrammeText,
+    SignatureText,
+    TemplateContext,
+)
 from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
 
@@ -49,15 +60,15 @@ def convention_context(
     epci: Epci,
     *,
     verdict: Verdict,
-    figures: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+    figures: Mapping[str, FigureText] | None = None,
+) -> TemplateContext:
     """Return the context of the convention of one intercommunality, every text set in French typography.
 
     ``verdict`` (decided by ``acts/readiness.py``) says whether the document is a PROJET and why: the context
     only prints it (``projet``, ``raisons_projet``). ``figures`` are the states of the figures' files
     (``figure_states``), checked by whoever decided the verdict; without them, the files are not read.
     """
-    context: dict[str, Any] = {
+    context: TemplateContext = {
         "projet": not verdict.final,
         "raisons_projet": list(verdict.reasons),
         "departement": _departement(departement),
@@ -71,7 +82,7 @@ def convention_context(
     return context
 
 
-def signature_mode(programme: Programme, epci: Epci) -> dict[str, Any]:
+def signature_mode(programme: Programme, epci: Epci) -> SignatureText:
     """Return how the parties sign: ``mode`` ("electronique" or "manuscrite", the EPCI's own first), as flags."""
     mode = epci.mode_signature or programme.mode_signature
     return {"mode": mode, "electronique": mode == "electronique", "manuscrite": mode == "manuscrite"}
@@ -99,14 +110,14 @@ FIGURES = ("nuage", "carte")
 """The figures of annex 4, by the name the data and the template give them (``figures.nuage``)."""
 
 
-def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
+def figure_state(figure: Figure, templates_dir: Path | None) -> FigureText:
     """Return the context of one figure: its file as named in the data, its alternative text, its state.
 
     ``image`` is the file relative to ``templates_dir`` (the rendering inserts the picture there);
     ``present`` is False when the file is missing or is not an image (``probleme`` says which); ``exemple``
     is True for a sample figure; ``empreinte`` is the file's sha256 ("" when not checked).
     """
-    state: dict[str, Any] = {
+    state: FigureText = {
         "fichier": figure.fichier,
         "image": figure.fichier.removeprefix(FIGURES_DIR.split("/")[0] + "/"),
         "texte_alternatif": figure.texte_alternatif,
@@ -124,8 +135,17 @@ def figure_state(figure: Figure, templates_dir: Path | None) -> dict[str, Any]:
     return {**state, **_image_state(hashlib.sha256(data).hexdigest(), data)}
 
 
+class _ImageState(TypedDict, total=False):
+    """What reading a figure's file tells of it."""
+
+    present: bool
+    probleme: str
+    exemple: bool
+    empreinte: str
+
+
 @functools.lru_cache(maxsize=32)
-def _image_state(digest: str, data: bytes) -> dict[str, Any]:
+def _image_state(digest: str, data: bytes) -> _ImageState:
     """Return whether ``data`` is a readable PNG or JPEG and a sample figure (decoded once per content)."""
     from PIL import Image, UnidentifiedImageError
 
@@ -140,7 +160,7 @@ def _image_state(digest: str, data: bytes) -> dict[str, Any]:
     return {"exemple": sample, "empreinte": digest}
 
 
-def figure_states(programme: Programme, templates_dir: Path | None) -> dict[str, dict[str, Any]]:
+def figure_states(programme: Programme, templates_dir: Path | None) -> dict[str, FigureText]:
     """Return the state of each figure of annex 4 (``figure_state``), by its name in the data."""
     return {name: figure_state(getattr(programme.figures, name), templates_dir) for name in FIGURES}
 
@@ -217,7 +237,7 @@ def assert_no_none(value: object, path: str = "contexte") -> None:
             assert_no_none(item, f"{path}[{index}]")
 
 
-def _departement(departement: Departement) -> dict[str, Any]:
+def _departement(departement: Departement) -> DepartementText:
     """Return the Département's part of the context."""
     return {
         "nom": departement.nom,
@@ -232,7 +252,7 @@ def _departement(departement: Departement) -> dict[str, Any]:
     }
 
 
-def _programme(programme: Programme) -> dict[str, Any]:
+def _programme(programme: Programme) -> ProgrammeText:
     """Return the programme's part of the context."""
     return {
         "debut": date_in_words(programme.debut),
@@ -245,7 +265,7 @@ def _programme(programme: Programme) -> dict[str, Any]:
     }
 
 
-def _epci(epci: Epci) -> dict[str, Any]:
+def _epci(epci: Epci) -> EpciText:
     """Return the intercommunality's part of the context; an unknown deliberation date is ""."""
     return {
         "nom": epci.nom,
@@ -281,7 +301,7 @@ def _optional_date(date: dt.date | None) -> str:
     return "" if date is None else date_in_words(date)
 
 
-def _person(personne: Personne) -> dict[str, Any]:
+def _person(personne: Personne) -> PersonText:
     """Return the names of a person: civility, first name, surname in capitals."""
     nom = upper_name(personne.nom)
     prenom = " ".join(personne.prenom.split())
@@ -294,7 +314,7 @@ def _person(personne: Personne) -> dict[str, Any]:
     }
 
 
-def _president(personne: Personne) -> dict[str, Any]:
+def _president(personne: Personne) -> PresidentText:
     """Return a president's names and title, agreed with the civility."""
     civilite = personne.civilite
     person = _person(personne)
@@ -309,7 +329,7 @@ def _president(personne: Personne) -> dict[str, Any]:
     }
 
 
-def _contact(contact: Contact) -> dict[str, Any]:
+def _contact(contact: Contact) -> ContactText:
     """Return a referent's or deputy's names, function and means of contact."""
     civilite = contact.civilite
     return {

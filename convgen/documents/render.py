@@ -17,7 +17,7 @@ import warnings
 import zipfile
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 from jinja2 import StrictUndefined, nodes
@@ -34,7 +34,7 @@ from convgen.errors import RenderError, TemplateError
 CONVENTION = "convention.docx"
 ANNEXE = "annexe.docx"
 UPDATE = "mise-a-jour-annexe.docx"  # the update of annex 3 (article 4.2), ``acts/annex_update.py``
-ANNEXE_FIELD = "annexe"
+ANNEXE_FIELD: Final = "annexe"
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     CONVENTION: (
         "projet",

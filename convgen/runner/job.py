@@ -6,9 +6,10 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from convgen.documents.printed import Printed, printed
+from convgen.documents.shape import TemplateContext
 from convgen.documents.verdict import Verdict
 from convgen.files import sha256_text
 from convgen.runner.options import Format
@@ -38,7 +39,7 @@ class Job:
     inputs: Mapping[str, str]
     metadata: Mapping[str, str]
     epoch: dt.datetime
-    context: Mapping[str, Any]
+    context: TemplateContext
     verdict: Verdict
     signatures: tuple[SignatureField, ...] = ()
     extras: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from convgen.data.project import Project
 from convgen.documents.french import counted, date_in_words, period_label
 from convgen.errors import RenewError
 from convgen.files import write_atomic
+from convgen.invocation import typed
 from convgen.recipes.checking import check_project
 from convgen.runner.folder import project_lock
 from convgen.runner.options import Echo
@@ -78,7 +79,8 @@ def renew(root: Path, debut: dt.date, fin: dt.date, *, wait: float = 600, echo: 
             raise RenewError(
                 "ces actes signés n’ont pas leur PDF dans registre/ : la période ne peut pas être close sans eux —\n"
                 + "\n".join(f"  - {line}" for line in missing)
-                + "\nArchivez-les d’abord (convgen sign INTERCOMMUNALITÉ --archiver, après convgen build), puis relancez."
+                + f"\nArchivez-les d’abord ({typed('sign INTERCOMMUNALITÉ --archiver')}, après {typed('build')}), "
+                "puis relancez."
             )
         texts = rewritten(root, project, debut, fin)
         load_sources({**_current_sources(root, project), **texts})  # the new data must load before anything is written
@@ -246,5 +248,7 @@ def report_lines(renewal: Renewal, project: Project) -> list[str]:
     lines.append(f"  - {DEPARTEMENT} : " + " ; ".join(departement))
     for slug in project.epcis:
         lines.append(f"  - epci/{slug}.yaml : deliberation ({TO_FILL['deliberation']})")
-    lines.append("Puis : convgen build, relecture, délibérations, et convgen sign INTERCOMMUNALITÉ --date AAAA-MM-JJ.")
+    lines.append(
+        f"Puis : {typed('build')}, relecture, délibérations, et {typed('sign INTERCOMMUNALITÉ --date AAAA-MM-JJ')}."
+    )
     return lines

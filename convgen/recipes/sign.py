@@ -45,6 +45,7 @@ from convgen.data.model import Epci, Programme
 from convgen.documents.french import date_in_words
 from convgen.errors import RegisterError, SignatureError
 from convgen.files import STAGE_PREFIX, sha256_bytes, sha256_file, write_atomic
+from convgen.invocation import typed
 from convgen.recipes.build import locked_runner
 from convgen.recipes.checking import check_project
 from convgen.runner.engine import Runner
@@ -190,7 +191,7 @@ def sign(
         if pdf is None:
             raise RegisterError(
                 f"{slug} : {pending.label} se signe électroniquement — donnez le PDF signé : "
-                f"convgen sign {slug} --pdf FICHIER.pdf (ou signez un champ : --certificat FICHIER.p12 --champ NOM)."
+                f"{typed(f'sign {slug} --pdf FICHIER.pdf')} (ou signez un champ : --certificat FICHIER.p12 --champ NOM)."
             )
         if date_signature is not None:
             raise RegisterError(
@@ -377,7 +378,7 @@ def _keep_built(root: Path, pending: ToSign, built: Path, expected: str) -> str:
     """Archive the PDF built, printed and signed on paper under ``registre/<slug>/``; return its place."""
     data = built.read_bytes()
     if sha256_bytes(data) != expected:  # build/ changed under the lock: never archive other bytes
-        raise RegisterError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez convgen sign.")
+        raise RegisterError(f"{pending.slug} : {built} a changé pendant l’enregistrement — relancez {typed('sign')}.")
     name = built_copy_name(period_folder(pending.registre, pending.programme), pending.job.pdf_name)
     keep_file(root, name, data)
     return name

@@ -21,6 +21,7 @@ from convgen.acts.validation import UNVERIFIABLE_BB, same_conclusions, validate_
 from convgen.documents.french import counted
 from convgen.errors import RegisterError
 from convgen.files import sha256_bytes, write_atomic
+from convgen.invocation import typed
 from convgen.runner.options import Echo
 
 
@@ -78,7 +79,7 @@ def verify_act(root: Path, slug: str, acte: Acte, trust: Sequence[Path], *, repo
                 slug,
                 acte.label,
                 False,
-                f"fichier manquant : le PDF imprimé et signé n’est pas archivé — convgen sign {slug} --archiver",
+                f"fichier manquant : le PDF imprimé et signé n’est pas archivé — {typed(f'sign {slug} --archiver')}",
             )
         problem = _file(root, acte.pdf_archive, acte.pdf_sha256)
         if problem is None and signe is not None:

@@ -7,7 +7,10 @@ Real LibreOffice builds the act; the register is then read and edited as an olde
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,20 @@ def test_archiver_never_replaces_an_archived_file(root: Path) -> None:
     assert "jamais remplacé" in result.output
     assert (root / ARCHIVED).read_bytes() == other
     assert register_text(root) == before
+
+
+def test_the_command_a_message_gives_is_typed_as_convgen_was_run(root: Path) -> None:
+    as_before_archiving(root)
+    repo = Path(__file__).resolve().parents[2]
+    script = Path(sys.executable).with_name("convgen")  # the venv's script, as the README and make type it
+    done = subprocess.run(
+        [os.path.relpath(script, repo), "-C", str(root), "verifier"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=repo,
+        env={**os.environ, "PATH": "/usr/bin:/bin"},  # a fresh shell: convgen alone is not found
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"— {os.path.relpath(script, repo)} sign {SLUG} --archiver" in done.stdout

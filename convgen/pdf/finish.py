@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
-from pypdf import PdfReader
 
 from convgen import __version__
 from convgen.errors import BrokenOutputError, RenderError
@@ -25,6 +24,9 @@ from convgen.pdf.layout import Box, page_boxes
 from convgen.pdf.placement import Placement, PlacementError, align_rows, find_name_line, place_field
 from convgen.pdf.streams import settle_streams, streams_ending_in_cr
 from convgen.pdf.watermark import raise_watermark
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 __all__ = ["SignatureField", "check_pdf", "finalize_pdf"]
 
@@ -309,7 +311,7 @@ def _probes(
     probes: list[tuple[SignatureField, int, float, float]] = []
     if not fields:
         return probes
-    reader = PdfReader(source)
+    reader: PdfReader | None = None  # read only for a field without its bookmark (importing pypdf: 0.1 s)
     cache: dict[int, list[_Fragment]] = {}
     destinations = _named_destinations(source)
     for field in fields:
@@ -317,6 +319,10 @@ def _probes(
             page, left, top = destinations[field.bookmark]  # the left and top of the name line
             probes.append((field, page, left + 1.0, top - 3.0))
             continue
+        if reader is None:
+            from pypdf import PdfReader
+
+            reader = PdfReader(source)
         anchor = _find_anchor(reader, cache, field.anchor)
         if anchor is None:
             raise RenderError(

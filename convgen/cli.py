@@ -45,7 +45,7 @@ def handled() -> Iterator[None]:
         yield
     except DataError as exc:
         count = len(exc.problems)
-        fail(f"{exc}\n{count} erreur{'s' if count > 1 else ''} : rien n'a été écrit.", exc.exit_code)
+        fail(f"{exc}\n{count} erreur{'s' if count > 1 else ''} : rien n’a été écrit.", exc.exit_code)
     except KeyboardInterrupt:
         fail(str(Interrupted(signal.SIGINT)), 128 + signal.SIGINT)
     except ConvgenError as exc:
@@ -136,7 +136,7 @@ WAIT_OPTION = click.option(
     default=600,
     metavar="SECONDES",
     show_default=True,
-    help="Secondes d'attente (0 ou plus) si une autre construction est en cours.",
+    help="Secondes d’attente (0 ou plus) si une autre construction est en cours.",
 )
 
 
@@ -147,7 +147,7 @@ def trust_option(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., A
         "trust",
         multiple=True,
         type=click.Path(path_type=Path, dir_okay=False, exists=True),
-        help=f"Certificat d'autorité de confiance (PEM ou DER) {purpose} ; répétable.",
+        help=f"Certificat d’autorité de confiance (PEM ou DER) {purpose} ; répétable.",
     )
 
 
@@ -254,7 +254,7 @@ def text_command(path: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     metavar="DOSSIER",
-    help="Écrit dans DOSSIER les images des pages de l'annexe, avant et après, des intercommunalités modifiées.",
+    help="Écrit dans DOSSIER les images des pages de l’annexe, avant et après, des intercommunalités modifiées.",
 )
 @click.pass_context
 def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None) -> None:
@@ -281,7 +281,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     "--pdf",
     "pdf",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="PDF signé électroniquement (ou, sur papier, le scan de l'original signé, archivé tel quel).",
+    help="PDF signé électroniquement (ou, sur papier, le scan de l’original signé, archivé tel quel).",
 )
 @trust_option("pour vérifier la chaîne des signataires")
 @click.option(
@@ -295,7 +295,7 @@ def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None)
     "--horodatage",
     "timestamp_url",
     metavar="URL",
-    help="Autorité d'horodatage RFC 3161 (niveau B-LTA) ; par défaut programme.horodatage de departement.yaml.",
+    help="Autorité d’horodatage RFC 3161 (niveau B-LTA) ; par défaut programme.horodatage de departement.yaml.",
 )
 @click.option(
     "--archiver",
@@ -336,7 +336,7 @@ def sign_command(
         root = project_root(ctx)
         if backfill:
             if p12 is not None or pdf is not None or date_text is not None:
-                raise click.UsageError("--archiver s'emploie seul")
+                raise click.UsageError("--archiver s’emploie seul")
             from convgen.recipes.backfill import archive_built_acts
 
             archive_built_acts(root, slug, echo=click.echo)
@@ -360,7 +360,7 @@ def sign_command(
             )
             return
         if field is not None:
-            raise click.UsageError("--champ ne s'emploie qu'avec --certificat")
+            raise click.UsageError("--champ ne s’emploie qu’avec --certificat")
         date = parse_date(date_text) if date_text is not None else None
         sign(root, slug, date, pdf=pdf, trust=trust, timestamp_url=timestamp_url, wait=attente, echo=click.echo)
 

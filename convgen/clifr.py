@@ -26,7 +26,7 @@ FRENCH = {
     "Show this message and exit.": "Affiche cette aide.",
     "Show the version and exit.": "Affiche la version.",
     "Error: {message}": "Erreur : {message}",
-    "Try '{command} {option}' for help.": "Essayez « {command} {option} » pour l'aide.",
+    "Try '{command} {option}' for help.": "Essayez « {command} {option} » pour l’aide.",
     "Invalid value: {message}": "Valeur invalide : {message}",
     "Invalid value for {param_hint}: {message}": "Valeur invalide pour {param_hint} : {message}",
     "Missing argument": "Argument manquant",
@@ -38,7 +38,7 @@ FRENCH = {
     "Aborted!": "Abandon.",
     "default: {default}": "par défaut : {default}",
     "required": "obligatoire",
-    "{value!r} is not a valid {number_type}.": "{value!r} n'est pas un nombre valide.",
+    "{value!r} is not a valid {number_type}.": "{value!r} n’est pas un nombre valide.",
     "{value} is not in the range {range}.": "{value} est hors limites ({range}).",
     "{name} {filename!r} does not exist.": "{name} {filename!r} introuvable.",
     "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
@@ -46,23 +46,23 @@ FRENCH = {
     "file": "Fichier",
     "directory": "Dossier",
     "path": "Chemin",
-    "Option {name!r} does not take a value.": "L'option {name!r} ne prend pas de valeur.",
+    "Option {name!r} does not take a value.": "L’option {name!r} ne prend pas de valeur.",
 }
 
 FRENCH_PLURAL = {
     "Did you mean {possibility}?": (
         "Vouliez-vous dire {possibility} ?",
-        "(Vouliez-vous dire l'une de : {possibilities} ?)",
+        "(Vouliez-vous dire l’une de : {possibilities} ?)",
     ),
-    "{value!r} is not {choice}.": ("{value!r} n'est pas {choice}.", "{value!r} n'est pas l'un de {choices}."),
+    "{value!r} is not {choice}.": ("{value!r} n’est pas {choice}.", "{value!r} n’est pas l’un de {choices}."),
     "Got unexpected extra argument ({args})": (
         "Argument en trop ({args})",
         "Arguments en trop ({args})",
     ),
     # keyed by the singular click passes to ngettext, as every entry here
     "Option {name!r} requires an argument.": (
-        "L'option {name!r} demande une valeur.",
-        "L'option {name!r} demande {nargs} valeurs.",
+        "L’option {name!r} demande une valeur.",
+        "L’option {name!r} demande {nargs} valeurs.",
     ),
 }
 

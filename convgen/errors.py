@@ -95,4 +95,4 @@ class Interrupted(ConvgenError):
 
     def __init__(self, signum: int) -> None:
         self.exit_code = 128 + signum
-        super().__init__("Interrompu : aucun fichier partiel n'a été laissé dans build/.")
+        super().__init__("Interrompu : aucun fichier partiel n’a été laissé dans build/.")

@@ -133,7 +133,7 @@ def test_invalid_data_lists_every_error_and_writes_nothing(tmp_path: Path, comma
     assert "Traceback" not in result.output
     assert f"epci/{first.name}:" in result.output
     assert f"epci/{second.name}:{siren_line + 1}:" in result.output
-    assert "rien n'a été écrit" in result.output
+    assert "rien n’a été écrit" in result.output
     assert not (project / "build").exists()
 
 

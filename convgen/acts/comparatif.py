@@ -464,7 +464,7 @@ def render_comparatif(
 
     avenant = new_context["avenant"]
     intro = [
-        typography(f"Comparatif de l'avenant n° {avenant['numero']} — {new_context['epci']['nom']}"),
+        typography(f"Comparatif de l’avenant n° {avenant['numero']} — {new_context['epci']['nom']}"),
         typography(
             "Document de travail, sans valeur contractuelle : les modifications suivies (auteur « convgen ») "
             "mènent du texte signé au texte proposé. Accepter toutes les modifications donne le texte "

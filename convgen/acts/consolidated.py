@@ -43,14 +43,14 @@ def consolidated_notice(count: int, updates: int = 0) -> str:
     The updates of annex 3 signed without avenant (article 4.2) are named after the avenants: « … l’avenant
     n° 1 et la mise à jour n° 1 de l’annexe 3 ».
     """
-    parts = [_numbered(count, "l'avenant", "les avenants")] if count else []
+    parts = [_numbered(count, "l’avenant", "les avenants")] if count else []
     if updates:
-        parts.append(_numbered(updates, "la mise à jour", "les mises à jour", " de l'annexe 3"))
+        parts.append(_numbered(updates, "la mise à jour", "les mises à jour", " de l’annexe 3"))
     return typography("Version consolidée intégrant " + " et ".join(parts))
 
 
 AUTHENTIC_NOTICE = (
-    "Version consolidée — document d'information ; seuls font foi la convention et les actes signés qui la modifient"
+    "Version consolidée — document d’information ; seuls font foi la convention et les actes signés qui la modifient"
 )
 SIGNATURE_OPENINGS = (
     "Fait en deux exemplaires",
@@ -96,7 +96,7 @@ def _cited(acts: Sequence[Acte]) -> str:
     """
     groups = []
     for update, singular, plural in (
-        (False, "l'avenant", "les avenants"),
+        (False, "l’avenant", "les avenants"),
         (True, "la mise à jour", "les mises à jour"),
     ):
         cited = [f"n° {a.numero} du {date_in_words(a.date_signature)}" for a in acts if a.update == update]

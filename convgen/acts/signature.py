@@ -124,7 +124,7 @@ def _load_signer(p12: Path, password: bytes) -> signers.SimpleSigner:
     now = datetime.now(UTC)
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise SignatureError(
-            f"{p12} : le certificat n'est pas valide aujourd'hui (valable du "
+            f"{p12} : le certificat n’est pas valide aujourd’hui (valable du "
             f"{cert.not_valid_before_utc:%d/%m/%Y} au {cert.not_valid_after_utc:%d/%m/%Y}) — "
             "utilisez un certificat en cours de validité."
         )
@@ -132,7 +132,7 @@ def _load_signer(p12: Path, password: bytes) -> signers.SimpleSigner:
         signer: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password)
     except ValueError:
         raise SignatureError(
-            f"{p12} : ce type de clé n'est pas pris en charge — utilisez un certificat RSA ou ECDSA."
+            f"{p12} : ce type de clé n’est pas pris en charge — utilisez un certificat RSA ou ECDSA."
         ) from None
     return signer
 
@@ -144,7 +144,7 @@ def _read_pdf(path: Path, hint: str) -> tuple[bytes, PdfFileReader]:
     except OSError as exc:
         raise SignatureError(f"{path} : fichier illisible ({exc.strerror or exc}) — vérifiez le chemin.") from None
     if not data.startswith(b"%PDF-"):
-        raise SignatureError(f"{path} : ce fichier n'est pas un PDF — {hint}")
+        raise SignatureError(f"{path} : ce fichier n’est pas un PDF — {hint}")
     try:
         reader = PdfFileReader(io.BytesIO(data))
         _ = reader.root, reader.xrefs.total_revisions
@@ -165,7 +165,7 @@ def sign_field(
 ) -> None:
     """Sign the empty signature field ``field`` of ``source`` (PAdES B-B, incremental update) into ``target``."""
     signer = _load_signer(p12, password)
-    data, reader = _read_pdf(source, "donnez le PDF de l'acte construit par convgen.")
+    data, reader = _read_pdf(source, "donnez le PDF de l’acte construit par convgen.")
     with quiet_pyhanko():
         _sign(source, target, data, reader, signer, field, reason, location)
 
@@ -191,11 +191,11 @@ def _sign(
         known = ", ".join(f"« {name} »" for name in names) if names else "aucun"
         raise SignatureError(
             f"{source} : pas de champ de signature « {field} » (champs présents : {known}) — "
-            "choisissez l'un des champs de l'acte."
+            "choisissez l’un des champs de l’acte."
         )
     if found[0] is not None:
         raise SignatureError(
-            f"{source} : le champ « {field} » est déjà signé — signez l'autre champ, ou repartez du PDF "
+            f"{source} : le champ « {field} » est déjà signé — signez l’autre champ, ou repartez du PDF "
             "qui ne porte pas encore cette signature."
         )
     meta = signers.PdfSignatureMetadata(
@@ -216,7 +216,7 @@ def _sign(
         raise
     except Exception as exc:  # pyHanko reports signing failures with several exception types
         raise SignatureError(
-            f"{source} : la signature du champ « {field} » a échoué (détail technique : {exc}) — rien n'a été écrit."
+            f"{source} : la signature du champ « {field} » a échoué (détail technique : {exc}) — rien n’a été écrit."
         ) from None
     write_atomic(target, out.getvalue())
 
@@ -238,7 +238,7 @@ def load_anchors(trust: Sequence[Path]) -> list[asn1_x509.Certificate]:
             ) from None
         except Exception:  # asn1crypto raises several types on malformed data
             raise SignatureError(
-                f"{path} : ce fichier n'est pas un certificat PEM ou DER — donnez le certificat de l'autorité "
+                f"{path} : ce fichier n’est pas un certificat PEM ou DER — donnez le certificat de l’autorité "
                 "de certification."
             ) from None
         if not found:
@@ -293,7 +293,7 @@ def _validation_context(anchors: Sequence[asn1_x509.Certificate]) -> ValidationC
 def inspect_signed(path: Path, *, expected_sha256: str, fields: Sequence[str], trust: Sequence[Path] = ()) -> SignedAct:
     """Check that ``path`` is the act whose SHA-256 is ``expected_sha256``, validly signed in ``fields``."""
     anchors = load_anchors(trust)
-    data, reader = _read_pdf(path, "donnez le PDF signé de l'acte, tel que les signataires l'ont renvoyé.")
+    data, reader = _read_pdf(path, "donnez le PDF signé de l’acte, tel que les signataires l’ont renvoyé.")
     with quiet_pyhanko():
         embedded = _embedded_signatures(path, reader)
         statuses = [_verify(path, emb, anchors) for emb in embedded]
@@ -315,7 +315,7 @@ def inspect_signed(path: Path, *, expected_sha256: str, fields: Sequence[str], t
         wanted = ", ".join(f"« {name} »" for name in expected) or "aucun"
         raise SignatureError(
             f"{path} : signature dans un champ inattendu ({names}) ; les champs de signature attendus sont "
-            f"{wanted} — faites signer l'acte dans ses propres champs."
+            f"{wanted} — faites signer l’acte dans ses propres champs."
         )
     signed = {info.field for info in infos}
     missing = tuple(name for name in expected if name not in signed)
@@ -355,7 +355,7 @@ def _embedded_signatures(path: Path, reader: PdfFileReader) -> list[EmbeddedPdfS
 def _tampered(path: Path, field: str) -> str:
     """Return the message for a signature that does not verify."""
     return (
-        f"{path} : la signature du champ « {field} » n'est pas valide (contenu signé modifié ou signature altérée) "
+        f"{path} : la signature du champ « {field} » n’est pas valide (contenu signé modifié ou signature altérée) "
         "— le fichier a été modifié ou endommagé depuis la signature ; demandez à nouveau le fichier signé."
     )
 
@@ -397,7 +397,7 @@ def _check_updates(
         ):
             raise SignatureError(
                 f"{path} : le document a été modifié après la signature du champ « {emb.field_name} », au-delà de "
-                "l'ajout d'autres signatures — demandez à nouveau le fichier signé."
+                "l’ajout d’autres signatures — demandez à nouveau le fichier signé."
             )
 
 
@@ -405,8 +405,8 @@ def _check_act(path: Path, data: bytes, reader: PdfFileReader, act_revision: int
     """Check that the revisions before the first signature are the act, and that only signing happened since."""
     if act_revision < 0 or _act_length(data, reader, act_revision, expected_sha256) is None:
         raise SignatureError(
-            f"{path} : ce PDF n'est pas l'acte produit par convgen (ce qui a été signé n'est pas le PDF construit "
-            "pour cet acte) — faites signer le PDF construit par convgen, sans l'ouvrir pour le réenregistrer."
+            f"{path} : ce PDF n’est pas l’acte produit par convgen (ce qui a été signé n’est pas le PDF construit "
+            "pour cet acte) — faites signer le PDF construit par convgen, sans l’ouvrir pour le réenregistrer."
         )
     try:
         review = SINCE_ACT_POLICY.review_file(reader, act_revision)
@@ -414,6 +414,6 @@ def _check_act(path: Path, data: bytes, reader: PdfFileReader, act_revision: int
         review = None
     if not isinstance(review, DiffResult) or review.modification_level > ModificationLevel.FORM_FILLING:
         raise SignatureError(
-            f"{path} : depuis l'acte produit par convgen, le document a subi d'autres modifications que l'ajout "
+            f"{path} : depuis l’acte produit par convgen, le document a subi d’autres modifications que l’ajout "
             "des signatures — faites signer le PDF construit par convgen, sans le modifier."
         )

@@ -58,7 +58,7 @@ MONTHS = (
 )
 
 _TEXT_EXPECTED = (
-    "un texte est attendu, sur la ligne de la clé (entre guillemets s'il ressemble à un nombre ou à une date)"
+    "un texte est attendu, sur la ligne de la clé (entre guillemets s’il ressemble à un nombre ou à une date)"
 )
 
 
@@ -162,7 +162,7 @@ def _check_siren(value: str) -> str:
     if not luhn_valid(compact):
         raise error(
             f"SIREN « {value} » invalide : la clé de contrôle (Luhn) est fausse",
-            "vérifiez le numéro dans la base BANATIC ou sur l'annuaire des entreprises",
+            "vérifiez le numéro dans la base BANATIC ou sur l’annuaire des entreprises",
         )
     return compact
 
@@ -325,9 +325,9 @@ def _parse_date(value: object) -> object:
         if match:
             year, month, day = (int(g) for g in match.groups())
             if year == 0:
-                raise error(f"date impossible « {text} » : il n'y a pas d'année 0", "vérifiez l'année")
+                raise error(f"date impossible « {text} » : il n’y a pas d’année 0", "vérifiez l’année")
             if not 1 <= month <= 12:
-                raise error(f"date impossible « {text} » : il n'y a pas de mois {month}", "format AAAA-MM-JJ")
+                raise error(f"date impossible « {text} » : il n’y a pas de mois {month}", "format AAAA-MM-JJ")
             days = calendar.monthrange(year, month)[1]
             if not 1 <= day <= days:
                 raise error(
@@ -343,7 +343,7 @@ def _parse_date(value: object) -> object:
         raise error("une date est attendue, pas oui/non", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
     if isinstance(value, int | float):
         raise error(
-            f"« {value} » n'est pas une date", f"format attendu AAAA-MM-JJ, par exemple {_date_suggestion(str(value))}"
+            f"« {value} » n’est pas une date", f"format attendu AAAA-MM-JJ, par exemple {_date_suggestion(str(value))}"
         )
     raise error("une date est attendue", "format attendu AAAA-MM-JJ, par exemple 2024-03-12")
 
@@ -387,8 +387,8 @@ def _check_key_path(value: str) -> str:
     """Refuse a key to confirm that is not written as a key: lowercase words and dots (``president.nom``)."""
     if not re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)*", value):
         raise error(
-            f"« {value} » n'est pas une clé",
-            "écrivez la clé telle qu'elle figure dans le fichier, par exemple siege ou president.nom",
+            f"« {value} » n’est pas une clé",
+            "écrivez la clé telle qu’elle figure dans le fichier, par exemple siege ou president.nom",
         )
     return value
 
@@ -420,12 +420,12 @@ def check_keys_to_confirm(model: BaseModel, keys: tuple[str, ...]) -> None:
     seen: set[str] = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise error(f"clé « {key} » en double", "supprimez l'une des deux lignes", ("a_confirmer", index))
+            raise error(f"clé « {key} » en double", "supprimez l’une des deux lignes", ("a_confirmer", index))
         seen.add(key)
         if key not in known:
             close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
             hint = "clés voisines : " + ", ".join(close) if close else "clés du fichier : " + ", ".join(known[:12])
-            raise error(f"« {key} » n'est pas une clé de ce fichier", hint, ("a_confirmer", index))
+            raise error(f"« {key} » n’est pas une clé de ce fichier", hint, ("a_confirmer", index))
 
 
 FIGURES_DIR = "templates/figures"

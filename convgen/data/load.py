@@ -94,7 +94,7 @@ def _read(path: Path, rel: str, base: Path, problems: list[Problem]) -> bytes | 
                 at_file(
                     rel,
                     "lien symbolique vers un fichier extérieur au projet refusé",
-                    "copiez le fichier dans le projet au lieu d'un lien",
+                    "copiez le fichier dans le projet au lieu d’un lien",
                 )
             )
             return None
@@ -105,7 +105,7 @@ def _read(path: Path, rel: str, base: Path, problems: list[Problem]) -> bytes | 
         problems.append(_directory_problem(rel))
         return None
     if not path.is_file():
-        problems.append(at_file(rel, "n'est pas un fichier ordinaire", "remplacez-le par un fichier YAML"))
+        problems.append(at_file(rel, "n’est pas un fichier ordinaire", "remplacez-le par un fichier YAML"))
         return None
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -152,7 +152,7 @@ def _load(sources: Mapping[str, bytes], problems: list[Problem]) -> Project:
         problems.append(
             at_file(
                 EPCI_DIR + "/",
-                "aucun fichier d'intercommunalité",
+                "aucun fichier d’intercommunalité",
                 "ajoutez un fichier <slug>.yaml par communauté de communes",
             )
         )

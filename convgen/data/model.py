@@ -57,7 +57,7 @@ _SUPPLEANT_EXAMPLE = {
     "telephone": "02 61 91 12 35",
 }
 _RESSOURCES_EXAMPLE = {
-    "materiels": ["Salle de réunion du siège communautaire équipée d'un vidéoprojecteur"],
+    "materiels": ["Salle de réunion du siège communautaire équipée d’un vidéoprojecteur"],
     "communication": ["Article dans le magazine intercommunal"],
 }
 DEPARTEMENT_EXAMPLE = {
@@ -98,13 +98,13 @@ class Personne(StrictModel):
     )
     prenom: PersonName = Field(
         title="Prénom",
-        description="Prénom, tel qu'il doit être imprimé : lettres, espaces, apostrophes, tirets et points.",
+        description="Prénom, tel qu’il doit être imprimé : lettres, espaces, apostrophes, tirets et points.",
         examples=["Claire"],
     )
     nom: PersonName = Field(
         title="Nom",
         description=(
-            "Nom de famille en minuscules accentuées ; les capitales sont mises à l'impression. "
+            "Nom de famille en minuscules accentuées ; les capitales sont mises à l’impression. "
             "Lettres, espaces, apostrophes, tirets et points."
         ),
         examples=["Exemple"],
@@ -149,7 +149,7 @@ def _check_items(items: tuple[str, ...]) -> tuple[str, ...]:
     for index, item in enumerate(items):
         key = fold(item) or item
         if key in seen:
-            raise error(f"élément « {item} » en double dans la liste", "supprimez l'une des deux lignes", (index,))
+            raise error(f"élément « {item} » en double dans la liste", "supprimez l’une des deux lignes", (index,))
         seen.add(key)
     return items
 
@@ -175,7 +175,7 @@ class Ressources(StrictModel):
             "Locaux, matériels et accès prêtés, un élément par ligne précédé de « - », 500 caractères au plus, "
             "sans doublon ; au moins un élément ici ou sous « communication »."
         ),
-        examples=[["Salle de réunion du siège communautaire équipée d'un vidéoprojecteur"]],
+        examples=[["Salle de réunion du siège communautaire équipée d’un vidéoprojecteur"]],
         json_schema_extra={"uniqueItems": True},  # the exact repeats of _check_items; case and accents: check
     )
     communication: tuple[LongText, ...] = Field(
@@ -200,7 +200,7 @@ class Ressources(StrictModel):
         """Require at least one resource across both lists."""
         if not self.materiels and not self.communication:
             raise error(
-                "aucune ressource n'est indiquée",
+                "aucune ressource n’est indiquée",
                 "ajoutez au moins un élément sous « materiels » ou « communication » (article 3.2)",
             )
         return self
@@ -222,14 +222,14 @@ class ArretePrefectoral(StrictModel):
     model_config = ConfigDict(
         title="Arrêté préfectoral",
         json_schema_extra={
-            "description": "Arrêté préfectoral modifiant les statuts (article L. 5211-20 du CGCT), cité par l'avenant."
+            "description": "Arrêté préfectoral modifiant les statuts (article L. 5211-20 du CGCT), cité par l’avenant."
         },
     )
 
-    date: Date = Field(title="Date", description="Date de l'arrêté (AAAA-MM-JJ).", examples=["2025-01-15"])
+    date: Date = Field(title="Date", description="Date de l’arrêté (AAAA-MM-JJ).", examples=["2025-01-15"])
     reference: ShortText = Field(
         title="Numéro",
-        description="Numéro de l'arrêté, tel qu'il figure sur l'arrêté (sans « n° »).",
+        description="Numéro de l’arrêté, tel qu’il figure sur l’arrêté (sans « n° »).",
         examples=["DCPPAT 2025-0012"],
     )
 
@@ -239,7 +239,7 @@ class Epci(StrictModel):
 
     model_config = ConfigDict(
         title="Intercommunalité",
-        json_schema_extra={"description": "Fiche d'une communauté de communes partenaire (fichier epci/<slug>.yaml)."},
+        json_schema_extra={"description": "Fiche d’une communauté de communes partenaire (fichier epci/<slug>.yaml)."},
     )
 
     nom: ShortText = Field(
@@ -279,7 +279,7 @@ class Epci(StrictModel):
         examples=["2025-03-11"],
     )
     referent: Contact = Field(
-        title="Référent", description="Référent de l'intercommunalité (article 4.2).", examples=[_REFERENT_EXAMPLE]
+        title="Référent", description="Référent de l’intercommunalité (article 4.2).", examples=[_REFERENT_EXAMPLE]
     )
     suppleant: Contact = Field(
         title="Suppléant",
@@ -297,7 +297,7 @@ class Epci(StrictModel):
         default=None,
         description=(
             "Clés de ce fichier dont la valeur reste à confirmer (siege, nom, president.nom…) ; "
-            "tant que la liste n'est pas vide, la convention et ses avenants restent en projet."
+            "tant que la liste n’est pas vide, la convention et ses avenants restent en projet."
         ),
         examples=[["siege", "nom"]],
     )
@@ -312,7 +312,7 @@ class Epci(StrictModel):
         title="Arrêté préfectoral",
         description=(
             "Arrêté préfectoral qui a modifié les statuts (dénomination) : date (AAAA-MM-JJ) et numéro ; "
-            "cité dans les visas de l'avenant qui prend acte du changement de nom."
+            "cité dans les visas de l’avenant qui prend acte du changement de nom."
         ),
         examples=[{"date": "2025-01-15", "reference": "DCPPAT 2025-0012"}],
     )
@@ -399,8 +399,8 @@ class Figure(StrictModel):
     )
     texte_alternatif: LongText = Field(
         title="Texte alternatif",
-        description="Ce que montre l'image, lu à la place de l'image par les lecteurs d'écran (PDF accessible).",
-        examples=["Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique."],
+        description="Ce que montre l’image, lu à la place de l’image par les lecteurs d’écran (PDF accessible).",
+        examples=["Carte de la Sarthe situant les 228 offres d’accès à un accompagnement numérique."],
     )
 
 
@@ -410,7 +410,7 @@ NUAGE = Figure(
 )
 CARTE = Figure(
     fichier=f"{FIGURES_DIR}/carte-offres.png",
-    texte_alternatif="Carte de la Sarthe situant les 228 offres d'accès à un accompagnement numérique.",
+    texte_alternatif="Carte de la Sarthe situant les 228 offres d’accès à un accompagnement numérique.",
 )
 
 
@@ -430,7 +430,7 @@ class Figures(StrictModel):
     carte: Figure = Field(
         default=CARTE,
         title="Carte des offres",
-        description="Sous la légende « Carte des 228 offres d'accès à un accompagnement numérique en Sarthe ».",
+        description="Sous la légende « Carte des 228 offres d’accès à un accompagnement numérique en Sarthe ».",
     )
 
 
@@ -455,17 +455,17 @@ class ProlongationEtat(StrictModel):
     """The State's act extending its co-financing of the programme, which an avenant extending Article 7 cites."""
 
     model_config = ConfigDict(
-        title="Prolongation par l'État",
+        title="Prolongation par l’État",
         json_schema_extra={
-            "description": "Acte de l'État prolongeant le cofinancement du dispositif, cité par l'avenant qui "
+            "description": "Acte de l’État prolongeant le cofinancement du dispositif, cité par l’avenant qui "
             "prolonge la durée (article 7)."
         },
     )
 
-    date: Date = Field(title="Date", description="Date de l'acte (AAAA-MM-JJ).", examples=["2026-10-15"])
+    date: Date = Field(title="Date", description="Date de l’acte (AAAA-MM-JJ).", examples=["2026-10-15"])
     reference: ShortText = Field(
         title="Numéro",
-        description="Numéro de l'acte, tel qu'il figure sur l'acte (sans « n° »).",
+        description="Numéro de l’acte, tel qu’il figure sur l’acte (sans « n° »).",
         examples=["2026-CNFS-072"],
     )
 
@@ -475,7 +475,7 @@ class Programme(StrictModel):
 
     model_config = ConfigDict(
         title="Programme",
-        json_schema_extra={"description": "Période du dispositif et dates des deux conventions avec l'État."},
+        json_schema_extra={"description": "Période du dispositif et dates des deux conventions avec l’État."},
     )
 
     debut: Date = Field(
@@ -485,7 +485,7 @@ class Programme(StrictModel):
         title="Fin", description="Fin de la période couverte (AAAA-MM-JJ), après son début.", examples=["2026-11-30"]
     )
     convention_etat: OptionalDate = Field(
-        title="Convention avec l'État",
+        title="Convention avec l’État",
         default=None,
         description=(
             "Date de la convention de subvention « conseiller numérique France services » de la période ; "
@@ -494,7 +494,7 @@ class Programme(StrictModel):
         examples=["2024-02-23"],
     )
     convention_etat_coordinateur: OptionalDate = Field(
-        title="Convention avec l'État (coordinateur)",
+        title="Convention avec l’État (coordinateur)",
         default=None,
         description=(
             "Date de la convention de subvention « conseiller numérique coordinateur » de la période ; "
@@ -505,16 +505,16 @@ class Programme(StrictModel):
 
     prolongation_etat: ProlongationEtat | None = Field(
         default=None,
-        title="Prolongation par l'État",
+        title="Prolongation par l’État",
         description=(
-            "Acte de l'État prolongeant le cofinancement : date (AAAA-MM-JJ) et numéro ; cité dans les visas de "
-            "l'avenant qui prolonge la durée de la convention (article 7), qui reste en projet sans lui."
+            "Acte de l’État prolongeant le cofinancement : date (AAAA-MM-JJ) et numéro ; cité dans les visas de "
+            "l’avenant qui prolonge la durée de la convention (article 7), qui reste en projet sans lui."
         ),
         examples=[{"date": "2026-10-15", "reference": "2026-CNFS-072"}],
     )
     figures: Figures = Field(
         default=Figures(),
-        title="Figures de l'annexe 4",
+        title="Figures de l’annexe 4",
         description="Images de la synthèse de la concertation : nuage de mots et carte des offres.",
     )
     mode_signature: ModeSignature = Field(
@@ -531,19 +531,19 @@ class Programme(StrictModel):
         default="mise_a_jour_annexe",
         title="Changement de référent",
         description=(
-            "« mise_a_jour_annexe » (valeur par défaut, article 4.2 : « En cas de changement, l'annexe est "
-            "modifiée ») : un changement du seul référent ou suppléant de l'intercommunalité est notifié par une mise "
-            "à jour de l'annexe 3 signée par son exécutif, sans délibération ; « avenant » : il est fait par avenant."
+            "« mise_a_jour_annexe » (valeur par défaut, article 4.2 : « En cas de changement, l’annexe est "
+            "modifiée ») : un changement du seul référent ou suppléant de l’intercommunalité est notifié par une mise "
+            "à jour de l’annexe 3 signée par son exécutif, sans délibération ; « avenant » : il est fait par avenant."
         ),
         examples=["mise_a_jour_annexe"],
     )
 
     horodatage: TimestampUrl | None = Field(
         default=None,
-        title="Autorité d'horodatage",
+        title="Autorité d’horodatage",
         description=(
-            "Adresse (http ou https) de l'autorité d'horodatage RFC 3161 qui horodate chaque acte signé "
-            "électroniquement à son enregistrement (niveau PAdES B-LTA) ; absente : pas d'horodatage, sauf --horodatage."
+            "Adresse (http ou https) de l’autorité d’horodatage RFC 3161 qui horodate chaque acte signé "
+            "électroniquement à son enregistrement (niveau PAdES B-LTA) ; absente : pas d’horodatage, sauf --horodatage."
         ),
         examples=["https://horodatage.exemple.fr/tsa"],
     )
@@ -553,7 +553,7 @@ class Programme(StrictModel):
         """Require the period to start before it ends."""
         if self.debut >= self.fin:
             raise error(
-                f"la fin du programme ({self.fin.isoformat()}) n'est pas postérieure à son début "
+                f"la fin du programme ({self.fin.isoformat()}) n’est pas postérieure à son début "
                 f"({self.debut.isoformat()})",
                 "vérifiez les dates « debut » et « fin »",
                 ("fin",),

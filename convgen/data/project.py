@@ -30,7 +30,7 @@ class ServiceArchives(StrictModel):
 
     identifiant: ShortText = Field(
         title="Identifiant",
-        description="Identifiant du service (référentiel des services d'archives).",
+        description="Identifiant du service (référentiel des services d’archives).",
         examples=["FRAD072"],
     )
     nom: ShortText = Field(
@@ -47,7 +47,7 @@ class Archives(StrictModel):
     )
 
     service_archives: ServiceArchives = Field(
-        title="Service d'archives", description="Le service qui reçoit les versements (ArchivalAgency)."
+        title="Service d’archives", description="Le service qui reçoit les versements (ArchivalAgency)."
     )
     service_versant: ServiceArchives = Field(
         title="Service versant", description="Le service qui verse les actes signés (TransferringAgency)."
@@ -71,7 +71,7 @@ class DepartementFile(StrictModel):
     archives: Archives | None = Field(
         default=None,
         title="Archives",
-        description="Service d'archives et service versant des bordereaux SEDA ; nécessaires à « convgen archiver ».",
+        description="Service d’archives et service versant des bordereaux SEDA ; nécessaires à « convgen archiver ».",
     )
 
     @model_validator(mode="after")
@@ -81,7 +81,7 @@ class DepartementFile(StrictModel):
             raise error(
                 f"la délibération du {self.departement.deliberation.isoformat()} est postérieure à la fin "
                 f"du programme ({self.programme.fin.isoformat()})",
-                "vérifiez l'année",
+                "vérifiez l’année",
                 ("departement", "deliberation"),
             )
         return self
@@ -110,7 +110,7 @@ def project_issues(programme: Programme, epcis: Mapping[str, Epci]) -> list[Issu
                         (key,),
                         f"la délibération du {date.isoformat()} est postérieure à la fin du programme "
                         f"({programme.fin.isoformat()})",
-                        "vérifiez l'année",
+                        "vérifiez l’année",
                     )
                 )
     by_siren: dict[str, list[str]] = {}

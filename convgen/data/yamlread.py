@@ -146,7 +146,7 @@ def parse_document(path: str, data: bytes, problems: list[Problem]) -> Document 
         problems.append(at_mark(path, mark, "", message, _NO_ALIAS))
     if root is None:
         problems.append(
-            Problem(path, 1, 1, "", "fichier vide", "copiez le contenu d'un fichier existant et adaptez-le")
+            Problem(path, 1, 1, "", "fichier vide", "copiez le contenu d’un fichier existant et adaptez-le")
         )
         return None
     if not isinstance(root, yaml.MappingNode):
@@ -179,7 +179,7 @@ def _build(node: yaml.Node, loc: Loc, doc: Document, loader: _Loader, problems: 
                 node,
                 loc,
                 f"étiquette YAML « {shown} » refusée",
-                "retirez l'étiquette : seuls le texte, les dates et les listes sont acceptés",
+                "retirez l’étiquette : seuls le texte, les dates et les listes sont acceptés",
             )
         )
         doc.reported.add(loc)
@@ -234,7 +234,7 @@ def not_text(node: yaml.Node, loc: Loc) -> tuple[str, str]:
         )
     text = str(node.value)
     tag = _effective_tag(node)
-    what = _TYPE_NAMES.get(tag, "autre chose qu'un texte")
+    what = _TYPE_NAMES.get(tag, "autre chose qu’un texte")
     lost = " (le zéro initial serait perdu)" if tag == YAML + "int" and re.match(r"[+-]?0\d", text) else ""
     return (
         f"la valeur {text} non entourée de guillemets est lue comme {what}{lost}",

@@ -19,7 +19,7 @@ SYNTAX_MESSAGES: tuple[tuple[str, str, str], ...] = (
     (
         "found character '\\t' that cannot start any token",
         "tabulation interdite",
-        "YAML n'accepte que des espaces pour décaler les lignes : remplacez la tabulation par des espaces",
+        "YAML n’accepte que des espaces pour décaler les lignes : remplacez la tabulation par des espaces",
     ),
     (
         "expected ',' or ']'",
@@ -53,8 +53,8 @@ SYNTAX_MESSAGES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "found unknown escape character",
-        "séquence d'échappement inconnue après « \\ »",
-        "doublez la barre oblique inverse (\\\\) ou entourez la valeur d'apostrophes",
+        "séquence d’échappement inconnue après « \\ »",
+        "doublez la barre oblique inverse (\\\\) ou entourez la valeur d’apostrophes",
     ),
     (
         "expected <block end>",
@@ -74,7 +74,7 @@ SYNTAX_MESSAGES: tuple[tuple[str, str, str], ...] = (
     (
         "'<stream end>'",
         "fin de fichier inattendue",
-        "un crochet, une accolade ou un guillemet ouvert plus haut n'est pas fermé",
+        "un crochet, une accolade ou un guillemet ouvert plus haut n’est pas fermé",
     ),
     (
         "found character '@' that cannot start any token",
@@ -96,7 +96,7 @@ _UNCLOSED = {
     "'": (
         "apostrophe « ' » ouvrant la valeur",
         "jamais fermée",
-        "ajoutez l'apostrophe fermante « ' » à la fin de la valeur (une apostrophe dans le texte s'écrit « '' »)",
+        "ajoutez l’apostrophe fermante « ' » à la fin de la valeur (une apostrophe dans le texte s’écrit « '' »)",
     ),
     "[": (
         "crochet « [ » ouvert",
@@ -139,7 +139,7 @@ def syntax_problem(path: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
             mark.column + 1,
             "",
             "texte après le guillemet fermant",
-            "une apostrophe dans une valeur entre apostrophes s'écrit « '' » ; ou entourez la valeur de guillemets"
+            "une apostrophe dans une valeur entre apostrophes s’écrit « '' » ; ou entourez la valeur de guillemets"
             ' doubles « " »',
         )
     english = f"{exc.context or ''} {exc.problem or ''}"

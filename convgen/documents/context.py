@@ -185,7 +185,7 @@ def document_metadata(
         ),
         "Author": typography(departement.nom),
         "Subject": typography(
-            f"Organisation de l'intervention d'un conseiller numérique sur le territoire {with_article_de(epci.nom)}"
+            f"Organisation de l’intervention d’un conseiller numérique sur le territoire {with_article_de(epci.nom)}"
         ),
         # Keywords are a machine list: items in typography, but no space before the separators.
         "Keywords": "; ".join(typography(k) for k in keywords),

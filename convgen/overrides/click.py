@@ -38,7 +38,7 @@ UPSTREAM: Final = (
         ),
         sha256="22012aab88709981fec7f940b3d6726fb13e74f9dbed2596c91fea04861898e7",
         recheck=(
-            "KeepHyphenatedWords (convgen/overrides/click.py) : vérifiez que l'outil de coupe de click prend toujours "
+            "KeepHyphenatedWords (convgen/overrides/click.py) : vérifiez que l’outil de coupe de click prend toujours "
             "les arguments de textwrap.TextWrapper, break_on_hyphens compris, et ne coupe pas les mots autrement"
         ),
     ),
@@ -58,13 +58,13 @@ UPSTREAM: Final = (
         symbol="click.formatting:HelpFormatter.write_usage",
         signature="(self, prog: 'str', args: 'str' = '', prefix: 'str | None' = None) -> 'None'",
         sha256="39c1c1d743fc0a84509c2d7a59e1bcdd335d689a8cb7d8dc1babae849fce0250",
-        recheck="wrap_help : vérifiez que la ligne d'utilisation passe toujours par wrap_text de click.formatting",
+        recheck="wrap_help : vérifiez que la ligne d’utilisation passe toujours par wrap_text de click.formatting",
     ),
     Upstream(
         symbol="click.formatting:HelpFormatter.write_text",
         signature="(self, text: 'str') -> 'None'",
         sha256="2b47cd9e2f1a182131dc00c2e7d84ab55822d2397e8072cb2f143d8749eb22a1",
-        recheck="wrap_help : vérifiez que le texte d'aide passe toujours par wrap_text de click.formatting",
+        recheck="wrap_help : vérifiez que le texte d’aide passe toujours par wrap_text de click.formatting",
     ),
     Upstream(
         symbol="click.formatting:HelpFormatter.write_dl",
@@ -73,7 +73,7 @@ UPSTREAM: Final = (
         ),
         sha256="a4e0714d3f61cbe0f9894a8f89a731255c58a3902c1045858c0d7d2f8e487464",
         recheck=(
-            "wrap_help : vérifiez que l'aide de chaque option et commande passe toujours par wrap_text de "
+            "wrap_help : vérifiez que l’aide de chaque option et commande passe toujours par wrap_text de "
             "click.formatting"
         ),
     ),
@@ -82,8 +82,8 @@ UPSTREAM: Final = (
         signature="(self) -> 'str'",
         sha256="86d42a53f934986f5d9c5fe937b1ce649e40249fd106f955927740aa101797e5",
         recheck=(
-            "IntRange._describe_range et FloatRange._describe_range : vérifiez que c'est toujours la méthode, sans "
-            "argument, qui décrit les bornes d'une plage"
+            "IntRange._describe_range et FloatRange._describe_range : vérifiez que c’est toujours la méthode, sans "
+            "argument, qui décrit les bornes d’une plage"
         ),
     ),
     Upstream(
@@ -103,7 +103,7 @@ UPSTREAM: Final = (
         sha256="91645985d76bf47e36ac0c0518694720356e3e37b90d0871ecd0a7165f5667d8",
         recheck=(
             "clifr.Option.get_help_extra : vérifiez que la plage (_describe_range) est toujours rangée sous la clé "
-            "« range », que convgen retire de l'aide"
+            "« range », que convgen retire de l’aide"
         ),
     ),
 )

@@ -48,7 +48,7 @@ UPSTREAM: Final = (
         signature="(self)",
         sha256="8e6a91665443267f9777eaeed2099c9345cbda185dd20c461c9f44e26bda67df",
         recheck=(
-            "DescribedImage._insert_image : vérifiez que l'image, imprimée par Jinja avec l'échappement "
+            "DescribedImage._insert_image : vérifiez que l’image, imprimée par Jinja avec l’échappement "
             "automatique, passe toujours par _insert_image"
         ),
     ),
@@ -65,7 +65,7 @@ UPSTREAM: Final = (
         sha256="59341311e906ccb2677eed6f7877253333edcb57a86129f0040340c565895dd6",
         recheck=(
             "_patched_xml (convgen/documents/render.py) : à revérifier — appelée avec self=None et mise en cache "
-            "selon le seul XML, patch_xml ne doit toujours lire ni self ni rien d'autre que son argument"
+            "selon le seul XML, patch_xml ne doit toujours lire ni self ni rien d’autre que son argument"
         ),
     ),
 )

@@ -39,7 +39,7 @@ UPSTREAM: Final = (
         sha256="dfb235b7343ab001c97ac543e9e14a0a52a5cd002a97b14c5fae4fd8c68a4340",
         recheck=(
             "RevisionWriter._update_meta : vérifiez que la méthode ne fait toujours que mettre à jour /Info et "
-            "réécrire le XMP, et qu'aucune autre étape de l'écriture ne s'en charge désormais"
+            "réécrire le XMP, et qu’aucune autre étape de l’écriture ne s’en charge désormais"
         ),
     ),
     Upstream(
@@ -47,7 +47,7 @@ UPSTREAM: Final = (
         signature="(self)",
         sha256="3e74d1f6b225133b476346702a9a93e07c6f72a835188e95b612b47c15f3bb28",
         recheck=(
-            "RevisionWriter._update_meta : vérifiez que l'écriture appelle toujours _update_meta, et elle "
+            "RevisionWriter._update_meta : vérifiez que l’écriture appelle toujours _update_meta, et elle "
             "seule, pour les métadonnées"
         ),
     ),
@@ -66,7 +66,7 @@ UPSTREAM: Final = (
         sha256="b76551747f2b730f1efd48d5a16bee8933f0c15722bd11f4fcac2fd02b03b54f",
         recheck=(
             "RevisionWriter._populate_trailer : vérifiez que _write compresse toujours le XRefStream avant "
-            "d'appeler _populate_trailer, et l'écrit après les objets, avec le numéro d'objet le plus grand"
+            "d’appeler _populate_trailer, et l’écrit après les objets, avec le numéro d’objet le plus grand"
         ),
     ),
     Upstream(
@@ -75,21 +75,21 @@ UPSTREAM: Final = (
         sha256="30b17a630ec8a953106fe72b5464e033565f14f15ac9b0eacfa26ae5f39a2118",
         recheck=(
             "RevisionWriter._populate_trailer : vérifiez que les entrées sont toujours écrites par numéro "
-            "d'objet croissant, la génération (2 octets) en dernier"
+            "d’objet croissant, la génération (2 octets) en dernier"
         ),
     ),
     Upstream(
         symbol="pyhanko.stamp.base:BaseStamp._render_inner_content",
         signature="(self)",
         sha256="fb84483b9b14103f89ad6d5de2811208503080f87d5c4a0df0655deeb2caa9fc",
-        recheck="SealStamp._render_inner_content : vérifiez que c'est toujours le point d'extension du dessin",
+        recheck="SealStamp._render_inner_content : vérifiez que c’est toujours le point d’extension du dessin",
     ),
     Upstream(
         symbol="pyhanko.stamp.base:BaseStamp.render",
         signature="(self)",
         sha256="dd63bfaa49b2f2f5e7eadc72a0d1dfd6922ebcc9c030eab77e8f4ac59140300b",
         recheck=(
-            "SealStamp._render_inner_content : vérifiez que render() attend toujours une liste d'opérateurs "
+            "SealStamp._render_inner_content : vérifiez que render() attend toujours une liste d’opérateurs "
             "(bytes), les encadre de q … Q et trace le cadre après eux, sans ajouter de police"
         ),
     ),
@@ -113,8 +113,8 @@ UPSTREAM: Final = (
         sha256="1575449b3ef0fe20506938d3b3abad74129b8681626681a7a4cff6de0f20b2b7",
         recheck=(
             "signature_report, appelé par _report (convgen/acts/validation.py) : à revérifier — la fonction rend-elle "
-            "toujours le rapport ETSI TS 119 102-2 d'une seule signature, sans ses objets de validation, à partir "
-            "du résultat d'ades_lta_validation ?"
+            "toujours le rapport ETSI TS 119 102-2 d’une seule signature, sans ses objets de validation, à partir "
+            "du résultat d’ades_lta_validation ?"
         ),
     ),
     Upstream(
@@ -123,7 +123,7 @@ UPSTREAM: Final = (
         sha256="bbb275de3a842e215e3b08ac75be74073d52ab0fdfc01227b79712745e2aa0db",
         recheck=(
             "validation_object, appelé par _report (convgen/acts/validation.py) : à revérifier — la fonction "
-            "rend-elle toujours un ValidationObjectType dont l'attribut id sert à dédoublonner les objets des "
+            "rend-elle toujours un ValidationObjectType dont l’attribut id sert à dédoublonner les objets des "
             "signatures ?"
         ),
     ),
@@ -136,7 +136,7 @@ UPSTREAM: Final = (
         sha256="37815c36bc714faf490245e8159d2718ed37b7a6266addbb5910711ec67d4cfe",
         recheck=(
             "_report (convgen/acts/validation.py) : à revérifier — _report refait ce que fait generate_report "
-            "(public, une signature) pour toutes les signatures d'un acte ; reprenez ce qui a changé "
+            "(public, une signature) pour toutes les signatures d’un acte ; reprenez ce qui a changé "
             "(assemblage du ValidationReport, espaces de noms NAMESPACES, mise en forme de XmlSerializer)"
         ),
     ),

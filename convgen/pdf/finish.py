@@ -102,11 +102,11 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
         with open(path, "rb") as handle:
             head = handle.read(5)
     except OSError:
-        raise BrokenOutputError(f"{label} : aucun PDF n'a été produit") from None
+        raise BrokenOutputError(f"{label} : aucun PDF n’a été produit") from None
     if not head:  # the converter wrote nothing into the file prepared for it
-        raise BrokenOutputError(f"{label} : aucun PDF n'a été produit")
+        raise BrokenOutputError(f"{label} : aucun PDF n’a été produit")
     if head != b"%PDF-":
-        raise BrokenOutputError(f"{label} : le fichier produit n'est pas un PDF")
+        raise BrokenOutputError(f"{label} : le fichier produit n’est pas un PDF")
     try:
         with pikepdf.open(path) as document:
             count = len(document.pages)
@@ -117,7 +117,7 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
     except (pikepdf.PdfError, OSError, ValueError) as error:
         raise BrokenOutputError(f"{label} : le PDF produit est illisible ({error})") from None
     if count < 1:
-        raise BrokenOutputError(f"{label} : le PDF produit n'a aucune page")
+        raise BrokenOutputError(f"{label} : le PDF produit n’a aucune page")
     if pages is not None and count != pages:
         raise RenderError(f"{label} : {count} pages au lieu des {pages} attendues")
     for number, (width, height) in enumerate(sizes, start=1):
@@ -345,7 +345,7 @@ def _locate_fields(
         line = find_name_line(boxes[page], x, y)
         if not line:
             raise RenderError(
-                f"{label} : le nom « {field.anchor} » qui situe la signature {field.name} n'est pas du texte "
+                f"{label} : le nom « {field.anchor} » qui situe la signature {field.name} n’est pas du texte "
                 f"lisible à la page {page + 1} — vérifiez le bloc de signature du modèle"
             )
         try:
@@ -353,7 +353,7 @@ def _locate_fields(
         except PlacementError as error:
             raise RenderError(
                 f"{label} : signature {field.name} au-dessus de « {field.anchor} » (page {page + 1}) : {error} — "
-                "prévoyez, dans la colonne du signataire, un blanc d'au moins 2,6 cm de haut sur 6,5 cm de large"
+                "prévoyez, dans la colonne du signataire, un blanc d’au moins 2,6 cm de haut sur 6,5 cm de large"
             ) from None
     aligned = align_rows([(page, placement) for _, page, placement in placed])
     return [(field, page, placement) for (field, page, _), placement in zip(placed, aligned, strict=True)]

@@ -162,7 +162,7 @@ def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> i
     try:
         document = pikepdf.open(pdf)
     except (pikepdf.PdfError, OSError):
-        raise BrokenOutputError(f"{name} : le fichier produit n'est pas un PDF lisible") from None
+        raise BrokenOutputError(f"{name} : le fichier produit n’est pas un PDF lisible") from None
     with document:
         for image in document.objects:
             if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
@@ -171,7 +171,7 @@ def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> i
             picture = pictures.get(number or 0)
             if number is None or picture is None:
                 if image.get("/Width") == 1 and image.get("/Height") == 1:
-                    raise StandInLeft(f"{name} : une image d'un pixel reste dans le PDF")
+                    raise StandInLeft(f"{name} : une image d’un pixel reste dans le PDF")
                 continue
             _replace(image, picture)
             restored.add(number)

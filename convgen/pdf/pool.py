@@ -163,7 +163,7 @@ class Converter:
         if setup:
             raise setup[0]
         if errors and len(errors) == len(threads):
-            raise ConversionError(f"aucun processus LibreOffice n'a démarré ({errors[0]})")
+            raise ConversionError(f"aucun processus LibreOffice n’a démarré ({errors[0]})")
 
     def convert(self, docx: Path, pdf: Path, *, expect_text: str | None = None) -> ConversionResult:
         """Convert ``docx`` to a checked PDF/A-2b at ``pdf`` (atomic; one retry on a fresh worker)."""
@@ -200,7 +200,7 @@ class Converter:
                             self._count("failures")
                             raise ConversionError(
                                 f"{source.name} : LibreOffice ne peut pas ouvrir ce document ({refusal}) ; "
-                                "vérifiez qu'il s'agit d'un .docx valide"
+                                "vérifiez qu’il s’agit d’un .docx valide"
                             ) from None
                         rss = int(reply.get("rss_kb", 0))
                         with self._lock:
@@ -266,7 +266,7 @@ class Converter:
                 return self._idle.get(timeout=0.2)
             except queue.Empty:
                 continue
-        raise ConversionError("aucun processus LibreOffice n'est devenu disponible à temps")
+        raise ConversionError("aucun processus LibreOffice n’est devenu disponible à temps")
 
     def _release(self, worker: Worker) -> None:
         """Give a worker back to the pool, or kill it if the pool was closed meanwhile."""

@@ -146,9 +146,9 @@ def connect(uno: Any, pipe: str, process: subprocess.Popen[bytes], timeout: floa
             break
         except Exception:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"LibreOffice n'a pas répondu en {timeout:.0f} s") from None
+                raise TimeoutError(f"LibreOffice n’a pas répondu en {timeout:.0f} s") from None
             if process.poll() not in (None, 0, 81):
-                raise RuntimeError(f"LibreOffice s'est arrêté au démarrage (code {process.returncode})") from None
+                raise RuntimeError(f"LibreOffice s’est arrêté au démarrage (code {process.returncode})") from None
             time.sleep(0.02)
     manager = context.ServiceManager
     desktop = manager.createInstanceWithContext("com.sun.star.frame.Desktop", context)

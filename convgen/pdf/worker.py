@@ -132,7 +132,7 @@ class Worker:
                 elif event == "fatal" and message.get("kind") == "setup":
                     raise SetupError(f"LibreOffice inutilisable : {message['message']} — {INSTALL_HINT}")
                 elif event == "fatal":
-                    raise WorkerFailure(f"LibreOffice n'a pas démarré ({message['message']})")
+                    raise WorkerFailure(f"LibreOffice n’a pas démarré ({message['message']})")
         except WorkerFailure as failure:
             detail = self._log_tail()
             self.kill()
@@ -163,7 +163,7 @@ class Worker:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
         except OSError:
-            raise WorkerFailure("le processus LibreOffice s'est arrêté") from None
+            raise WorkerFailure("le processus LibreOffice s’est arrêté") from None
         reply = self._read(time.monotonic() + timeout, timeout)
         if reply.get("id") != request["id"]:
             raise WorkerFailure("réponse inattendue du processus LibreOffice")
@@ -190,7 +190,7 @@ class Worker:
             except (OSError, ValueError):
                 chunk = b""
             if chunk == b"":
-                raise WorkerFailure("le processus LibreOffice s'est arrêté")
+                raise WorkerFailure("le processus LibreOffice s’est arrêté")
             if chunk:
                 self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")

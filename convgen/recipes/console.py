@@ -55,7 +55,7 @@ def summarize(report: Report, echo: Echo) -> None:
         f"{counted(unchanged, 'inchangé', 'inchangés')}, {len(report.failed)} en échec."
     )
     if report.peak_rss_mb:
-        echo(f"Mémoire maximale d'un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")
+        echo(f"Mémoire maximale d’un processus LibreOffice : {report.peak_rss_mb:.0f} Mo.")
     drafts = [o for o in report.outcomes if o.job.draft and o.status != "échec"]
     if drafts:
         echo(f"En projet ({len(drafts)}) — ces documents ne sont pas à signer :")

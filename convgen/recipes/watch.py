@@ -96,7 +96,7 @@ def problem_text(error: ConvgenError) -> str:
     """Return the text ``convgen check`` prints for ``error``."""
     if isinstance(error, DataError):
         count = len(error.problems)
-        return f"{error}\n{count} erreur{'s' if count > 1 else ''} : rien n'a été écrit."
+        return f"{error}\n{count} erreur{'s' if count > 1 else ''} : rien n’a été écrit."
     return str(error)
 
 
@@ -144,14 +144,14 @@ class Watch:
         self.echo(f"Modifié : {names}")
         report = self.rebuild(slugs_to_rebuild(self.root, changed, self.slugs))
         if report is None:
-            self.echo("Données invalides : rien n'a été reconstruit ; corrigez puis enregistrez à nouveau.")
+            self.echo("Données invalides : rien n’a été reconstruit ; corrigez puis enregistrez à nouveau.")
             return
         built = [f"{o.job.slug} ({o.job.label})" for o in report.outcomes if o.status == "construit"]
         elapsed = french_seconds(max(0.0, time.time() - saved))
         if built:
-            self.echo(f"Reconstruit : {', '.join(built)} — {elapsed} depuis l'enregistrement.")
+            self.echo(f"Reconstruit : {', '.join(built)} — {elapsed} depuis l’enregistrement.")
         else:
-            self.echo(f"Rien à reconstruire (documents déjà à jour) — {elapsed} depuis l'enregistrement.")
+            self.echo(f"Rien à reconstruire (documents déjà à jour) — {elapsed} depuis l’enregistrement.")
         sys.stdout.flush()
 
 

@@ -60,12 +60,12 @@ def resolve_base(root: Path, base: str | None) -> Revision:
         if commit is None:
             raise GitError(
                 f"révision « {base} » introuvable dans le dépôt git — vérifiez son nom "
-                f"(git branch -a) ; en intégration continue, récupérez tout l'historique (fetch-depth: 0)."
+                f"(git branch -a) ; en intégration continue, récupérez tout l’historique (fetch-depth: 0)."
             )
         return Revision(base, commit)
     if _commit_of(root, "HEAD") is None:
         raise GitError(
-            "le dépôt git n'a encore aucun commit : rien à comparer — enregistrez d'abord les données (git commit)."
+            "le dépôt git n’a encore aucun commit : rien à comparer — enregistrez d’abord les données (git commit)."
         )
     for branch in (f"origin/{DEFAULT_BRANCH}", DEFAULT_BRANCH):
         if _commit_of(root, branch) is None:
@@ -73,12 +73,12 @@ def resolve_base(root: Path, base: str | None) -> Revision:
         merge_base = _git(root, "merge-base", "HEAD", branch, check=False)
         if merge_base.returncode != 0:
             raise GitError(
-                f"la branche courante n'a aucun commit en commun avec « {branch} » — "
+                f"la branche courante n’a aucun commit en commun avec « {branch} » — "
                 "précisez la révision de référence avec --base."
             )
         return Revision(branch, merge_base.stdout.decode().strip(), merge_base=True)
     raise GitError(
-        f"ni « origin/{DEFAULT_BRANCH} » ni « {DEFAULT_BRANCH} » n'existent dans ce dépôt — "
+        f"ni « origin/{DEFAULT_BRANCH} » ni « {DEFAULT_BRANCH} » n’existent dans ce dépôt — "
         "précisez la révision de référence avec --base (par exemple --base origin/develop)."
     )
 
@@ -126,7 +126,7 @@ def _check_repository(root: Path) -> None:
     result = _git(root, "rev-parse", "--is-inside-work-tree", check=False)
     if result.returncode != 0 or result.stdout.strip() != b"true":
         raise GitError(
-            f"{root} n'est pas dans un dépôt git : la revue compare les données à une révision git — "
+            f"{root} n’est pas dans un dépôt git : la revue compare les données à une révision git — "
             "lancez la commande depuis le dépôt des conventions (ou avec -C DOSSIER)."
         )
 

@@ -71,7 +71,7 @@ def project_lock(build_dir: Path, *, timeout: float, on_wait: Callable[[], None]
         except Timeout:
             raise LockError(
                 f"Une autre construction occupe {build_dir}/ depuis plus de {timeout:.0f} s — "
-                "attendez qu'elle se termine, ou relancez avec --attente plus long."
+                "attendez qu’elle se termine, ou relancez avec --attente plus long."
             ) from None
     try:
         yield
@@ -102,7 +102,7 @@ def check_writable(build_dir: Path) -> None:
     except OSError as exc:
         reason = "disque plein" if exc.errno == 28 else "écriture refusée"
         raise SetupError(
-            f"{build_dir}/ : {reason} ({exc.strerror}) — libérez de la place ou donnez les droits d'écriture, "
+            f"{build_dir}/ : {reason} ({exc.strerror}) — libérez de la place ou donnez les droits d’écriture, "
             "puis relancez."
         ) from None
 

@@ -102,14 +102,14 @@ class Renderers:
                 try:
                     future: Future[T] = pool.submit(function, *args)
                 except (BrokenProcessPool, RuntimeError):  # the pool was shut down or broken by another document
-                    problems.append("le processus de rendu s'est arrêté")
+                    problems.append("le processus de rendu s’est arrêté")
                     continue
                 try:
                     return future.result(timeout=self.timeout)
                 except FutureTimeout:
                     problems.append(f"rendu interrompu après {self.timeout:g} s")
                 except BrokenProcessPool:
-                    problems.append("le processus de rendu s'est arrêté")
+                    problems.append("le processus de rendu s’est arrêté")
             finally:
                 if shared:
                     if problems:
@@ -189,7 +189,7 @@ def _started(workers: int, method: str, modules: tuple[str, ...] = (__name__,)) 
             future.result(timeout=START_TIMEOUT)
     except (BrokenProcessPool, FutureTimeout):
         _kill(pool)
-        raise RenderError("les processus de rendu n'ont pas démarré") from None
+        raise RenderError("les processus de rendu n’ont pas démarré") from None
     return pool
 
 

@@ -355,7 +355,7 @@ def test_a_byte_changed_in_the_signed_range_is_refused(signed: Signed, tmp_path:
     altered = tmp_path / "altere.pdf"
     altered.write_bytes(bytes(data))
     message = refused(altered, signed)
-    assert f"la signature du champ « {EPCI_FIELD} » n'est pas valide" in message
+    assert f"la signature du champ « {EPCI_FIELD} » n’est pas valide" in message
     assert "demandez à nouveau le fichier signé" in message
 
 
@@ -371,7 +371,7 @@ def test_a_changed_signature_value_is_refused(signed: Signed, tmp_path: Path) ->
     altered = tmp_path / "signature-alteree.pdf"
     altered.write_bytes(bytes(data))
     message = refused(altered, signed)
-    assert f"la signature du champ « {DEPT_FIELD} » n'est pas valide" in message
+    assert f"la signature du champ « {DEPT_FIELD} » n’est pas valide" in message
     assert "signature altérée" in message
 
 
@@ -396,7 +396,7 @@ def test_an_annotation_between_the_two_signatures_is_refused(signed: Signed, pki
     both = tmp_path / "annote-signe.pdf"
     sign_field(annotated, both, p12=pki.dept, password=PASSWORD, field=DEPT_FIELD)
     message = refused(both, signed)
-    assert f"modifié après la signature du champ « {EPCI_FIELD} », au-delà de l'ajout d'autres signatures" in message
+    assert f"modifié après la signature du champ « {EPCI_FIELD} », au-delà de l’ajout d’autres signatures" in message
 
 
 @pytest.mark.libreoffice
@@ -404,27 +404,27 @@ def test_a_change_before_the_first_signature_is_not_the_act(signed: Signed, pki:
     changed = incremental(signed.act, tmp_path / "change.pdf", "content")
     then_signed = tmp_path / "change-signe.pdf"
     sign_field(changed, then_signed, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
-    assert "ce PDF n'est pas l'acte produit par convgen" in refused(then_signed, signed)
+    assert "ce PDF n’est pas l’acte produit par convgen" in refused(then_signed, signed)
 
 
 @pytest.mark.libreoffice
 def test_a_change_signed_with_the_first_signature_is_refused(signed: Signed, pki: Pki, tmp_path: Path) -> None:
     forged = incremental(signed.act, tmp_path / "falsifie.pdf", "content", sign_as=pki.epci, field=EPCI_FIELD)
     message = refused(forged, signed)
-    assert "d'autres modifications que l'ajout des signatures" in message
+    assert "d’autres modifications que l’ajout des signatures" in message
 
 
 @pytest.mark.libreoffice
 def test_a_pdf_built_from_other_data_is_refused(signed: Signed, pki: Pki, tmp_path: Path) -> None:
     other = hashlib.sha256(b"une autre convention").hexdigest()
-    assert "ce PDF n'est pas l'acte produit par convgen" in refused(signed.two, signed, expected=other)
+    assert "ce PDF n’est pas l’acte produit par convgen" in refused(signed.two, signed, expected=other)
     resaved = tmp_path / "reenregistre.pdf"
     with pikepdf.open(signed.act) as pdf:
         pdf.save(resaved)
     resigned = tmp_path / "reenregistre-signe.pdf"
     sign_field(resaved, resigned, p12=pki.epci, password=PASSWORD, field=EPCI_FIELD)
     message = refused(resigned, signed)
-    assert "ce PDF n'est pas l'acte produit par convgen" in message
+    assert "ce PDF n’est pas l’acte produit par convgen" in message
     assert "faites signer le PDF construit par convgen" in message
 
 
@@ -471,7 +471,7 @@ def test_a_truncated_file_is_refused(signed: Signed, tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
     text = tmp_path / "acte.pdf"
     text.write_text("Ceci n'est pas un PDF.\n", encoding="utf-8")
-    with pytest.raises(SignatureError, match="ce fichier n'est pas un PDF"):
+    with pytest.raises(SignatureError, match="ce fichier n’est pas un PDF"):
         inspect_signed(text, expected_sha256="0" * 64, fields=FIELDS)
     with pytest.raises(SignatureError, match="fichier illisible"):
         inspect_signed(tmp_path / "absent.pdf", expected_sha256="0" * 64, fields=FIELDS)
@@ -480,7 +480,7 @@ def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
 def test_a_trust_file_that_is_not_a_certificate_is_refused(tmp_path: Path) -> None:
     bogus = tmp_path / "racine.pem"
     bogus.write_text("pas un certificat\n", encoding="utf-8")
-    with pytest.raises(SignatureError, match="ce fichier n'est pas un certificat PEM ou DER"):
+    with pytest.raises(SignatureError, match="ce fichier n’est pas un certificat PEM ou DER"):
         inspect_signed(tmp_path / "absent.pdf", expected_sha256="0" * 64, fields=FIELDS, trust=(bogus,))
     with pytest.raises(SignatureError, match="certificat racine illisible"):
         inspect_signed(
@@ -512,7 +512,7 @@ def test_an_unreadable_or_expired_certificate_is_refused(pki: Pki, tmp_path: Pat
         sign_field(source, target, p12=not_p12, password=PASSWORD, field=EPCI_FIELD)
     with pytest.raises(SignatureError, match="certificat illisible"):
         sign_field(source, target, p12=tmp_path / "absent.p12", password=PASSWORD, field=EPCI_FIELD)
-    with pytest.raises(SignatureError, match="le certificat n'est pas valide aujourd'hui"):
+    with pytest.raises(SignatureError, match="le certificat n’est pas valide aujourd’hui"):
         sign_field(source, target, p12=pki.expired, password=PASSWORD, field=EPCI_FIELD)
     assert not target.exists()
 

@@ -208,7 +208,7 @@ def test_all_errors_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
         DEPARTEMENT.decode("utf-8").replace("fin: 2026-11-30", "fin: 2023-01-01"), encoding="utf-8"
     )
     assert problems_of(root) == [
-        "departement.yaml:27:8: programme.fin : la fin du programme (2023-01-01) n'est pas postérieure à son début"
+        "departement.yaml:27:8: programme.fin : la fin du programme (2023-01-01) n’est pas postérieure à son début"
         " (2023-12-01) — vérifiez les dates « debut » et « fin »",
         "epci/cc-a.yaml:4:8: siren : la valeur 200072676 non entourée de guillemets est lue comme un nombre"
         ' — écrivez "200072676" entre guillemets',
@@ -252,7 +252,7 @@ def test_epci_deliberation_after_the_programme_is_refused(tmp_path: Path) -> Non
     root = make_project(tmp_path, {"cc-exemple.yaml": BASE.replace("2024-04-11", "2026-12-01")})
     assert problems_of(root) == [
         "epci/cc-exemple.yaml:10:15: deliberation : la délibération du 2026-12-01 est postérieure à la fin du"
-        " programme (2026-11-30) — vérifiez l'année"
+        " programme (2026-11-30) — vérifiez l’année"
     ]
 
 
@@ -273,7 +273,7 @@ def test_python_tags_are_never_executed(tmp_path: Path) -> None:
     assert not marker.exists()
     assert problems == [
         "epci/cc-exemple.yaml:5:8: siege : étiquette YAML « !!python/object/apply:os.system » refusée"
-        " — retirez l'étiquette : seuls le texte, les dates et les listes sont acceptés"
+        " — retirez l’étiquette : seuls le texte, les dates et les listes sont acceptés"
     ]
 
 
@@ -355,7 +355,7 @@ def test_missing_epci_folder(tmp_path: Path) -> None:
 def test_empty_epci_folder(tmp_path: Path) -> None:
     root = make_project(tmp_path, {".gitkeep": ""})
     expected = [
-        "epci/:1:1: aucun fichier d'intercommunalité — ajoutez un fichier <slug>.yaml par communauté de communes"
+        "epci/:1:1: aucun fichier d’intercommunalité — ajoutez un fichier <slug>.yaml par communauté de communes"
     ]
     assert problems_of(root) == expected
     assert source_problems({"departement.yaml": DEPARTEMENT}) == expected
@@ -365,7 +365,7 @@ def test_empty_departement_file(tmp_path: Path) -> None:
     root = make_project(tmp_path, {"cc-exemple.yaml": BASE})
     (root / "departement.yaml").write_text("# à remplir\n", encoding="utf-8")
     assert problems_of(root) == [
-        "departement.yaml:1:1: fichier vide — copiez le contenu d'un fichier existant et adaptez-le"
+        "departement.yaml:1:1: fichier vide — copiez le contenu d’un fichier existant et adaptez-le"
     ]
 
 
@@ -432,7 +432,7 @@ def test_symlink_outside_the_project_is_refused(tmp_path: Path) -> None:
     (root / "epci" / "cc-exemple.yaml").symlink_to(outside)
     assert problems_of(root) == [
         "epci/cc-exemple.yaml:1:1: lien symbolique vers un fichier extérieur au projet refusé"
-        " — copiez le fichier dans le projet au lieu d'un lien"
+        " — copiez le fichier dans le projet au lieu d’un lien"
     ]
 
 

@@ -202,7 +202,7 @@ def test_programme_starts_before_it_ends(valid: Project) -> None:
         DepartementFile.model_validate(data)
     assert only_error(caught) == (
         ("programme", "fin"),
-        "la fin du programme (2023-12-01) n'est pas postérieure à son début (2023-12-01)",
+        "la fin du programme (2023-12-01) n’est pas postérieure à son début (2023-12-01)",
         "vérifiez les dates « debut » et « fin »",
     )
 
@@ -238,7 +238,7 @@ def test_deliberation_accepts_dates_and_iso_text(epci_data: dict[str, Any], valu
             "une date sans heure est attendue",
             "écrivez seulement la date, par exemple 2024-03-12",
         ),
-        (20240312, "« 20240312 » n'est pas une date", "format attendu AAAA-MM-JJ, par exemple 2024-03-12"),
+        (20240312, "« 20240312 » n’est pas une date", "format attendu AAAA-MM-JJ, par exemple 2024-03-12"),
         (True, "une date est attendue, pas oui/non", "format attendu AAAA-MM-JJ, par exemple 2024-03-12"),
     ],
 )
@@ -254,7 +254,7 @@ def test_at_least_one_resource() -> None:
         Ressources.model_validate({"materiels": [], "communication": []})
     assert only_error(caught) == (
         (),
-        "aucune ressource n'est indiquée",
+        "aucune ressource n’est indiquée",
         "ajoutez au moins un élément sous « materiels » ou « communication » (article 3.2)",
     )
 

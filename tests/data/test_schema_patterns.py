@@ -110,7 +110,7 @@ def test_date_pattern_is_the_calendar(value: str) -> None:
 
 
 def test_dates_need_ascii_digits_and_a_year() -> None:
-    with pytest.raises(ValidationError, match="il n'y a pas d'année 0"):
+    with pytest.raises(ValidationError, match="il n’y a pas d’année 0"):
         TypeAdapter(model.Date).validate_python("0000-01-01")
     with pytest.raises(ValidationError, match="mal écrite"):
         TypeAdapter(model.Date).validate_python("٢٠٢٤-٠٤-١١")

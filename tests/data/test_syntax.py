@@ -11,7 +11,7 @@ from tests.data.test_load import BASE, DEPARTEMENT
 
 PATH = "epci/cc-a.yaml"
 DQ_HINT = 'ajoutez le guillemet fermant « " » à la fin de la valeur'
-SQ_HINT = "ajoutez l'apostrophe fermante « ' » à la fin de la valeur (une apostrophe dans le texte s'écrit « '' »)"
+SQ_HINT = "ajoutez l’apostrophe fermante « ' » à la fin de la valeur (une apostrophe dans le texte s’écrit « '' »)"
 BR_HINT = "fermez la liste par « ] », ou écrivez un élément par ligne précédé de « - »"
 MATERIELS = (
     "  materiels:\n"
@@ -85,14 +85,14 @@ CASES = [
         "apostrophe-closes-the-value-early",
         "siege: Marolles-les-Braults",
         "siege: 'Marolles-l'es-Braults'",
-        "5:20: texte après le guillemet fermant — une apostrophe dans une valeur entre apostrophes s'écrit « '' » ;"
+        "5:20: texte après le guillemet fermant — une apostrophe dans une valeur entre apostrophes s’écrit « '' » ;"
         ' ou entourez la valeur de guillemets doubles « " »',
     ),
     (
         "tabulation",
         "  prenom: Sophie",
         "\tprenom: Sophie",
-        "13:1: tabulation interdite — YAML n'accepte que des espaces pour décaler les lignes : remplacez la tabulation"
+        "13:1: tabulation interdite — YAML n’accepte que des espaces pour décaler les lignes : remplacez la tabulation"
         " par des espaces",
     ),
     (
@@ -114,7 +114,7 @@ CASES = [
         "multi-line-quote-then-tabulation",
         "  fonction: Directrice des services à la population\n  courriel: sophie.modele@exemple.fr",
         '  fonction: "Directrice des services\n    à la population"\n\tcourriel: sophie.modele@exemple.fr',
-        "17:1: tabulation interdite — YAML n'accepte que des espaces pour décaler les lignes : remplacez la tabulation"
+        "17:1: tabulation interdite — YAML n’accepte que des espaces pour décaler les lignes : remplacez la tabulation"
         " par des espaces",
     ),
     (

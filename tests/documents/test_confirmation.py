@@ -61,7 +61,7 @@ def test_one_value_to_confirm_is_singular_and_an_empty_list_is_no_draft() -> Non
 def test_a_key_that_is_not_in_the_file_is_an_error_at_its_line() -> None:
     base = (ROOT / "epci" / f"{SLUG}.yaml").read_text(encoding="utf-8").count("\n")
     assert problem_of("a_confirmer:\n  - siege\n  - sige\n") == (
-        f"epci/{SLUG}.yaml:{base + 3}:5: a_confirmer[1] : « sige » n'est pas une clé de ce fichier — "
+        f"epci/{SLUG}.yaml:{base + 3}:5: a_confirmer[1] : « sige » n’est pas une clé de ce fichier — "
         "clés voisines : siege, siren"
     )
 
@@ -70,10 +70,10 @@ def test_a_key_that_is_not_in_the_file_is_an_error_at_its_line() -> None:
     ("extra", "message"),
     [
         ("a_confirmer: [siege, siege]\n", "clé « siege » en double"),
-        ("a_confirmer: [deliberation_avenant]\n", "« deliberation_avenant » n'est pas une clé de ce fichier"),
-        ("a_confirmer: [a_confirmer]\n", "« a_confirmer » n'est pas une clé de ce fichier"),
-        ("a_confirmer: [Siège]\n", "« Siège » n'est pas une clé"),
-        ("a_confirmer: [president.prenoms]\n", "« president.prenoms » n'est pas une clé de ce fichier"),
+        ("a_confirmer: [deliberation_avenant]\n", "« deliberation_avenant » n’est pas une clé de ce fichier"),
+        ("a_confirmer: [a_confirmer]\n", "« a_confirmer » n’est pas une clé de ce fichier"),
+        ("a_confirmer: [Siège]\n", "« Siège » n’est pas une clé"),
+        ("a_confirmer: [president.prenoms]\n", "« president.prenoms » n’est pas une clé de ce fichier"),
     ],
 )
 def test_keys_to_confirm_are_keys_of_the_file(extra: str, message: str) -> None:

@@ -164,6 +164,6 @@ def test_messages_reached_indirectly_are_french() -> None:
 
     assert "[obligatoire]" in CliRunner().invoke(command, ["--help"]).output
     missing = CliRunner().invoke(main, ["build", "-j"])
-    assert missing.exit_code == 2 and "Erreur : L'option '-j' demande une valeur." in missing.output
+    assert missing.exit_code == 2 and "Erreur : L’option '-j' demande une valeur." in missing.output
     two = CliRunner().invoke(command, ["--nom", "a", "--nombre"])
-    assert two.exit_code == 2 and "Erreur : L'option '--nombre' demande 2 valeurs." in two.output
+    assert two.exit_code == 2 and "Erreur : L’option '--nombre' demande 2 valeurs." in two.output

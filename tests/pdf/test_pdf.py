@@ -503,7 +503,7 @@ def test_check_pdf_rejects_non_pdf_and_letter_size(tmp_path: Path) -> None:
     text.write_text("bonjour")
     with pytest.raises(RenderError) as caught:
         check_pdf(text)
-    assert str(caught.value) == "faux.pdf : le fichier produit n'est pas un PDF"
+    assert str(caught.value) == "faux.pdf : le fichier produit n’est pas un PDF"
     letter = tmp_path / "lettre.pdf"
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=(612, 792))

@@ -152,7 +152,7 @@ def test_a_wrong_or_tampered_file_is_refused_and_nothing_is_written(
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     if damage == "autre-acte":
-        assert "ce PDF n'est pas l'acte produit par convgen" in result.output
+        assert "ce PDF n’est pas l’acte produit par convgen" in result.output
     assert not (root / "registre").exists()
 
 

@@ -58,7 +58,7 @@ def test_an_epci_save_rebuilds_that_epci_only(tmp_path: Path) -> None:
 def test_errors_read_like_convgen_check() -> None:
     problem = Problem("epci/cc-x.yaml", 16, 13, "referent.courriel", "adresse invalide", "exemple : a@b.fr")
     text = problem_text(DataError([problem]))
-    assert text == f"{problem}\n1 erreur : rien n'a été écrit."
+    assert text == f"{problem}\n1 erreur : rien n’a été écrit."
 
 
 class Output:
@@ -130,7 +130,7 @@ def test_watch_rebuilds_on_save_refuses_invalid_data_and_stops_on_ctrl_c(tmp_pat
         assert output.lines[changed].strip() == f"Modifié : epci/{SLUG}.yaml"
         rebuilt = output.wait_for("Reconstruit :", after=changed)
         assert f"{SLUG} (convention)" in output.lines[rebuilt]
-        assert "depuis l'enregistrement" in output.lines[rebuilt]
+        assert "depuis l’enregistrement" in output.lines[rebuilt]
         second = sha(pdf)
         assert second != first
         with pikepdf.open(pdf) as opened:
@@ -138,7 +138,7 @@ def test_watch_rebuilds_on_save_refuses_invalid_data_and_stops_on_ctrl_c(tmp_pat
 
         # Invalid data: the errors of convgen check, nothing written, still watching.
         data.write_text(original.replace("@", "@@", 1), encoding="utf-8")
-        refused = output.wait_for("rien n'a été écrit", after=rebuilt)
+        refused = output.wait_for("rien n’a été écrit", after=rebuilt)
         check = subprocess.run(
             convgen_argv(project, "check"),
             capture_output=True,

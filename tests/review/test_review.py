@@ -383,7 +383,7 @@ def test_unknown_base_and_missing_repository(repo: Path, tmp_path: Path) -> None
     with pytest.raises(GitError) as no_repo:
         review(outside, None)
     assert str(unknown.value).startswith("révision « origin/inexistante » introuvable dans le dépôt git")
-    assert "n'est pas dans un dépôt git" in str(no_repo.value)
+    assert "n’est pas dans un dépôt git" in str(no_repo.value)
 
 
 def test_missing_git_is_a_setup_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

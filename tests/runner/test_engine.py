@@ -129,7 +129,7 @@ def test_one_failure_does_not_stop_the_others_and_keeps_the_old_output(tmp_path:
 
 # The limit leaves a healthy retry time to run on a loaded machine (with 1 s, a retry that waited for a core
 # was sometimes reported « interrompu »); a hang still costs two limits, well under the 30 s asserted.
-@pytest.mark.parametrize(("render", "reason"), [(hang, "rendu interrompu après 5 s"), (die, "s'est arrêté")])
+@pytest.mark.parametrize(("render", "reason"), [(hang, "rendu interrompu après 5 s"), (die, "s’est arrêté")])
 def test_a_stuck_or_dead_rendering_process_is_killed_retried_once_then_reported(
     tmp_path: Path, render: Callable[[], bytes], reason: str
 ) -> None:

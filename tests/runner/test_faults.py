@@ -125,4 +125,4 @@ def test_unwritable_build_folder_gives_a_french_message(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "build/ : écriture refusée" in done.stderr
-    assert "libérez de la place ou donnez les droits d'écriture" in done.stderr
+    assert "libérez de la place ou donnez les droits d’écriture" in done.stderr

@@ -53,6 +53,15 @@ def handled() -> Iterator[None]:
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         fail(f"Erreur du système{where} : {exc.strerror or exc} — vérifiez les droits et la place disque.", 1)
+    except click.exceptions.ClickException:
+        raise  # click prints its own (French) usage errors
+    except Exception as exc:  # a defect of convgen or of a library: a message, never a traceback
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        fail(
+            f"Erreur inattendue ({type(exc).__name__}{' : ' + detail if detail else ''}). Les fichiers sont écrits "
+            "en entier ou pas du tout : relancez la commande ; si l’erreur revient, signalez-la avec ce message.",
+            1,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -217,8 +226,8 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
     """Aperçu en direct : reconstruit les conventions à chaque enregistrement des données ou des modèles.
 
     Garde LibreOffice prêt, surveille epci/, departement.yaml et templates/ ; à chaque enregistrement, vérifie
-    les données (erreurs écrites comme par convgen check, rien n'est écrit), puis refait seulement les documents
-    touchés et indique le temps écoulé depuis l'enregistrement. Ctrl-C arrête.
+    les données (erreurs écrites comme par convgen check, rien n’est écrit), puis refait seulement les documents
+    touchés et indique le temps écoulé depuis l’enregistrement. Ctrl-C arrête.
 
     Exemple : convgen watch cc-maine-saosnois
     """
@@ -231,7 +240,7 @@ def watch_command(ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str
 @main.command("text", context_settings=CONTEXT)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FICHIER")
 def text_command(path: Path) -> None:
-    """Affiche le texte d'un fichier DOCX (paragraphes, tableaux, en-têtes, pieds de page, balises).
+    """Affiche le texte d’un fichier DOCX (paragraphes, tableaux, en-têtes, pieds de page, balises).
 
     Sert de « textconv » git pour lire les différences des modèles templates/*.docx.
     """
@@ -258,7 +267,7 @@ def text_command(path: Path) -> None:
 )
 @click.pass_context
 def review_command(ctx: click.Context, base: str | None, pages_dir: Path | None) -> None:
-    """Résume en Markdown l'effet des changements sur chaque convention (pour une demande de fusion).
+    """Résume en Markdown l’effet des changements sur chaque convention (pour une demande de fusion).
 
     Compare les données de la révision de référence à celles du dossier de travail, sans rien extraire.
 
@@ -317,13 +326,13 @@ def sign_command(
     backfill: bool,
     attente: float,
 ) -> None:
-    """Enregistre la signature de l'acte en attente (convention, puis avenants et mises à jour de l'annexe 3) dans registre/.
+    """Enregistre la signature de l’acte en attente (convention, puis avenants et mises à jour de l’annexe 3) dans registre/.
 
-    L'acte en attente de l'intercommunalité est noté signé dans registre/<intercommunalité>.yaml.
+    L’acte en attente de l’intercommunalité est noté signé dans registre/<intercommunalité>.yaml.
     Sur papier : --date (et, si on veut, --pdf avec le scan). En électronique : --pdf avec le PDF signé
-    revenu des signataires ; convgen vérifie que c'est bien l'acte produit, que chaque signature est intacte
-    et que rien n'a changé depuis ; l'acte est signé à la date de la dernière signature, une seule signature
-    est enregistrée comme signature incomplète. --certificat et --champ signent d'abord un champ.
+    revenu des signataires ; convgen vérifie que c’est bien l’acte produit, que chaque signature est intacte
+    et que rien n’a changé depuis ; l’acte est signé à la date de la dernière signature, une seule signature
+    est enregistrée comme signature incomplète. --certificat et --champ signent d’abord un champ.
 
     \b
     Exemples :
@@ -374,7 +383,7 @@ def verify_command(ctx: click.Context, slugs: tuple[str, ...], trust: tuple[Path
 
     Pour un acte électronique : le fichier reçu est le début de la copie archivée, sa première révision est le
     PDF construit, chaque signature est intacte et, à partir du niveau B-LT, la chaîne de certificats est valide
-    à la date de signature d'après les seules données de validation jointes. Écrit le rapport de validation
+    à la date de signature d’après les seules données de validation jointes. Écrit le rapport de validation
     ETSI TS 119 102-2 à côté de chaque acte électronique. Sort avec le code 1 si un acte est en échec.
     Exemple : convgen verifier cc-maine-saosnois
     """
@@ -404,8 +413,8 @@ def archive_command(ctx: click.Context, slugs: tuple[str, ...], dest: Path, trus
 
     Chaque paquet (sarthe-<intercommunalité>-<période>.zip) contient le bordereau manifest.xml et, dans
     Content/, les fichiers archivés des actes signés, chacun avec son empreinte SHA-512, sa taille et son
-    format. Chaque acte est d'abord revérifié comme le fait convgen verifier : un seul échec, et aucun paquet
-    n'est écrit. Les services d'archives et versant sont ceux de la clé « archives » de departement.yaml.
+    format. Chaque acte est d’abord revérifié comme le fait convgen verifier : un seul échec, et aucun paquet
+    n’est écrit. Les services d’archives et versant sont ceux de la clé « archives » de departement.yaml.
     Exemple : convgen archiver --vers versements/
     """
     with handled():
@@ -423,8 +432,8 @@ def renew_command(ctx: click.Context, debut: str, fin: str, attente: float) -> N
     """Clôt la période en cours et ouvre la suivante (conventions de la nouvelle période).
 
     Les actes signés de la période close restent dans registre/, marqués de leur période ; departement.yaml
-    et epci/*.yaml prennent la nouvelle période, leurs délibérations et les conventions avec l'État sont
-    vidées : chaque convention reste un PROJET jusqu'à ses nouvelles délibérations. Relancer la commande avec
+    et epci/*.yaml prennent la nouvelle période, leurs délibérations et les conventions avec l’État sont
+    vidées : chaque convention reste un PROJET jusqu’à ses nouvelles délibérations. Relancer la commande avec
     les mêmes dates ne change rien.
 
     Exemple : convgen renouveler --debut 2026-12-01 --fin 2029-11-30
@@ -441,10 +450,10 @@ def renew_command(ctx: click.Context, debut: str, fin: str, attente: float) -> N
 def amend_command(
     ctx: click.Context, slugs: tuple[str, ...], formats: tuple[str, ...], jobs: int | None, force: bool, attente: float
 ) -> None:
-    """Rédige les projets d'avenants des conventions signées dont les données ont changé.
+    """Rédige les projets d’avenants des conventions signées dont les données ont changé.
 
     Compare les données au dernier acte signé (registre/<intercommunalité>.yaml) ; produit dans
-    build/<intercommunalité>/ l'avenant et son comparatif (modifications suivies), puis la convention
+    build/<intercommunalité>/ l’avenant et son comparatif (modifications suivies), puis la convention
     consolidée après un avenant signé.
 
     Exemple : convgen amend cc-maine-saosnois --format docx

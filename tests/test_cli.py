@@ -168,3 +168,19 @@ def test_version_comes_from_the_package_metadata_and_matches_the_changelog() -> 
         (v for v, _ in released), key=lambda v: tuple(map(int, v.split("."))), reverse=True
     )
     assert [day for _, day in released] == sorted((d for _, d in released), reverse=True)
+
+
+def test_an_unexpected_error_is_a_french_message_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from convgen.recipes import verify
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("état imprévu\ndeuxième ligne")
+
+    monkeypatch.setattr(verify, "verify", broken)
+    result = CliRunner().invoke(main, ["-C", str(copy_project(tmp_path)), "verifier"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Erreur inattendue (RuntimeError : état imprévu). ")
+    assert "Traceback" not in result.output and "deuxième ligne" not in result.output
+    assert isinstance(result.exception, SystemExit)  # handled: click's runner saw a plain exit

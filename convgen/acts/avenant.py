@@ -27,7 +27,7 @@ from convgen.documents.context import convention_context, document_metadata, fig
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text
 from convgen.documents.render import ANNEXE_FIELD, annexe_subdoc, render_document
-from convgen.documents.shape import CitedAct, Precedent, SignedNames, TemplateContext
+from convgen.documents.shape import AvenantArticles, CitedAct, Precedent, SignedNames, TemplateContext
 from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
 from convgen.files import tool_identity
@@ -47,12 +47,20 @@ def avenant_context(
     figures = figure_states(plan.programme, templates_dir)
     context = convention_context(departement, plan.programme, plan.epci, verdict=verdict, figures=figures)
     elements = amended(plan.amending)
-    numbers: dict[str, int] = {"objet": 1}
-    count = 1
-    for key, element in (("nom", "nom"), ("duree", "article 7"), ("annexe", "annexe")):
-        count += element in elements
-        numbers[key] = count if element in elements else 0
-    numbers["autres"], numbers["vigueur"] = count + 1, count + 2
+    # Article 1 is the « objet », then one article per amended element, in this order.
+    amended_keys = [
+        key for key, element in (("nom", "nom"), ("duree", "article 7"), ("annexe", "annexe")) if element in elements
+    ]
+    number = {key: index for index, key in enumerate(amended_keys, start=2)}
+    last = 1 + len(amended_keys)
+    numbers: AvenantArticles = {
+        "objet": 1,
+        "nom": number.get("nom", 0),
+        "duree": number.get("duree", 0),
+        "annexe": number.get("annexe", 0),
+        "autres": last + 1,
+        "vigueur": last + 2,
+    }
     deliberation, deliberation_departement = plan.printed_deliberations
     context["avenant"] = {
         "numero": plan.numero,

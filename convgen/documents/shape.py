@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 __all__ = [
+    "AvenantArticles",
     "AvenantText",
     "CitedAct",
     "ContactText",
@@ -157,6 +158,17 @@ class SignedNames(TypedDict):
     nom_signe_majuscules: str
 
 
+class AvenantArticles(TypedDict):
+    """The number of each article of an avenant; 0 for an element the avenant does not amend."""
+
+    objet: int
+    nom: int  # the name of the intercommunality
+    duree: int  # article 7
+    annexe: int  # the annex
+    autres: int  # « Les autres stipulations … demeurent inchangées »
+    vigueur: int  # entry into force
+
+
 class AvenantText(SignedNames):
     """The ``avenant`` part of an avenant's context (``acts/avenant.py``)."""
 
@@ -171,7 +183,7 @@ class AvenantText(SignedNames):
     modifiee_par: str
     objet: str
     prolongation: CitedAct
-    articles: dict[str, int]  # article number of each element (``objet``, ``nom``, ``duree``, ``annexe``…), 0 if none
+    articles: AvenantArticles
     annexe_titre: str
     article_7: list[str]
 

@@ -160,8 +160,8 @@ class RevisionWriter(IncrementalPdfFileWriter):
     § 6.1.7.1; see :mod:`convgen.pdf.streams` for the built PDF). Two kinds of stream of a revision could end so,
     by chance (one in 256 each):
 
-    - a DER object of the DSS (certificate, CRL, OCSP response), written raw: ``write`` gives each new stream
-      ending with CR an ASCIIHexDecode filter, whose encoding ends with ``>`` (public API: ``objects``,
+    - a DER object of the DSS (certificate, CRL, OCSP response), written raw: ``write`` (and ``write_in_place``)
+      gives each new stream ending with CR an ASCIIHexDecode filter, whose encoding ends with ``>`` (public API: ``objects``,
       ``apply_filter``);
     - the revision's cross-reference stream, which pyHanko compresses: the last byte of Flate data is that of the
       Adler-32 of the object offsets. ``_populate_trailer``, which the private ``BasePdfFileWriter._write`` calls
@@ -191,10 +191,19 @@ class RevisionWriter(IncrementalPdfFileWriter):
 
     def write(self, stream: BinaryIO) -> None:
         """Write the document and this revision to ``stream``, no new stream ending with CR."""
+        self._settle_streams()
+        super().write(stream)  # type: ignore[no-untyped-call]
+
+    def write_in_place(self) -> None:
+        """Append this revision to the input stream, no new stream ending with CR (pyHanko's ``in_place``)."""
+        self._settle_streams()
+        super().write_in_place()  # type: ignore[no-untyped-call]
+
+    def _settle_streams(self) -> None:
+        """Give each stream of this revision whose data ends with CR an ASCIIHexDecode filter (ends with ``>``)."""
         for obj in self.objects.values():
             if isinstance(obj, generic.StreamObject) and obj.encoded_data.endswith(CR):
                 obj.apply_filter(pdf_name("/ASCIIHexDecode"))
-        super().write(stream)  # type: ignore[no-untyped-call]
 
 
 class SealStamp(BaseStamp):

@@ -165,3 +165,15 @@ def test_the_cross_reference_stream_of_a_revision_is_uncompressed_and_ends_with_
         assert pdf.get_object((number, 0)).read_bytes() == b"x" * size
         assert pdf.Root.Type == "/Catalog"
     assert PdfFileReader(io.BytesIO(kept)).get_object(generic.Reference(number, 0)).data == b"x" * size
+
+
+def test_a_revision_written_in_place_has_no_stream_ending_in_cr() -> None:
+    data = _pdf_with_xref_stream()
+    der = b"0\x82\x01\x0a another DER object ending in CR\r"
+    stream = io.BytesIO(data)
+    writer = RevisionWriter(stream)
+    ref = writer.add_object(generic.StreamObject(stream_data=der))
+    writer.write_in_place()
+    saved = stream.getvalue()
+    assert saved.startswith(data) and not _ends_in_cr(saved[len(data) :])
+    assert PdfFileReader(io.BytesIO(saved)).get_object(generic.Reference(ref.idnum, 0)).data == der

@@ -23,7 +23,7 @@ from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import gendered, typography, with_place_preposition
-from convgen.documents.render import ANNEXE, ANNEXE_FIELD, UPDATE, annexe_subdoc, render_document
+from convgen.documents.render import ANNEXE, UPDATE, render_document
 from convgen.documents.shape import AvenantText, TemplateContext, UpdateText
 from convgen.documents.verdict import Verdict
 from convgen.files import tool_identity
@@ -97,8 +97,7 @@ def _lint_fields(avenant: AvenantText) -> UpdateText:
 
 def render_update(templates_dir: Path, context: TemplateContext, epoch: dt.datetime | None = None) -> bytes:
     """Return the DOCX of the update: the notification, then annex 3 as it now reads."""
-    annex = annexe_subdoc(templates_dir, context, epoch=epoch)
-    return render_document(templates_dir / UPDATE, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)
+    return render_document(templates_dir / UPDATE, context, annexe=templates_dir / ANNEXE, epoch=epoch)
 
 
 def annex_update_job(project: Project, root: Path, plan: AvenantPlan) -> Job:

@@ -26,7 +26,7 @@ from convgen.data.project import Project
 from convgen.documents.context import convention_context, document_metadata, figure_states, with_article_de
 from convgen.documents.epoch import source_epoch
 from convgen.documents.french import date_in_words, typography, upper_text
-from convgen.documents.render import ANNEXE_FIELD, annexe_subdoc, render_document
+from convgen.documents.render import ANNEXE, ANNEXE_FIELD, render_document
 from convgen.documents.shape import AvenantArticles, CitedAct, Precedent, SignedNames, TemplateContext
 from convgen.documents.verdict import Verdict
 from convgen.errors import RenderError
@@ -198,8 +198,7 @@ def render_avenant(templates_dir: Path, context: TemplateContext, epoch: dt.date
     template = templates_dir / "avenant.docx"
     if not context["avenant"]["articles"]["annexe"]:
         return render_document(template, {**context, ANNEXE_FIELD: ""}, epoch=epoch)
-    annex = annexe_subdoc(templates_dir, context, epoch=epoch)
-    return render_document(template, context, subdocs={ANNEXE_FIELD: annex}, epoch=epoch)
+    return render_document(template, context, annexe=templates_dir / ANNEXE, epoch=epoch)
 
 
 def signed_departement(departement: Departement, plan: AvenantPlan) -> Departement:

@@ -121,7 +121,10 @@ class Runner:
                 threading.Thread(target=_warm_up, args=(converter, workers), daemon=True).start()
         lock = threading.Lock()
         try:
-            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convgen") as pool:
+            # One document more than LibreOffice converts at once: it renders while they convert, so that no
+            # LibreOffice waits for a rendering (its own thread waits for a free LibreOffice, a bounded wait).
+            threads = self.jobs + 1 if want_pdf and len(todo) > self.jobs else self.jobs
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="convgen") as pool:
                 futures: dict[Future[Outcome], Job] = {
                     pool.submit(self._one, job, stage, converter, manifest, lock): job for job in todo
                 }

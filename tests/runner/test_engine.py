@@ -22,7 +22,7 @@ import pytest
 
 from convgen.documents.epoch import source_epoch
 from convgen.documents.verdict import Verdict
-from convgen.errors import LockError
+from convgen.errors import ConversionError, LockError
 from convgen.files import STAGE_PREFIX, write_atomic
 from convgen.runner.engine import Runner
 from convgen.runner.folder import Manifest, project_lock
@@ -245,3 +245,35 @@ def test_a_format_not_rebuilt_is_removed_when_it_came_from_other_inputs(tmp_path
     assert report.outcomes[0].removed == ("cc-a/convention-cc-a.pdf",)
     assert not stale.exists()
     assert (build_dir / "cc-a" / "convention-cc-a.docx").is_file()
+
+
+class GatedConverter:
+    """A converter that holds each conversion until ``wanted`` documents are converting at once (or 5 s)."""
+
+    def __init__(self, wanted: int) -> None:
+        self.wanted = wanted
+        self.now = 0
+        self.peak = 0
+        self.condition = threading.Condition()
+
+    def convert(self, docx: Path, pdf: Path, *, expect_text: str | None = None) -> None:
+        with self.condition:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            self.condition.notify_all()
+            self.condition.wait_for(lambda: self.peak >= self.wanted, timeout=5)
+            self.now -= 1
+        raise ConversionError("conversion simulée")
+
+    def close(self) -> None:
+        pass
+
+
+def test_one_document_more_than_the_converters_is_in_hand_so_that_none_waits_for_a_rendering(tmp_path: Path) -> None:
+    # Two LibreOffices convert; a third document renders meanwhile (it then waits for a free LibreOffice).
+    gate = GatedConverter(wanted=3)
+    options = BuildOptions(formats=("docx", "pdf"), jobs=2, converter_factory=lambda workers: gate)
+    report = Runner(tmp_path / "build", options).run([job(f"cc-{n}") for n in "abcd"])
+    assert [o.status for o in report.outcomes] == ["échec"] * 4
+    assert all("conversion simulée" in o.error for o in report.outcomes)
+    assert gate.peak == 3

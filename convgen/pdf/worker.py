@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from convgen.errors import SetupError
+from convgen.heap import padded_environment
 from convgen.pdf.uno_worker import group_members, office_sockets
 
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
@@ -103,7 +104,8 @@ class Worker:
                     stderr=log,
                     start_new_session=True,
                     cwd=self.directory,
-                    env={**os.environ, "TMPDIR": str(scratch)},  # LibreOffice's lu*.tmp folders go there
+                    # LibreOffice's lu*.tmp folders go in TMPDIR; glibc's padding: ``convgen/heap.py``
+                    env=padded_environment({**os.environ, "TMPDIR": str(scratch)}),
                 )
             except OSError as error:
                 self.kill()

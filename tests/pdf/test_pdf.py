@@ -26,6 +26,7 @@ from docx.shared import Mm
 from docx.text.paragraph import Paragraph
 
 from convgen.errors import ConversionError, RenderError, SetupError
+from convgen.heap import TOP_PAD
 from convgen.pdf.finish import SignatureField, check_pdf, finalize_pdf
 from convgen.pdf.pool import ConversionResult, Converter
 from convgen.pdf.uno_worker import PAUSE_VARIABLE, group_members
@@ -511,3 +512,18 @@ def test_check_pdf_rejects_non_pdf_and_letter_size(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as caught:
         check_pdf(letter)
     assert str(caught.value).startswith("lettre.pdf : la page 1 mesure 612 × 792 pt au lieu du format A4")
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_libreoffice_runs_with_glibc_s_heap_padding(tmp_path: Path) -> None:
+    # ``convgen/heap.py``: LibreOffice's page faults divided by five (its environment is what glibc reads).
+    with Converter(workers=1, work_dir=tmp_path) as pool:
+        pool.start()
+        office, _bridge = pool.process_groups()
+        environments = [Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") for pid in group_members(office)]
+    assert environments
+    setting = f"glibc.malloc.top_pad={TOP_PAD}".encode()
+    for environment in environments:
+        tunables = [item for item in environment if item.startswith(b"GLIBC_TUNABLES=")]
+        assert tunables and setting in tunables[0]

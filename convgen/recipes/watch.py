@@ -221,7 +221,9 @@ def watch(
     """Build once, then rebuild on every save until Ctrl-C; LibreOffice stays warm and is closed at the end."""
     options = options or BuildOptions()
     echo = options.echo
-    renderers = Renderers(options.workers)  # forked now, while this process has one thread; warm across rebuilds
+    renderers = Renderers(
+        options.renderer_processes
+    )  # forked now, while this process has one thread; warm across rebuilds
     try:
         with Converter(workers=options.workers) as converter:
             session = Watch(

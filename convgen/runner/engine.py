@@ -46,6 +46,7 @@ class Runner:
         self.render_timeout = render_timeout
         self.formats = options.formats
         self.jobs = options.workers
+        self.renderer_processes = options.renderer_processes
         self.progress = progress
         self.converter_factory = options.converter_factory
         self._stop = threading.Event()
@@ -113,7 +114,9 @@ class Runner:
         want_pdf = "pdf" in self.formats
         converter: Any = None
         # Forked before any thread starts: see renderers.py.
-        self._renderers = self._kept_renderers or Renderers(min(self.jobs, len(todo)), timeout=self.render_timeout)
+        self._renderers = self._kept_renderers or Renderers(
+            min(self.renderer_processes, len(todo)), timeout=self.render_timeout
+        )
         if want_pdf:
             workers = min(self.jobs, len(todo))
             converter = (self.converter_factory or _default_converter)(workers)

@@ -3,7 +3,8 @@
 :class:`BuildOptions` holds the formats (always in the canonical order), the number of documents built at once,
 ``--force``, ``--attente``, where progress is printed, and two seams for tests and the live preview (the
 converter's factory, warm rendering processes). :func:`worker_count` is the one formula of how many documents
-a run builds at once; :func:`canonical_formats` the one order of the formats. This module imports only the
+a run builds at once, :func:`renderer_count` of how many processes render them; :func:`canonical_formats` the
+one order of the formats. This module imports only the
 standard library: the no-op replay (``recipes/stamp.py``) reads the formats' order without importing a build.
 """
 
@@ -17,7 +18,16 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from convgen.runner.renderers import Renderers
 
-__all__ = ["FORMATS", "BuildOptions", "Echo", "Format", "canonical_formats", "worker_count"]
+__all__ = [
+    "CONVERSIONS_PER_RENDERER",
+    "FORMATS",
+    "BuildOptions",
+    "Echo",
+    "Format",
+    "canonical_formats",
+    "renderer_count",
+    "worker_count",
+]
 
 Format = Literal["docx", "pdf"]
 
@@ -25,6 +35,10 @@ FORMATS: tuple[Format, ...] = ("docx", "pdf")
 """Every format, in the canonical order: the DOCX first (the PDF is converted from it)."""
 
 Echo = Callable[[str], None]
+
+CONVERSIONS_PER_RENDERER = 4
+"""How many LibreOffice conversions one rendering process keeps supplied. Measured here: a convention's
+rendering, checks and finishing take about 0.1 s of processor, its conversion by LibreOffice about 0.45 s."""
 
 
 def canonical_formats(asked: Iterable[str]) -> tuple[Format, ...]:
@@ -36,6 +50,18 @@ def canonical_formats(asked: Iterable[str]) -> tuple[Format, ...]:
 def worker_count(jobs: int | None) -> int:
     """Return how many documents a run builds at once: ``jobs``, else one per core."""
     return max(1, jobs or os.cpu_count() or 1)
+
+
+def renderer_count(workers: int, formats: Iterable[str]) -> int:
+    """Return how many rendering processes a run of ``workers`` documents at once needs.
+
+    Without PDF, rendering is the whole work: one process per document built at once. With PDF, LibreOffice's
+    conversions are the long part: one rendering process for :data:`CONVERSIONS_PER_RENDERER` of them (each
+    process more starts, forks and warms its caches for nothing).
+    """
+    if "pdf" not in formats:
+        return max(1, workers)
+    return max(1, -(-workers // CONVERSIONS_PER_RENDERER))
 
 
 @dataclass(frozen=True)
@@ -57,3 +83,8 @@ class BuildOptions:
     def workers(self) -> int:
         """Return how many documents are built at once."""
         return worker_count(self.jobs)
+
+    @property
+    def renderer_processes(self) -> int:
+        """Return how many processes render the documents (:func:`renderer_count`)."""
+        return renderer_count(self.workers, self.formats)

@@ -277,3 +277,25 @@ def test_one_document_more_than_the_converters_is_in_hand_so_that_none_waits_for
     assert [o.status for o in report.outcomes] == ["échec"] * 4
     assert all("conversion simulée" in o.error for o in report.outcomes)
     assert gate.peak == 3
+
+
+def noting_pid(notes: Path, data: bytes) -> bytes:
+    """Return ``data`` after writing down which process rendered it."""
+    with notes.open("a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return data
+
+
+def test_one_rendering_process_supplies_four_libreoffices(tmp_path: Path) -> None:
+    # Rendering takes a fifth of a conversion: four LibreOffices share one rendering process (options.py).
+    notes = tmp_path / "pids.txt"
+    gate = GatedConverter(wanted=4)
+    options = BuildOptions(formats=("docx", "pdf"), jobs=4, converter_factory=lambda workers: gate)
+    render = partial(noting_pid, notes, make_docx("Communauté de communes Exemple"))
+    report = Runner(tmp_path / "build", options).run([job(f"cc-{n}", render=render) for n in "abcdefgh"])
+    assert [o.status for o in report.outcomes] == ["échec"] * 8
+    pids = notes.read_text(encoding="utf-8").split()
+    assert len(pids) == 8
+    assert len(set(pids)) == 1
+    assert os.getpid() not in {int(pid) for pid in pids}
+    assert gate.peak == 4

@@ -3,6 +3,8 @@
 Both are written after every build, avenant or signature run, from the status of each intercommunality
 (``desk/status.py``). Same data, same bytes: no clock time is printed. The first page of each act shown is
 rendered once, by PDFium (``pdf/raster.py``), and again only when its PDF changes: the PNG notes the sha256 of its PDF.
+A build draws each thumbnail as soon as its PDF is in place (:func:`thumbnail_as_built`), while the other documents
+are still converting; the dashboard then finds it current.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import csv
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
@@ -21,6 +23,7 @@ from convgen.desk.status import Row, closed_rows, programme_status
 from convgen.files import sha256_file, write_atomic
 from convgen.pdf.raster import first_page_image
 from convgen.runner.folder import Manifest
+from convgen.runner.job import Outcome
 
 INDEX = "index.html"
 CSV_NAME = "suivi.csv"
@@ -113,6 +116,12 @@ def render_thumbnail(pdf: Path, target: Path, sha: str) -> bool:
     return True
 
 
+def current_thumbnail(build_dir: Path, pdf: str, sha: str) -> bool:
+    """Make sure ``<slug>/<stem>.pdf`` (of sha256 ``sha``) has its thumbnail, rendered only when missing or older."""
+    target = build_dir / thumbnail_name(pdf)
+    return (target.is_file() and thumbnail_source(target) == sha) or render_thumbnail(build_dir / pdf, target, sha)
+
+
 def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
     """Render the missing thumbnails and those whose PDF changed since (its sha256); return the PDFs that have one."""
     manifest = Manifest(build_dir).entries
@@ -121,11 +130,25 @@ def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
         pdf = row.apercu_pdf
         if pdf is None:
             continue
-        target = build_dir / thumbnail_name(pdf)
         sha = str(manifest.get(pdf, {}).get("sha256", "")) or sha256_file(build_dir / pdf)
-        if (target.is_file() and thumbnail_source(target) == sha) or render_thumbnail(build_dir / pdf, target, sha):
+        if current_thumbnail(build_dir, pdf, sha):
             shown.add(pdf)
     return shown
+
+
+def thumbnail_as_built(build_dir: Path) -> Callable[[Outcome], None]:
+    """Return what draws the thumbnail of a document's PDF once the build has put it in place.
+
+    Drawn during the run, a thumbnail costs the run nothing: LibreOffice is still converting the next documents
+    (drawn after it, by :func:`write_dashboard`, the fifteen of a programme added a quarter of a second to its end).
+    """
+
+    def draw(outcome: Outcome) -> None:
+        pdf = f"{outcome.job.slug}/{outcome.job.pdf_name}"
+        if outcome.status == "construit" and (build_dir / pdf).is_file():
+            current_thumbnail(build_dir, pdf, sha256_file(build_dir / pdf))
+
+    return draw
 
 
 def _e(text: str) -> str:

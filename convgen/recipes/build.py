@@ -19,14 +19,14 @@ from typing import Any
 from convgen.acts.state import ProjectActs
 from convgen.desk.dashboard import CSV_NAME as DASHBOARD_CSV
 from convgen.desk.dashboard import INDEX as DASHBOARD_INDEX
-from convgen.desk.dashboard import write_dashboard
+from convgen.desk.dashboard import thumbnail_as_built, write_dashboard
 from convgen.recipes.amend import plan_amendments, record_approvals
 from convgen.recipes.checking import check_project
 from convgen.recipes.console import noop_lines, progress_printer, summarize
 from convgen.recipes.stamp import forget_stamp, input_key, write_stamp
 from convgen.runner.engine import Runner
 from convgen.runner.folder import MANIFEST, check_writable, project_lock
-from convgen.runner.job import Job, Report
+from convgen.runner.job import Job, Outcome, Report
 from convgen.runner.options import BuildOptions
 from convgen.today import today_in_france
 
@@ -42,7 +42,14 @@ def locked_runner(acts: ProjectActs, options: BuildOptions) -> Iterator[Runner]:
     The dashboard is drawn afterwards from ``acts``: the run's own jobs, verdicts and registers.
     """
     build_dir = acts.root / "build"
-    runner = Runner(build_dir, options, progress=progress_printer(options.echo))
+    printer, thumbnail = progress_printer(options.echo), thumbnail_as_built(build_dir)
+
+    def progress(outcome: Outcome, done: int, total: int) -> None:
+        printer(outcome, done, total)
+        if "pdf" in options.formats:
+            thumbnail(outcome)  # while the other documents convert (``desk/dashboard.py``)
+
+    runner = Runner(build_dir, options, progress=progress)
     check_writable(build_dir)
     with project_lock(build_dir, timeout=options.wait, on_wait=lambda: options.echo(WAITING)):
         yield runner

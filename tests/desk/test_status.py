@@ -18,6 +18,7 @@ from convgen.desk import dashboard
 from convgen.desk.dashboard import dashboard_csv, dashboard_html, update_thumbnails, write_dashboard
 from convgen.desk.status import Row, certificate_name, programme_status
 from convgen.files import sha256_file
+from convgen.runner.job import Outcome
 from tests.projects import acts_of, copy_project
 
 SLUG = "cc-maine-saosnois"
@@ -214,3 +215,34 @@ def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
     html = dashboard_html(found, {f"{SLUG}/{pdf.name}"})
     assert f'<img src="{SLUG}/apercu-convention-{SLUG}.png" alt="Première page de convention-{SLUG}.pdf">' in html
     assert dashboard_csv(found).count(f"{SLUG}/convention-{SLUG}.pdf".encode()) == 1
+
+
+def test_a_built_pdf_gets_its_thumbnail_at_once_and_the_dashboard_does_not_draw_it_again(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = root / "build" / SLUG
+    build.mkdir(parents=True)
+    pdf = build / f"convention-{SLUG}.pdf"
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842))
+    document.save(pdf)
+    calls: list[Path] = []
+    real = dashboard.render_thumbnail
+
+    def counted(source: Path, target: Path, sha: str) -> bool:
+        calls.append(source)
+        return real(source, target, sha)
+
+    monkeypatch.setattr(dashboard, "render_thumbnail", counted)
+    acts = acts_of(root)
+    job = acts.convention(SLUG)
+    draw = dashboard.thumbnail_as_built(root / "build")
+    draw(Outcome(job, "échec", error="conversion simulée"))
+    draw(Outcome(job, "inchangé"))
+    assert calls == []  # only what this run has built
+    draw(Outcome(job, "construit", 1.0))
+    assert calls == [pdf]
+    png = build / f"apercu-convention-{SLUG}.png"
+    assert dashboard.thumbnail_source(png) == sha256_file(pdf)
+    assert update_thumbnails(root / "build", programme_status(acts)) == {f"{SLUG}/{pdf.name}"}
+    assert calls == [pdf]  # current: not drawn twice

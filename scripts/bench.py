@@ -2,13 +2,16 @@
 
 Each figure is the median of several runs, measured beside the naive way (one ``soffice --convert-to pdf``
 process per document) in the same run. Results are printed as a Markdown table and written to
-``bench-results/bench.json``. Usage: ``python scripts/bench.py [--runs N] [--skip-france] [--france-runs N]``.
+``bench-results/bench.json``. Usage: ``python scripts/bench.py [--runs N] [--skip-france] [--france-runs N]
+[--avant REVISION]``. With ``--avant``, the cold build is also measured with convgen as of that git revision
+(its ``convgen/`` only, same interpreter and packages), the two alternated run by run: before and after in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import re
@@ -18,6 +21,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import unicodedata
@@ -48,11 +52,16 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_build(project: Path, *extra: str) -> tuple[float, float]:
-    """Run ``convgen build`` on ``project``; return (seconds, peak RSS in MB of any process of the run)."""
+def run_build(project: Path, *extra: str, source: Path | None = None) -> tuple[float, float]:
+    """Run ``convgen build`` on ``project`` (with the ``convgen/`` of ``source`` if given); return (seconds, peak RSS
+    in MB of any process of the run)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ``python -m`` puts its working directory first on sys.path: there, ``source/convgen`` is the one imported.
+    where = {"cwd": source, "env": {**os.environ, "PYTHONPATH": str(source)}} if source is not None else {}
     started = time.perf_counter()
-    done = subprocess.run([*CONVGEN, "-C", str(project), "build", *extra], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*CONVGEN, "-C", str(project), "build", *extra], capture_output=True, text=True, check=False, **where
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"convgen build a échoué ({done.returncode}) :\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -84,6 +93,19 @@ def naive(docs: list[Path], out: Path) -> float:
         return time.perf_counter() - started
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def checkout(revision: str, dest: Path) -> Path:
+    """Extract ``convgen/`` as of git ``revision`` into ``dest``; return ``dest``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "convgen"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        sys.exit(f"révision introuvable : {revision} ({archive.stderr.decode(errors='replace').strip()})")
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
 
 
 def identity(path: Path) -> tuple[int, int] | None:
@@ -241,13 +263,18 @@ def main() -> None:
     parser.add_argument("--france-runs", type=int, default=2, help="runs of the 1,255-EPCI build")
     parser.add_argument("--skip-france", action="store_true", help="skip the 1,255-EPCI build")
     parser.add_argument("--edits", type=int, default=5, help="edits measured with convgen watch (médiane)")
+    parser.add_argument("--avant", metavar="REVISION", help="also measure the cold build as of this git revision")
     args = parser.parse_args()
     results: dict[str, dict[str, Any]] = {}
     work = Path(tempfile.mkdtemp(prefix="convgen-bench-"))
     try:
         project = copy_project(work / "sarthe")
-        cold, cold_rss = [], 0.0
+        earlier = checkout(args.avant, work / "avant") if args.avant else None
+        cold, cold_rss, before = [], 0.0, []
         for _ in range(args.runs):
+            if earlier is not None:  # first, so that build/ holds this version's documents at the end
+                shutil.rmtree(project / "build", ignore_errors=True)
+                before.append(run_build(project, source=earlier)[0])
             shutil.rmtree(project / "build", ignore_errors=True)
             seconds, rss = run_build(project)
             cold.append(seconds)
@@ -257,6 +284,8 @@ def main() -> None:
         naive_out.mkdir()
         naive_seconds = naive(docs, naive_out)
         results["a_froid_15"] = {"median_s": median(cold), "naif_s": naive_seconds, "rss_max_mo": cold_rss}
+        if earlier is not None:
+            results["a_froid_15"] |= {"avant_s": median(before), "avant_revision": args.avant}
 
         # Side by side: the no-op through its stamp, and the same no-op taking the normal path (stamp removed).
         noop, normal = [], []
@@ -317,6 +346,13 @@ def main() -> None:
         naive_txt = f"{naive_s:.2f} s" if naive_s else "—"
         rss_txt = f"{row['rss_max_mo']:.0f} Mo" if "rss_max_mo" in row else "—"
         print(f"| {name} | {row['median_s']:.2f} s | {naive_txt} | {ratio} | {rss_txt} |")
+    cold_row = results["a_froid_15"]
+    if "avant_s" in cold_row:
+        print(
+            f"À froid avant ({cold_row['avant_revision']}) : {cold_row['avant_s']:.2f} s, soit "
+            f"{cold_row['naif_s'] / cold_row['avant_s']:.1f}× le naïf ; après : {cold_row['median_s']:.2f} s, soit "
+            f"{cold_row['naif_s'] / cold_row['median_s']:.1f}× (exécutions alternées)."
+        )
     print(f"Sans changement, chemin normal (sans le tampon) : {noop_row['sans_tampon_s']:.2f} s (médiane).")
     if watch_row:
         print(

@@ -61,7 +61,7 @@ golden: system $(STAMP) ## Régénère les textes de référence de tests/golden
 	@git --no-pager diff --stat -- tests/golden
 
 bench: system $(STAMP) ## Mesure les temps de construction (voir docs/bench.md)
-	@$(VENV)/bin/python scripts/bench.py
+	@$(VENV)/bin/python scripts/bench.py $(if $(AVANT),--avant $(AVANT))
 
 stress: system $(STAMP) ## Épreuve du moteur : builds à froid, concurrents, tués (SIGKILL), interrompus (N=50)
 	@$(VENV)/bin/python scripts/stress.py --n $(or $(N),50)

@@ -183,17 +183,19 @@ def test_the_dashboard_files_are_accessible_deterministic_and_french(root: Path)
     assert all(line[5] == "" for line in parsed[1:])  # nothing built: no link
 
 
-def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
-    root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def blank_convention_pdf(root: Path) -> Path:
+    """Write a one-page A4 PDF where the build puts the convention's PDF of SLUG; return its path."""
     build = root / "build" / SLUG
     build.mkdir(parents=True)
     pdf = build / f"convention-{SLUG}.pdf"
     document = pikepdf.new()
     document.add_blank_page(page_size=(595, 842))
     document.save(pdf)
-    manifest = {"documents": {f"{SLUG}/{pdf.name}": {"sha256": sha256_file(pdf)}}}
-    (root / "build" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return pdf
+
+
+def counted_thumbnails(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Return the list of the PDFs whose thumbnail is drawn from now on (each drawn for real)."""
     calls: list[Path] = []
     real = dashboard.render_thumbnail
 
@@ -202,6 +204,17 @@ def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
         return real(source, target, sha)
 
     monkeypatch.setattr(dashboard, "render_thumbnail", counted)
+    return calls
+
+
+def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = blank_convention_pdf(root)
+    build = pdf.parent
+    manifest = {"documents": {f"{SLUG}/{pdf.name}": {"sha256": sha256_file(pdf)}}}
+    (root / "build" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    calls = counted_thumbnails(monkeypatch)
     found = programme_status(acts_of(root))
     assert update_thumbnails(root / "build", found) == {f"{SLUG}/{pdf.name}"}
     png = build / f"apercu-convention-{SLUG}.png"
@@ -220,20 +233,8 @@ def test_thumbnails_are_rendered_once_then_only_when_the_pdf_changes(
 def test_a_built_pdf_gets_its_thumbnail_at_once_and_the_dashboard_does_not_draw_it_again(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build = root / "build" / SLUG
-    build.mkdir(parents=True)
-    pdf = build / f"convention-{SLUG}.pdf"
-    document = pikepdf.new()
-    document.add_blank_page(page_size=(595, 842))
-    document.save(pdf)
-    calls: list[Path] = []
-    real = dashboard.render_thumbnail
-
-    def counted(source: Path, target: Path, sha: str) -> bool:
-        calls.append(source)
-        return real(source, target, sha)
-
-    monkeypatch.setattr(dashboard, "render_thumbnail", counted)
+    pdf = blank_convention_pdf(root)
+    calls = counted_thumbnails(monkeypatch)
     acts = acts_of(root)
     job = acts.convention(SLUG)
     draw = dashboard.thumbnail_as_built(root / "build")
@@ -242,7 +243,7 @@ def test_a_built_pdf_gets_its_thumbnail_at_once_and_the_dashboard_does_not_draw_
     assert calls == []  # only what this run has built
     draw(Outcome(job, "construit", 1.0))
     assert calls == [pdf]
-    png = build / f"apercu-convention-{SLUG}.png"
+    png = pdf.parent / f"apercu-convention-{SLUG}.png"
     assert dashboard.thumbnail_source(png) == sha256_file(pdf)
     assert update_thumbnails(root / "build", programme_status(acts)) == {f"{SLUG}/{pdf.name}"}
     assert calls == [pdf]  # current: not drawn twice

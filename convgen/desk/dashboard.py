@@ -146,7 +146,9 @@ def thumbnail_as_built(build_dir: Path) -> Callable[[Outcome], None]:
     def draw(outcome: Outcome) -> None:
         pdf = f"{outcome.job.slug}/{outcome.job.pdf_name}"
         if outcome.status == "construit" and (build_dir / pdf).is_file():
-            current_thumbnail(build_dir, pdf, sha256_file(build_dir / pdf))
+            # A thumbnail that cannot be written now must not stop the documents: the dashboard tries again.
+            with contextlib.suppress(OSError):
+                current_thumbnail(build_dir, pdf, sha256_file(build_dir / pdf))
 
     return draw
 

@@ -247,3 +247,17 @@ def test_a_built_pdf_gets_its_thumbnail_at_once_and_the_dashboard_does_not_draw_
     assert dashboard.thumbnail_source(png) == sha256_file(pdf)
     assert update_thumbnails(root / "build", programme_status(acts)) == {f"{SLUG}/{pdf.name}"}
     assert calls == [pdf]  # current: not drawn twice
+
+
+def test_a_thumbnail_that_cannot_be_written_during_the_build_does_not_stop_it(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blank_convention_pdf(root)
+
+    def full(target: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dashboard, "write_atomic", full)
+    job = acts_of(root).convention(SLUG)
+    dashboard.thumbnail_as_built(root / "build")(Outcome(job, "construit", 1.0))  # no exception: the build goes on
+    assert not (root / "build" / SLUG / f"apercu-convention-{SLUG}.png").exists()

@@ -28,7 +28,7 @@ from convgen.pdf.watermark import raise_watermark
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
-__all__ = ["SignatureField", "check_pdf", "finalize_pdf"]
+__all__ = ["SignatureField", "check_header", "check_pages", "check_pdf", "check_text", "finalize_pdf"]
 
 A4_POINTS = (595.28, 841.89)
 A4_TOLERANCE = 1.0
@@ -98,6 +98,18 @@ def _contains_text(path: Path, expected: str) -> bool:
 def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None = None, name: str | None = None) -> int:
     """Check that ``path`` is a readable A4 PDF with the expected pages and text; return its page count."""
     label = name or Path(path).name
+    check_header(path, label)
+    try:
+        with pikepdf.open(path) as document:
+            count = check_pages(document, label, pages=pages)
+    except (pikepdf.PdfError, OSError, ValueError) as error:
+        raise BrokenOutputError(f"{label} : le PDF produit est illisible ({error})") from None
+    check_text(path, label, expect_text)
+    return count
+
+
+def check_header(path: Path, label: str) -> None:
+    """Check that a file was written at ``path`` and that it begins as a PDF does."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(5)
@@ -107,15 +119,15 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
         raise BrokenOutputError(f"{label} : aucun PDF n’a été produit")
     if head != b"%PDF-":
         raise BrokenOutputError(f"{label} : le fichier produit n’est pas un PDF")
-    try:
-        with pikepdf.open(path) as document:
-            count = len(document.pages)
-            sizes = [
-                (float(page.mediabox[2] - page.mediabox[0]), float(page.mediabox[3] - page.mediabox[1]))
-                for page in document.pages
-            ]
-    except (pikepdf.PdfError, OSError, ValueError) as error:
-        raise BrokenOutputError(f"{label} : le PDF produit est illisible ({error})") from None
+
+
+def check_pages(document: pikepdf.Pdf, label: str, *, pages: int | None = None) -> int:
+    """Check that an open PDF has pages, ``pages`` of them when given, all A4; return how many."""
+    count = len(document.pages)
+    sizes = [
+        (float(page.mediabox[2] - page.mediabox[0]), float(page.mediabox[3] - page.mediabox[1]))
+        for page in document.pages
+    ]
     if count < 1:
         raise BrokenOutputError(f"{label} : le PDF produit n’a aucune page")
     if pages is not None and count != pages:
@@ -127,9 +139,13 @@ def check_pdf(path: Path, *, pages: int | None = None, expect_text: str | None =
                 f"{label} : la page {number} mesure {width:.0f} × {height:.0f} pt au lieu du format A4 "
                 "(595 × 842 pt) — réglez le format de page du modèle sur A4"
             )
+    return count
+
+
+def check_text(path: Path, label: str, expect_text: str | None) -> None:
+    """Check that the PDF at ``path`` prints ``expect_text`` (nothing to check when None)."""
     if expect_text is not None and not _contains_text(path, expect_text):
         raise RenderError(f"{label} : le texte attendu « {expect_text} » est absent du PDF")
-    return count
 
 
 # --------------------------------------------------------------------------- post-processing

@@ -11,28 +11,26 @@ pikepdf (qpdf) is used on a ``Pdf`` of this call only: distinct ``Pdf`` objects 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pikepdf
 
 from convgen.pdf.pool import ContentsEntry
 
-__all__ = ["TOC_LEVELS", "outline_contents"]
+__all__ = ["TOC_LEVELS", "document_contents"]
 
 TOC_LEVELS = 3
 """The outline levels a table of contents lists: the templates' field is ``TOC \\o "1-3" \\h \\z \\u``."""
 
 
-def outline_contents(pdf: Path) -> tuple[ContentsEntry, ...] | None:
-    """Return the entries of the table of contents the PDF prints, or None when its outline cannot be read."""
+def document_contents(document: pikepdf.Pdf) -> tuple[ContentsEntry, ...] | None:
+    """Return the entries of the table of contents an open PDF prints, or None when its outline cannot be read."""
     try:
-        with pikepdf.open(pdf) as document:
-            pages = {page.obj.objgen: number for number, page in enumerate(document.pages, start=1)}
-            named = _named_destinations(document)
-            entries: list[ContentsEntry] = []
-            with document.open_outline() as outline:
-                _walk(outline.root, 1, pages, named, entries)
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages, start=1)}
+        named = _named_destinations(document)
+        entries: list[ContentsEntry] = []
+        # Read only: ``open_outline()`` would write the outline back into the document (a saved PDF would change).
+        _walk(pikepdf.Outline(document).root, 1, pages, named, entries)
     except (pikepdf.PdfError, OSError, ValueError, KeyError, TypeError):
         return None
     return tuple(entries) or None

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pikepdf
 
-from convgen.errors import BrokenOutputError
 from convgen.files import STAGE_PREFIX, replacing
 
 MEDIA = "word/media/"
@@ -149,39 +148,36 @@ def _number_of(image: pikepdf.Stream) -> int | None:
     return pixel[0]
 
 
-def restore_pictures(pdf: Path, pictures: dict[int, Picture], *, name: str) -> int:
-    """Put each picture back in place of its stand-in in ``pdf`` (rewritten atomically); return how many.
+def put_back_pictures(document: pikepdf.Pdf, pictures: dict[int, Picture], *, name: str) -> int:
+    """Put each picture back in place of its stand-in in an open PDF (in memory); return how many.
 
-    Raises the checks' ``BrokenOutputError`` when the PDF cannot be read (a fresh worker may do better), and
-    ``StandInLeft`` when it holds a one-pixel image that is no known stand-in: no PDF ever shows a stand-in.
-    A picture whose stand-in is not drawn (its paragraph left out by the template) is simply not put back.
+    Raises ``StandInLeft`` when it holds a one-pixel image that is no known stand-in: no PDF ever shows a
+    stand-in. A picture whose stand-in is not drawn (its paragraph left out by the template) is simply not put
+    back; when none is drawn, the document is left as it is.
     """
     if not pictures:
         return 0
     restored: set[int] = set()
-    try:
-        document = pikepdf.open(pdf)
-    except (pikepdf.PdfError, OSError):
-        raise BrokenOutputError(f"{name} : le fichier produit n’est pas un PDF lisible") from None
-    with document:
-        for image in document.objects:
-            if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
-                continue
-            number = _number_of(image)
-            picture = pictures.get(number or 0)
-            if number is None or picture is None:
-                if image.get("/Width") == 1 and image.get("/Height") == 1:
-                    raise StandInLeft(f"{name} : une image d’un pixel reste dans le PDF")
-                continue
-            _replace(image, picture)
-            restored.add(number)
-        if not restored:
-            return 0  # no picture of the document is drawn (its paragraph was left out): nothing to rewrite
-        buffer = io.BytesIO()
-        document.save(buffer)
+    for image in document.objects:
+        if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
+            continue
+        number = _number_of(image)
+        picture = pictures.get(number or 0)
+        if number is None or picture is None:
+            if image.get("/Width") == 1 and image.get("/Height") == 1:
+                raise StandInLeft(f"{name} : une image d’un pixel reste dans le PDF")
+            continue
+        _replace(image, picture)
+        restored.add(number)
+    return len(restored)
+
+
+def save_in_place(document: pikepdf.Pdf, pdf: Path) -> None:
+    """Write the open ``document``, read from ``pdf``, over it (atomically: the whole new file, or the old one)."""
+    buffer = io.BytesIO()
+    document.save(buffer)
     with replacing(pdf) as temporary:
         temporary.write_bytes(buffer.getvalue())
-    return len(restored)
 
 
 def _replace(image: pikepdf.Stream, picture: Picture) -> None:

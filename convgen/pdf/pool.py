@@ -11,7 +11,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from convgen.errors import BrokenOutputError, ConversionError, SetupError
 from convgen.files import replacing
@@ -26,7 +26,11 @@ from convgen.pdf.worker import (
     kill_workers,
 )
 
-__all__ = ["ContentsEntry", "ConversionResult", "Converter", "ConverterStats"]
+__all__ = ["ContentsEntry", "ConversionResult", "Converter", "ConverterStats", "settle_output"]
+
+
+if TYPE_CHECKING:
+    from convgen.pdf.pictures import Picture
 
 
 class ContentsEntry(NamedTuple):
@@ -169,9 +173,7 @@ class Converter:
         """Convert ``docx`` to a checked PDF/A-2b at ``pdf`` (atomic; one retry on a fresh worker)."""
         # Imported here: pikepdf and PDFium take a third of a second to import, and a build imports this
         # module first thing, to start LibreOffice while it reads the data.
-        from convgen.pdf.finish import check_pdf
-        from convgen.pdf.outline import outline_contents
-        from convgen.pdf.pictures import StandInLeft, prepare_pictures, restore_pictures
+        from convgen.pdf.pictures import StandInLeft, prepare_pictures
 
         began = time.monotonic()
         source = Path(docx).resolve()
@@ -211,8 +213,7 @@ class Converter:
                 finally:
                     self._release(worker)
                 try:
-                    restore_pictures(temporary, pictures, name=source.name)
-                    pages = check_pdf(temporary, expect_text=expect_text, name=source.name)
+                    pages, contents = settle_output(temporary, pictures, expect_text=expect_text, name=source.name)
                 except StandInLeft as left:
                     problems.append(str(left))
                     entry, pictures = source, {}  # the retry converts the document itself, pictures and all
@@ -221,7 +222,6 @@ class Converter:
                     problems.append(str(broken))
                     continue
                 self._count("conversions")
-                contents = outline_contents(temporary)  # the table of contents the PDF prints
                 return ConversionResult(source, target, pages, time.monotonic() - began, attempt, rss, contents)
             self._count("failures")
             raise ConversionError(
@@ -292,3 +292,33 @@ class Converter:
             if self._closed:
                 worker.kill()
                 raise ConversionError("le convertisseur est fermé")
+
+
+def settle_output(
+    path: Path, pictures: dict[int, Picture], *, expect_text: str | None, name: str
+) -> tuple[int, tuple[ContentsEntry, ...] | None]:
+    """Put the pictures back into LibreOffice's PDF at ``path`` and check it, opened once; return its page count
+    and the table of contents it prints (None when its outline cannot be read).
+
+    Raises ``BrokenOutputError`` when the PDF is missing or unreadable (a fresh worker may do better),
+    ``StandInLeft`` when a stand-in is left in it, ``RenderError`` when it is not what the document should be.
+    """
+    import pikepdf  # a third of a second to import, with PDFium: not before a build converts (``early.py``)
+
+    from convgen.pdf.finish import check_header, check_pages, check_text
+    from convgen.pdf.outline import document_contents
+    from convgen.pdf.pictures import put_back_pictures, save_in_place
+
+    check_header(path, name)
+    try:
+        document = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError, ValueError) as error:
+        raise BrokenOutputError(f"{name} : le PDF produit est illisible ({error})") from None
+    with document:
+        restored = put_back_pictures(document, pictures, name=name)
+        pages = check_pages(document, name)
+        contents = document_contents(document)  # the table of contents the PDF prints
+        if restored:
+            save_in_place(document, path)
+    check_text(path, name, expect_text)
+    return pages, contents

@@ -17,7 +17,7 @@ from convgen.documents.faded import WATERMARK_OPACITY as OPACITY
 
 _GSTATE = pikepdf.Name("/GSconvgenFiligrane")
 _LARGE = 40.0  # points: the watermark's letters are 113 pt, the body's 11
-_PREFIXES = (8_192, 65_536, 1 << 62)  # bytes of a page's content read before its watermark is looked for
+_PREFIXES = (2_048, 8_192, 65_536, 1 << 62)  # bytes of a page's content read before its watermark is looked for
 
 
 def raise_watermark(pdf: pikepdf.Pdf) -> int:

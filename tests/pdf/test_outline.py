@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+import pytest
 
-from convgen.pdf.outline import TOC_LEVELS, outline_contents
-from convgen.pdf.pool import ContentsEntry
+from convgen.errors import BrokenOutputError
+from convgen.pdf.outline import TOC_LEVELS, document_contents
+from convgen.pdf.pool import ContentsEntry, settle_output
 
 
 def pdf_with_outline(path: Path) -> Path:
@@ -38,7 +40,8 @@ def pdf_with_outline(path: Path) -> Path:
 
 
 def test_the_contents_are_the_outline_down_to_level_3(tmp_path: Path) -> None:
-    entries = outline_contents(pdf_with_outline(tmp_path / "plan.pdf"))
+    with pikepdf.open(pdf_with_outline(tmp_path / "plan.pdf")) as pdf:
+        entries = document_contents(pdf)
     assert TOC_LEVELS == 3  # the templates' field: TOC \o "1-3"
     assert entries == (
         ContentsEntry(1, "ARTICLE 1 – OBJET", "1"),
@@ -49,10 +52,33 @@ def test_the_contents_are_the_outline_down_to_level_3(tmp_path: Path) -> None:
     )
 
 
-def test_no_outline_or_no_pdf_gives_none(tmp_path: Path) -> None:
+def test_no_outline_gives_none() -> None:
     plain = pikepdf.new()
     plain.add_blank_page()
-    plain.save(tmp_path / "sans-plan.pdf")
-    assert outline_contents(tmp_path / "sans-plan.pdf") is None
+    assert document_contents(plain) is None
+
+
+def test_the_converted_pdf_is_checked_and_its_contents_read_in_one_opening(tmp_path: Path) -> None:
+    pdf = pdf_with_outline(tmp_path / "plan.pdf")
+    before = pdf.read_bytes()
+    pages, contents = settle_output(pdf, {}, expect_text=None, name="plan.docx")
+    assert pages == 4
+    assert contents is not None and contents[0] == ContentsEntry(1, "ARTICLE 1 – OBJET", "1")
+    assert pdf.read_bytes() == before  # no picture to put back: the file is left as it is
     (tmp_path / "abime.pdf").write_bytes(b"%PDF-1.7 pas un PDF")
-    assert outline_contents(tmp_path / "abime.pdf") is None
+    with pytest.raises(BrokenOutputError, match=r"^abime\.docx : le PDF produit est illisible"):
+        settle_output(tmp_path / "abime.pdf", {}, expect_text=None, name="abime.docx")
+
+
+def test_reading_the_contents_leaves_the_document_as_it_was(tmp_path: Path) -> None:
+    path = pdf_with_outline(tmp_path / "plan.pdf")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        # A title as LibreOffice writes it, in UTF-16 with its byte order mark: pikepdf would write it otherwise.
+        pdf.Root.Outlines.First.Title = pikepdf.String(b"\xfe\xff" + "ARTICLE 1 – OBJET".encode("utf-16-be"))
+        pdf.save(path)
+    with pikepdf.open(path) as pdf:
+        pdf.save(tmp_path / "sans-lecture.pdf", deterministic_id=True)
+    with pikepdf.open(path) as pdf:
+        assert document_contents(pdf) is not None
+        pdf.save(tmp_path / "apres-lecture.pdf", deterministic_id=True)
+    assert (tmp_path / "apres-lecture.pdf").read_bytes() == (tmp_path / "sans-lecture.pdf").read_bytes()

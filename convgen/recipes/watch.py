@@ -221,9 +221,8 @@ def watch(
     """Build once, then rebuild on every save until Ctrl-C; LibreOffice stays warm and is closed at the end."""
     options = options or BuildOptions()
     echo = options.echo
-    renderers = Renderers(
-        options.renderer_processes
-    )  # forked now, while this process has one thread; warm across rebuilds
+    # Forked now, while this process has one thread; kept warm across rebuilds.
+    renderers = Renderers(options.renderer_processes)
     try:
         with Converter(workers=options.workers) as converter:
             session = Watch(

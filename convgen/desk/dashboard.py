@@ -19,7 +19,8 @@ from pathlib import Path
 from PIL import Image, PngImagePlugin
 
 from convgen.acts.state import ProjectActs
-from convgen.desk.status import Row, closed_rows, programme_status
+from convgen.desk.status import Row, closed_rows, programme_status, row_of
+from convgen.errors import ConvgenError
 from convgen.files import sha256_file, write_atomic
 from convgen.pdf.raster import first_page_image
 from convgen.runner.folder import Manifest
@@ -136,18 +137,23 @@ def update_thumbnails(build_dir: Path, rows: Sequence[Row]) -> set[str]:
     return shown
 
 
-def thumbnail_as_built(build_dir: Path) -> Callable[[Outcome], None]:
-    """Return what draws the thumbnail of a document's PDF once the build has put it in place.
+def thumbnail_as_built(acts: ProjectActs) -> Callable[[Outcome], None]:
+    """Return what draws the thumbnail of a built PDF the dashboard shows, as soon as the build has put it in place.
 
     Drawn during the run, a thumbnail costs the run nothing: LibreOffice is still converting the next documents
     (drawn after it, by :func:`write_dashboard`, the fifteen of a programme added a quarter of a second to its end).
+    Which PDF a row shows is the row's own rule (``status.row_of``): a consolidated version gets no thumbnail.
     """
+    build_dir = acts.root / "build"
 
     def draw(outcome: Outcome) -> None:
+        if outcome.status != "construit":
+            return
         pdf = f"{outcome.job.slug}/{outcome.job.pdf_name}"
-        if outcome.status == "construit" and (build_dir / pdf).is_file():
-            # A thumbnail that cannot be written now must not stop the documents: the dashboard tries again.
-            with contextlib.suppress(OSError):
+        # Nothing here may stop the documents being built: the dashboard, drawn after the run, tries again and
+        # reports what is wrong.
+        with contextlib.suppress(ConvgenError, OSError):
+            if row_of(acts, outcome.job.slug).apercu_pdf == pdf and (build_dir / pdf).is_file():
                 current_thumbnail(build_dir, pdf, sha256_file(build_dir / pdf))
 
     return draw

@@ -42,7 +42,7 @@ def locked_runner(acts: ProjectActs, options: BuildOptions) -> Iterator[Runner]:
     The dashboard is drawn afterwards from ``acts``: the run's own jobs, verdicts and registers.
     """
     build_dir = acts.root / "build"
-    printer, thumbnail = progress_printer(options.echo), thumbnail_as_built(build_dir)
+    printer, thumbnail = progress_printer(options.echo), thumbnail_as_built(acts)
 
     def progress(outcome: Outcome, done: int, total: int) -> None:
         printer(outcome, done, total)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pikepdf
@@ -237,10 +239,14 @@ def test_a_built_pdf_gets_its_thumbnail_at_once_and_the_dashboard_does_not_draw_
     calls = counted_thumbnails(monkeypatch)
     acts = acts_of(root)
     job = acts.convention(SLUG)
-    draw = dashboard.thumbnail_as_built(root / "build")
+    draw = dashboard.thumbnail_as_built(acts)
     draw(Outcome(job, "échec", error="conversion simulée"))
     draw(Outcome(job, "inchangé"))
     assert calls == []  # only what this run has built
+    other = dataclasses.replace(job, stem=f"convention-{SLUG}-consolidee")
+    shutil.copy(pdf, pdf.with_name(other.pdf_name))
+    draw(Outcome(other, "construit", 1.0))
+    assert calls == []  # only the PDF the dashboard shows: not a consolidated version
     draw(Outcome(job, "construit", 1.0))
     assert calls == [pdf]
     png = pdf.parent / f"apercu-convention-{SLUG}.png"
@@ -258,6 +264,8 @@ def test_a_thumbnail_that_cannot_be_written_during_the_build_does_not_stop_it(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(dashboard, "write_atomic", full)
-    job = acts_of(root).convention(SLUG)
-    dashboard.thumbnail_as_built(root / "build")(Outcome(job, "construit", 1.0))  # no exception: the build goes on
+    acts = acts_of(root)
+    dashboard.thumbnail_as_built(acts)(
+        Outcome(acts.convention(SLUG), "construit", 1.0)
+    )  # no exception: the build goes on
     assert not (root / "build" / SLUG / f"apercu-convention-{SLUG}.png").exists()

@@ -20,7 +20,6 @@ from PIL import Image, PngImagePlugin
 
 from convgen.acts.state import ProjectActs
 from convgen.desk.status import Row, closed_rows, programme_status, row_of
-from convgen.errors import ConvgenError
 from convgen.files import sha256_file, write_atomic
 from convgen.pdf.raster import first_page_image
 from convgen.runner.folder import Manifest
@@ -150,9 +149,10 @@ def thumbnail_as_built(acts: ProjectActs) -> Callable[[Outcome], None]:
         if outcome.status != "construit":
             return
         pdf = f"{outcome.job.slug}/{outcome.job.pdf_name}"
-        # Nothing here may stop the documents being built: the dashboard, drawn after the run, tries again and
-        # reports what is wrong.
-        with contextlib.suppress(ConvgenError, OSError):
+        # A thumbnail that cannot be written must not stop the documents: the dashboard, drawn after the run, tries
+        # again and says why. Nothing else is held back (an ``Interrupted`` raised here by SIGINT or SIGTERM stops
+        # the run as anywhere else).
+        with contextlib.suppress(OSError):
             if row_of(acts, outcome.job.slug).apercu_pdf == pdf and (build_dir / pdf).is_file():
                 current_thumbnail(build_dir, pdf, sha256_file(build_dir / pdf))
 

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pikepdf
@@ -19,6 +20,7 @@ from convgen.data.load import load_project
 from convgen.desk import dashboard
 from convgen.desk.dashboard import dashboard_csv, dashboard_html, update_thumbnails, write_dashboard
 from convgen.desk.status import Row, certificate_name, programme_status
+from convgen.errors import Interrupted
 from convgen.files import sha256_file
 from convgen.runner.job import Outcome
 from tests.projects import acts_of, copy_project
@@ -269,3 +271,18 @@ def test_a_thumbnail_that_cannot_be_written_during_the_build_does_not_stop_it(
         Outcome(acts.convention(SLUG), "construit", 1.0)
     )  # no exception: the build goes on
     assert not (root / "build" / SLUG / f"apercu-convention-{SLUG}.png").exists()
+
+
+def test_an_interruption_while_a_thumbnail_is_drawn_stops_the_build(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGINT and SIGTERM become Interrupted in the main thread, wherever it is: here, drawing a thumbnail.
+    blank_convention_pdf(root)
+
+    def stopped(source: Path, target: Path, sha: str) -> bool:
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(dashboard, "render_thumbnail", stopped)
+    acts = acts_of(root)
+    with pytest.raises(Interrupted):
+        dashboard.thumbnail_as_built(acts)(Outcome(acts.convention(SLUG), "construit", 1.0))

@@ -4,8 +4,8 @@
 ``--force``, ``--attente``, where progress is printed, and two seams for tests and the live preview (the
 converter's factory, warm rendering processes). :func:`worker_count` is the one formula of how many documents
 a run builds at once, :func:`renderer_count` of how many processes render them; :func:`canonical_formats` the
-one order of the formats. This module imports only the
-standard library: the no-op replay (``recipes/stamp.py``) reads the formats' order without importing a build.
+one order of the formats. This module imports only the standard library: the no-op replay
+(``recipes/stamp.py``) reads the formats' order without importing a build.
 """
 
 from __future__ import annotations

@@ -267,9 +267,8 @@ def test_a_thumbnail_that_cannot_be_written_during_the_build_does_not_stop_it(
 
     monkeypatch.setattr(dashboard, "write_atomic", full)
     acts = acts_of(root)
-    dashboard.thumbnail_as_built(acts)(
-        Outcome(acts.convention(SLUG), "construit", 1.0)
-    )  # no exception: the build goes on
+    # No exception: the build goes on.
+    dashboard.thumbnail_as_built(acts)(Outcome(acts.convention(SLUG), "construit", 1.0))
     assert not (root / "build" / SLUG / f"apercu-convention-{SLUG}.png").exists()
 
 
